@@ -1,0 +1,38 @@
+"""The roles of DESIGN.md §2. Each role is a Django group of the same name (created by a migration)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CITIZEN = "citizen", _("Citizen (owner or attorney)")
+    ESERVICES_OFFICE = "eservices_office", _("E-services office / engineer")
+    CLERK = "clerk", _("Secretariat clerk")
+    INSPECTOR = "inspector", _("Inspector")
+    SURVEYOR = "surveyor", _("Surveyor")
+    PLANNER = "planner", _("Detailed-plan planner")
+    VIOLATIONS_OFFICER = "violations_officer", _("Violations officer / Article 100 secretary")
+    RENOVATION_OFFICER = "renovation_officer", _("Renovation officer")
+    EXECUTIVE_UNIT = "executive_unit", _("Executive unit")
+    REVENUE_OFFICER = "revenue_officer", _("Revenue officer")
+    PERMIT_OFFICER = "permit_officer", _("Permit officer")
+    MANAGER = "manager", _("Manager")
+    AGENCY = "agency", _("Agency (bank, notary, utility)")
+
+
+# Staff roles work inside the municipality's back office (and may use the admin site when an
+# administrator also grants them model permissions); citizens and agencies never do.
+STAFF_ROLES = frozenset(
+    {
+        Role.CLERK,
+        Role.INSPECTOR,
+        Role.SURVEYOR,
+        Role.PLANNER,
+        Role.VIOLATIONS_OFFICER,
+        Role.RENOVATION_OFFICER,
+        Role.EXECUTIVE_UNIT,
+        Role.REVENUE_OFFICER,
+        Role.PERMIT_OFFICER,
+        Role.MANAGER,
+    }
+)

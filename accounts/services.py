@@ -1,0 +1,47 @@
+"""Writes for accounts: demo accounts for the sample city."""
+
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from accounts.models import User
+from accounts.roles import STAFF_ROLES, Role
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    password: str
+    role: Role
+    created: bool
+
+
+def demo_username(role: Role) -> str:
+    return f"demo-{role.value.replace('_', '-')}"
+
+
+@transaction.atomic
+def demo_accounts_ensure(*, known_passwords: dict[str, str]) -> list[DemoAccount]:
+    """One demo account per role; existing accounts keep their password unless it is unknown.
+
+    known_passwords maps username to the password given out earlier; an account whose password is
+    not known (or no longer matches) gets a new random one.
+    """
+    accounts = []
+    for role in Role:
+        username = demo_username(role)
+        group, _ = Group.objects.get_or_create(name=role.value)
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"first_name": "Demo", "last_name": str(role.label), "is_staff": role in STAFF_ROLES},
+        )
+        password = known_passwords.get(username)
+        if created or not password or not user.check_password(password):
+            password = secrets.token_urlsafe(9)
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        user.groups.add(group)
+        accounts.append(DemoAccount(username=username, password=password, role=role, created=created))
+    return accounts

@@ -1,0 +1,62 @@
+"""Iranian identifiers: national ID (کد ملی), Sheba (IBAN) and postal code.
+
+Pure functions plus Django validators that call them. Input may use Persian or Arabic-Indic digits;
+it is normalised to ASCII first (DOMAIN.md, Identifiers).
+"""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from gis_app.text import digits_to_ascii
+
+
+def normalise_digits(value: str) -> str:
+    """Strip spaces and dashes and turn Persian/Arabic digits into ASCII."""
+    return digits_to_ascii(value).replace(" ", "").replace("-", "").strip()
+
+
+def national_id_check_digit(first_nine: str) -> int:
+    """The check digit of a 10-digit Iranian national ID from its first nine digits."""
+    s = sum(int(d) * (10 - i) for i, d in enumerate(first_nine))
+    r = s % 11
+    return r if r < 2 else 11 - r
+
+
+def is_valid_national_id(value: str) -> bool:
+    """True for a 10-digit national ID whose check digit is right and whose digits are not all equal."""
+    code = normalise_digits(value)
+    if len(code) != 10 or not code.isdigit() or len(set(code)) == 1:
+        return False
+    return national_id_check_digit(code[:9]) == int(code[9])
+
+
+def is_valid_sheba(value: str) -> bool:
+    """True for an Iranian IBAN: IR, 2 check digits, 22 digits, ISO 13616 mod 97 == 1."""
+    iban = normalise_digits(value).upper()
+    if len(iban) != 26 or not iban.startswith("IR") or not iban[2:].isdigit():
+        return False
+    rearranged = iban[4:] + "1827" + iban[2:4]  # I=18, R=27
+    return int(rearranged) % 97 == 1
+
+
+def is_valid_postal_code(value: str) -> bool:
+    """True for a 10-digit postal code with no 0 or 2 in its first five digits."""
+    code = normalise_digits(value)
+    return len(code) == 10 and code.isdigit() and not set(code[:5]) & {"0", "2"}
+
+
+def validate_national_id(value: str) -> None:
+    if not is_valid_national_id(value):
+        raise ValidationError(
+            _("Enter a valid 10-digit national ID (its check digit does not match)."), code="national_id"
+        )
+
+
+def validate_sheba(value: str) -> None:
+    if not is_valid_sheba(value):
+        raise ValidationError(_("Enter a valid Sheba number: IR followed by 24 digits."), code="sheba")
+
+
+def validate_postal_code(value: str) -> None:
+    if not is_valid_postal_code(value):
+        raise ValidationError(_("Enter a valid 10-digit postal code."), code="postal_code")

@@ -1,0 +1,184 @@
+"""Settings for every environment; the environment switches what differs.
+
+Environment variables: DATABASE_URL (required; the project scripts set it to the local PostGIS
+cluster when absent), DJANGO_SECRET_KEY (required unless DJANGO_DEBUG), DJANGO_DEBUG,
+DJANGO_ALLOWED_HOSTS (comma separated), DJANGO_HTTPS (default on: secure cookies, HSTS, redirect),
+GIS_STORAGE_SRID (metric storage CRS; EPSG:32640 for Bojnord), GIS_DATA_DIR (sample city folder).
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set (scripts/serve.sh creates one).")
+    SECRET_KEY = "insecure-debug-only-key"  # noqa: S105 - only reachable with DJANGO_DEBUG on
+
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h.strip()]
+if DEBUG:
+    ALLOWED_HOSTS += ["127.0.0.1", "localhost", "[::1]"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "django.contrib.humanize",
+    "leaflet",
+    "gis_app",
+    "accounts",
+    "parcels",
+    "zoning",
+    "surveys",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "gis_app.urls"
+WSGI_APPLICATION = "gis_app.wsgi.application"
+ASGI_APPLICATION = "gis_app.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "gis_app.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- database: PostGIS only -------------------------------------------------------------------------
+if not os.environ.get("DATABASE_URL"):
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set. Run scripts/serve.sh or scripts/test.sh, which start a local "
+        "PostGIS, or set DATABASE_URL=postgis://user:password@host:5432/dbname."
+    )
+DATABASES = {"default": dj_database_url.config(conn_max_age=60, conn_health_checks=True)}
+if DATABASES["default"]["ENGINE"] in {
+    "django.db.backends.postgresql",
+    "django.db.backends.postgresql_psycopg2",
+}:
+    DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+if DATABASES["default"]["ENGINE"] != "django.contrib.gis.db.backends.postgis":
+    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL with PostGIS (postgis://...).")
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- language and time: Persian first ---------------------------------------------------------------
+LANGUAGE_CODE = "fa"
+LANGUAGES = [("fa", _("Persian")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Tehran"
+USE_TZ = True
+
+# --- static files: served by us (WhiteNoise), nothing from a CDN --------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    # The Vazirmatn font from the npm registry (package-lock.json), installed by the set-up scripts.
+    ("vendor/vazirmatn", BASE_DIR / "node_modules" / "vazirmatn" / "fonts" / "webfonts"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_URL = "/media/"
+
+# --- GIS ----------------------------------------------------------------------------------------------
+# One metric storage CRS for every geometry (UTM zone 40N for Bojnord). EPSG:4326 only on output.
+GIS_STORAGE_SRID = int(os.environ.get("GIS_STORAGE_SRID", "32640"))
+GIS_DATA_DIR = Path(os.environ.get("GIS_DATA_DIR", BASE_DIR / "data" / "shapefiles"))
+GIS_DEM_PATH = Path(os.environ.get("GIS_DEM_PATH", GIS_DATA_DIR / "dem.tif"))
+
+# The map never asks an external tile server: the layers are our own data.
+LEAFLET_CONFIG = {
+    "DEFAULT_CENTER": (37.4745, 57.3295),
+    "DEFAULT_ZOOM": 15,
+    "MIN_ZOOM": 11,
+    "MAX_ZOOM": 20,
+    "TILES": [],
+    "ATTRIBUTION_PREFIX": "Bojnord municipality (synthetic sample data)",
+    "RESET_VIEW": False,
+    "NO_GLOBALS": False,
+}
+
+# --- security -------------------------------------------------------------------------------------------
+HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+# Django warns that Debian's GDAL (3.6) cannot block file and network access from spatial-reference
+# strings. We never build a SpatialReference from user input: uploads are read by pyogrio/rasterio,
+# whose wheels bundle a current GDAL, and every CRS we construct is an EPSG code from our settings.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,29 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from gis_app import views
+
+admin.site.site_header = _("Bojnord e-urban planning")
+admin.site.site_title = _("Bojnord e-urban planning")
+admin.site.index_title = _("Administration")
+
+urlpatterns = [
+    path("healthz", views.health, name="health"),
+]
+
+# Persian pages at /, English under /en/ (the language switch on every page links between them).
+urlpatterns += i18n_patterns(
+    path("", views.home, name="home"),
+    path("map/", include("zoning.urls")),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    prefix_default_language=False,
+)

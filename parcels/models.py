@@ -1,0 +1,131 @@
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.core.validators import MinValueValidator, RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from gis_app.geometry import gist_index, valid_geometry_constraint
+from gis_app.identifiers import validate_national_id
+
+renovation_code_validator = RegexValidator(
+    r"^\d{1,4}(-\d{1,5}){6}$",
+    _("A renovation code has seven numbers joined by dashes, e.g. 1-2-15-20-0-0-0."),
+)
+registry_plate_validator = RegexValidator(
+    r"^\d{1,6}/\d{1,6}$",
+    _("A registry plate is main/sub, e.g. 1452/23."),
+)
+
+
+class Owner(models.Model):
+    """A natural person who owns a share of one or more parcels."""
+
+    national_id = models.CharField(
+        _("national ID"), max_length=10, unique=True, validators=[validate_national_id]
+    )
+    full_name = models.CharField(_("full name"), max_length=200)
+
+    class Meta:
+        verbose_name = _("owner")
+        verbose_name_plural = _("owners")
+        ordering = ["full_name"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class Parcel(models.Model):
+    """A cadastral parcel (قطعه) as the municipality's property information system holds it."""
+
+    geom = models.MultiPolygonField(_("geometry"), srid=settings.GIS_STORAGE_SRID, spatial_index=False)
+    source_id = models.CharField(_("id in the source file"), max_length=64, blank=True)
+    registry_plate = models.CharField(
+        _("registry plate"), max_length=32, blank=True, validators=[registry_plate_validator]
+    )
+    renovation_code = models.CharField(
+        _("renovation code"), max_length=40, blank=True, validators=[renovation_code_validator]
+    )
+    deed_area_m2 = models.DecimalField(
+        _("deed area (m²)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    owners = models.ManyToManyField(Owner, through="Ownership", related_name="parcels", blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("parcel")
+        verbose_name_plural = _("parcels")
+        indexes = [
+            gist_index("geom", name="parcel_geom_gist"),
+            models.Index(fields=["renovation_code"], name="parcel_renovation_code_idx"),
+            models.Index(fields=["registry_plate"], name="parcel_registry_plate_idx"),
+        ]
+        constraints = [valid_geometry_constraint("geom", name="parcel_geom_valid")]
+
+    def __str__(self) -> str:
+        return self.renovation_code or self.registry_plate or f"#{self.pk}"
+
+
+class Ownership(models.Model):
+    """An owner's share of a parcel, in dang (دانگ): a whole property is six dang."""
+
+    parcel = models.ForeignKey(Parcel, on_delete=models.CASCADE, related_name="ownerships")
+    owner = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="ownerships")
+    share_dang = models.DecimalField(
+        _("share (dang)"), max_digits=6, decimal_places=3, validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        verbose_name = _("ownership")
+        verbose_name_plural = _("ownerships")
+        constraints = [
+            models.UniqueConstraint(fields=["parcel", "owner"], name="ownership_parcel_owner_unique"),
+            models.CheckConstraint(
+                condition=models.Q(share_dang__gt=0, share_dang__lte=6), name="ownership_share_dang_range"
+            ),
+        ]
+
+
+class ExistingBuilding(models.Model):
+    """A building footprint recorded by the property audit (ممیزی)."""
+
+    geom = models.MultiPolygonField(_("footprint"), srid=settings.GIS_STORAGE_SRID, spatial_index=False)
+    parcel = models.ForeignKey(
+        Parcel, on_delete=models.SET_NULL, null=True, blank=True, related_name="buildings"
+    )
+    source_id = models.CharField(_("id in the source file"), max_length=64, blank=True)
+    floors = models.PositiveSmallIntegerField(_("floors above ground"))
+    year_built = models.PositiveSmallIntegerField(_("year built (Jalali)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("existing building")
+        verbose_name_plural = _("existing buildings")
+        indexes = [gist_index("geom", name="building_geom_gist")]
+        constraints = [valid_geometry_constraint("geom", name="building_geom_valid")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id or self.pk} ({self.floors})"
+
+
+class ValueZone(models.Model):
+    """A regional value zone (قیمت منطقه‌ای): unit prices per m² used by dues and fees."""
+
+    geom = models.MultiPolygonField(_("geometry"), srid=settings.GIS_STORAGE_SRID, spatial_index=False)
+    code = models.CharField(_("code"), max_length=20)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    land_unit_price_irr = models.PositiveBigIntegerField(_("land unit price (IRR/m²)"))
+    building_unit_price_irr = models.PositiveBigIntegerField(_("building unit price (IRR/m²)"))
+    valuation_year = models.PositiveSmallIntegerField(_("valuation year (Jalali)"))
+
+    class Meta:
+        verbose_name = _("regional value zone")
+        verbose_name_plural = _("regional value zones")
+        indexes = [gist_index("geom", name="valuezone_geom_gist")]
+        constraints = [valid_geometry_constraint("geom", name="valuezone_geom_valid")]
+
+    def __str__(self) -> str:
+        return self.name or self.code

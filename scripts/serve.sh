@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs the service on http://127.0.0.1:8000 with the sample city loaded and demo accounts created.
+# Everything missing is installed first; running it again keeps the data and is fast.
+source "$(dirname "$0")/lib.sh"
+
+ensure_system_packages "${SYSTEM_PACKAGES[@]}"
+ensure_python_env
+ensure_assets
+ensure_secret_key
+ensure_translations
+ensure_local_postgis
+
+cd "$ROOT"
+say "Migrating the database"
+python manage.py migrate --no-input -v 0
+say "Loading the sample city (skipped when already loaded)"
+python manage.py sample_city_load
+say "Collecting static files"
+python manage.py collectstatic --no-input -v 0
+python manage.py demo_accounts
+
+HOST="${HOST:-127.0.0.1}"; PORT="${PORT:-8000}"
+export DJANGO_ALLOWED_HOSTS="${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}"
+# Plain HTTP on the loopback address; behind a TLS proxy leave DJANGO_HTTPS unset (on).
+export DJANGO_HTTPS="${DJANGO_HTTPS:-0}"
+say "Serving on http://$HOST:$PORT  (Ctrl+C to stop)"
+exec gunicorn gis_app.wsgi:application --bind "$HOST:$PORT" --workers "${WEB_WORKERS:-3}" \
+  --access-logfile - --error-logfile -

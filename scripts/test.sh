@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: lint and format check, migrations check, pytest on a real PostGIS
+# (its own test database on the same local cluster) and the headless-Chromium journeys.
+# Extra arguments go to pytest, e.g. scripts/test.sh -k parcels
+source "$(dirname "$0")/lib.sh"
+
+ensure_system_packages "${SYSTEM_PACKAGES[@]}" "${BROWSER_PACKAGES[@]}"
+ensure_python_env
+ensure_assets
+ensure_secret_key
+ensure_translations
+ensure_local_postgis
+trap stop_local_postgis_if_started EXIT
+
+cd "$ROOT"
+say "ruff (lint and format)"
+ruff check .
+ruff format --check .
+say "Migrations are up to date"
+python manage.py makemigrations --check --dry-run -v 1
+say "Deployment checks on production settings"
+DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=gis.example.org python manage.py check --deploy --fail-level WARNING
+say "pytest"
+python manage.py collectstatic --no-input -v 0
+pytest "$@"

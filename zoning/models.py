@@ -1,0 +1,121 @@
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext_lazy as _
+
+from gis_app.geometry import gist_index, valid_geometry_constraint
+
+
+class LandUse(models.TextChoices):
+    """Canonical land-use classes (Supreme Council of Architecture and Urbanism, 2010)."""
+
+    RESIDENTIAL = "residential", _("Residential")
+    HIGHER_EDUCATION = "higher_education", _("Higher education")
+    EDUCATION = "education", _("Education")
+    ADMINISTRATIVE = "administrative", _("Administrative and police")
+    COMMERCIAL = "commercial", _("Commercial and services")
+    SPORT = "sport", _("Sport")
+    HEALTH = "health", _("Health")
+    CULTURAL = "cultural", _("Cultural")
+    PARK = "park", _("Park and green space")
+    RELIGIOUS = "religious", _("Religious")
+    URBAN_EQUIPMENT = "urban_equipment", _("Urban equipment")
+    UTILITIES = "utilities", _("Utilities")
+    TRANSPORT = "transport", _("Transport and storage")
+    MILITARY = "military", _("Military")
+    AGRICULTURE = "agriculture", _("Orchard and agriculture")
+    HERITAGE = "heritage", _("Heritage")
+    NATURAL = "natural", _("Natural")
+    BUFFER = "buffer", _("Buffer (harim)")
+    TOURISM = "tourism", _("Recreation and tourism")
+    INDUSTRIAL = "industrial", _("Industrial")
+    MIXED = "mixed", _("Mixed")
+
+
+class DensityClass(models.TextChoices):
+    LOW = "low", _("Low density")
+    MEDIUM = "medium", _("Medium density")
+    HIGH = "high", _("High density")
+    VERY_HIGH = "very_high", _("Very high density")
+    NONE = "none", _("Not applicable")
+
+
+class StreetHierarchy(models.TextChoices):
+    ARTERIAL_1 = "arterial_1", _("Arterial, grade 1")
+    ARTERIAL_2 = "arterial_2", _("Arterial, grade 2")
+    LOCAL = "local", _("Local street")
+
+
+class PlanZone(models.Model):
+    """A detailed-plan (طرح تفصیلی) zone polygon with the rules that apply inside it."""
+
+    geom = models.MultiPolygonField(_("geometry"), srid=settings.GIS_STORAGE_SRID, spatial_index=False)
+    source_id = models.CharField(_("id in the source file"), max_length=64, blank=True)
+    plan_code = models.CharField(_("plan code"), max_length=20, help_text=_("The plan's own code, e.g. R121."))
+    land_use = models.CharField(_("land use"), max_length=32, choices=LandUse.choices)
+    density_class = models.CharField(
+        _("density class"), max_length=16, choices=DensityClass.choices, default=DensityClass.NONE
+    )
+    density_pct = models.DecimalField(
+        _("maximum density (FAR %)"), max_digits=6, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    coverage_pct = models.DecimalField(
+        _("maximum coverage (%)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    max_floors = models.PositiveSmallIntegerField(_("maximum floors"))
+    max_height_m = models.DecimalField(_("maximum height (m)"), max_digits=6, decimal_places=2)
+    min_plot_area_m2 = models.DecimalField(_("minimum plot area (m²)"), max_digits=9, decimal_places=2)
+    min_frontage_m = models.DecimalField(_("minimum frontage (m)"), max_digits=6, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("plan zone")
+        verbose_name_plural = _("plan zones")
+        indexes = [gist_index("geom", name="planzone_geom_gist")]
+        constraints = [
+            valid_geometry_constraint("geom", name="planzone_geom_valid"),
+            models.CheckConstraint(
+                condition=models.Q(coverage_pct__gte=0, coverage_pct__lte=100),
+                name="planzone_coverage_pct_range",
+            ),
+            models.CheckConstraint(condition=models.Q(land_use__in=LandUse.values), name="planzone_land_use_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_code} ({self.get_land_use_display()})"
+
+
+class Street(models.Model):
+    """A street centreline with its existing and approved (عرض مصوب) widths."""
+
+    geom = models.MultiLineStringField(_("centreline"), srid=settings.GIS_STORAGE_SRID, spatial_index=False)
+    source_id = models.CharField(_("id in the source file"), max_length=64, blank=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    hierarchy = models.CharField(_("hierarchy"), max_length=16, choices=StreetHierarchy.choices)
+    existing_width_m = models.DecimalField(
+        _("existing width (m)"), max_digits=6, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    approved_width_m = models.DecimalField(
+        _("approved width (m)"), max_digits=6, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    vehicular = models.BooleanField(_("vehicular"), default=True)
+
+    class Meta:
+        verbose_name = _("street")
+        verbose_name_plural = _("streets")
+        indexes = [gist_index("geom", name="street_geom_gist")]
+        constraints = [
+            valid_geometry_constraint("geom", name="street_geom_valid"),
+            models.CheckConstraint(
+                condition=models.Q(hierarchy__in=StreetHierarchy.values), name="street_hierarchy_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"#{self.pk}"
+
+    @property
+    def to_be_widened(self) -> bool:
+        return self.approved_width_m > self.existing_width_m
