@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import translation
 
 from accounts.models import User
 from accounts.roles import STAFF_ROLES, Role
@@ -33,9 +34,11 @@ def demo_accounts_ensure(*, known_passwords: dict[str, str]) -> list[DemoAccount
     for role in Role:
         username = demo_username(role)
         group, _ = Group.objects.get_or_create(name=role.value)
+        with translation.override("fa"):
+            last_name = str(role.label)
         user, created = User.objects.get_or_create(
             username=username,
-            defaults={"first_name": "Demo", "last_name": str(role.label), "is_staff": role in STAFF_ROLES},
+            defaults={"first_name": "حساب نمونه", "last_name": last_name, "is_staff": role in STAFF_ROLES},
         )
         password = known_passwords.get(username)
         if created or not password or not user.check_password(password):

@@ -44,24 +44,100 @@ ROTATION_DEG = 7.0  # the street grid is turned a little off true north, as Bojn
 DBF_PINNED_DATE = bytes([125, 1, 1])  # 2025-01-01 in the DBF header: keeps files byte-identical
 
 FIRST_NAMES = [
-    "محمد", "علی", "حسین", "رضا", "مهدی", "حسن", "احمد", "مصطفی", "جواد", "سعید", "امیر", "مجید",
-    "ابوالفضل", "یوسف", "ابراهیم", "صادق", "کاظم", "فاطمه", "زهرا", "مریم", "معصومه", "سکینه",
-    "زینب", "لیلا", "نرگس", "سمیه", "مهناز", "پروین", "طاهره", "اکرم", "رقیه", "فرشته",
+    "محمد",
+    "علی",
+    "حسین",
+    "رضا",
+    "مهدی",
+    "حسن",
+    "احمد",
+    "مصطفی",
+    "جواد",
+    "سعید",
+    "امیر",
+    "مجید",
+    "ابوالفضل",
+    "یوسف",
+    "ابراهیم",
+    "صادق",
+    "کاظم",
+    "فاطمه",
+    "زهرا",
+    "مریم",
+    "معصومه",
+    "سکینه",
+    "زینب",
+    "لیلا",
+    "نرگس",
+    "سمیه",
+    "مهناز",
+    "پروین",
+    "طاهره",
+    "اکرم",
+    "رقیه",
+    "فرشته",
 ]
 LAST_NAMES = [
-    "محمدی", "حسینی", "رضایی", "احمدی", "کریمی", "موسوی", "جعفری", "قاسمی", "رحیمی", "صادقی",
-    "شجاعی", "نوری", "باقری", "اسدی", "سلطانی", "زارعی", "یزدانی", "کرمانجی", "شیروانی", "اسفراینی",
-    "بجنوردی", "قوچانی", "جاجرمی", "سبزواری", "نیشابوری", "مشهدی", "فاروجی", "آلاداغی", "گرمه‌ای",
-    "دولتخواه", "خراسانی", "ترکمنی",
+    "محمدی",
+    "حسینی",
+    "رضایی",
+    "احمدی",
+    "کریمی",
+    "موسوی",
+    "جعفری",
+    "قاسمی",
+    "رحیمی",
+    "صادقی",
+    "شجاعی",
+    "نوری",
+    "باقری",
+    "اسدی",
+    "سلطانی",
+    "زارعی",
+    "یزدانی",
+    "کرمانجی",
+    "شیروانی",
+    "اسفراینی",
+    "بجنوردی",
+    "قوچانی",
+    "جاجرمی",
+    "سبزواری",
+    "نیشابوری",
+    "مشهدی",
+    "فاروجی",
+    "آلاداغی",
+    "گرمه‌ای",
+    "دولتخواه",
+    "خراسانی",
+    "ترکمنی",
 ]
 EW_NAMES = [
-    "خیابان طالقانی", "خیابان شریعتی", "خیابان مدرس", "خیابان بهار", "خیابان نسترن", "خیابان لاله",
-    "خیابان فردوسی", "خیابان امام خمینی", "خیابان مطهری", "خیابان سعدی", "خیابان حافظ", "خیابان گلستان",
-    "خیابان عدالت", "خیابان آزادی",
+    "خیابان طالقانی",
+    "خیابان شریعتی",
+    "خیابان مدرس",
+    "خیابان بهار",
+    "خیابان نسترن",
+    "خیابان لاله",
+    "خیابان فردوسی",
+    "خیابان امام خمینی",
+    "خیابان مطهری",
+    "خیابان سعدی",
+    "خیابان حافظ",
+    "خیابان گلستان",
+    "خیابان عدالت",
+    "خیابان آزادی",
 ]
 NS_NAMES = [
-    "بلوار شهید بهشتی", "خیابان ۱۷ شهریور", "خیابان کارگر", "خیابان معلم", "بلوار آزادگان",
-    "خیابان ولیعصر", "خیابان سلمان", "خیابان جمهوری", "خیابان بسیج", "خیابان انقلاب",
+    "بلوار شهید بهشتی",
+    "خیابان ۱۷ شهریور",
+    "خیابان کارگر",
+    "خیابان معلم",
+    "بلوار آزادگان",
+    "خیابان ولیعصر",
+    "خیابان سلمان",
+    "خیابان جمهوری",
+    "خیابان بسیج",
+    "خیابان انقلاب",
 ]
 
 # Detailed-plan zone types. Numbers are typical defaults (DOMAIN.md); the real plan's tables replace them.
@@ -159,8 +235,7 @@ def build_streets(rng: np.random.Generator) -> tuple[list[StreetLine], list[floa
     for j, y in enumerate(ys):
         amp, phase = rng.uniform(0, 3.5), rng.uniform(0, 2 * math.pi)
         pts = [
-            (uu, y + amp * math.sin(uu / 260.0 + phase))
-            for uu in np.linspace(u0 - margin, -u0 + margin, 24)
+            (uu, y + amp * math.sin(uu / 260.0 + phase)) for uu in np.linspace(u0 - margin, -u0 + margin, 24)
         ]
         w = ew_w[j]
         streets.append(StreetLine(EW_NAMES[j], hierarchy(w), float(w), approved(w, j), LineString(pts)))
@@ -173,8 +248,11 @@ def subdivide_block(block: Polygon, rng: np.random.Generator, lot_scale: float) 
     depth = maxy - miny
     mid = miny + depth * rng.uniform(0.44, 0.56)
     mid_line = LineString(
-        [(minx - 5, mid + rng.uniform(-1.5, 1.5)), ((minx + maxx) / 2, mid + rng.uniform(-1.5, 1.5)),
-         (maxx + 5, mid + rng.uniform(-1.5, 1.5))]
+        [
+            (minx - 5, mid + rng.uniform(-1.5, 1.5)),
+            ((minx + maxx) / 2, mid + rng.uniform(-1.5, 1.5)),
+            (maxx + 5, mid + rng.uniform(-1.5, 1.5)),
+        ]
     )
     north_half = Polygon([*mid_line.coords, (maxx + 5, maxy + 5), (minx - 5, maxy + 5)])
     rows = [block.intersection(north_half), block.difference(north_half)]
@@ -230,8 +308,24 @@ def zones_layout(district: Polygon, xs: list[float], ys: list[float], streets: l
     # Residential chunks cut across blocks (at mid-block), so some parcels straddle two zones.
     ucuts = [minx, (xs[2] + xs[3]) / 2 + 20, (xs[5] + xs[6]) / 2 - 15, (xs[7] + xs[8]) / 2, maxx]
     vcuts = [miny, (ys[3] + ys[4]) / 2 + 6, (ys[6] + ys[7]) / 2, (ys[9] + ys[10]) / 2 - 5, maxy]
-    classes = ["R111", "R121", "R121", "R131", "R121", "R131", "R141", "R121", "R111", "R121", "R131",
-               "R121", "R111", "R111", "R121", "R131"]
+    classes = [
+        "R111",
+        "R121",
+        "R121",
+        "R131",
+        "R121",
+        "R131",
+        "R141",
+        "R121",
+        "R111",
+        "R121",
+        "R131",
+        "R121",
+        "R111",
+        "R111",
+        "R121",
+        "R131",
+    ]
     zones: list[tuple[str, Polygon]] = []
     k = 0
     for i in range(4):
@@ -431,9 +525,15 @@ def generate(out: Path, seed: int) -> dict:
     write_layer(gpd.GeoDataFrame(street_rows, geometry="geometry", crs=crs), out, "streets")
 
     zone_rows = []
+    placed = None  # rounding each zone alone leaves slivers of overlap: cut each by those before it
     for k, (code, g) in enumerate(zones_local):
         land_use, dclass, name, dens, cov, floors, height, min_area, min_front = ZONE_TYPES[code]
         world = rounded(to_world(g.intersection(district)))
+        if placed is not None:
+            world = rounded(world.difference(placed))
+        placed = world if placed is None else placed.union(world)
+        if world.geom_type == "GeometryCollection":
+            world = unary_union([p for p in world.geoms if p.geom_type in {"Polygon", "MultiPolygon"}])
         if world.geom_type == "Polygon":
             world = MultiPolygon([world])
         zone_rows.append(
@@ -527,7 +627,9 @@ def generate(out: Path, seed: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "shapefiles")
     parser.add_argument("--seed", type=int, default=1405)
     args = parser.parse_args()

@@ -16,9 +16,7 @@ def feature_collection_response(rows: Iterable[dict], *, geometry_key: str = "ge
     parts = []
     for row in rows:
         props = {k: _plain(v) for k, v in row.items() if k != geometry_key}
-        parts.append(
-            '{"type":"Feature","geometry":%s,"properties":%s}'
-            % (row[geometry_key], json.dumps(props, ensure_ascii=False))
-        )
+        properties = json.dumps(props, ensure_ascii=False)
+        parts.append(f'{{"type":"Feature","geometry":{row[geometry_key]},"properties":{properties}}}')
     body = '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
     return HttpResponse(body, content_type="application/geo+json")

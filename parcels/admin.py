@@ -13,7 +13,13 @@ class OwnershipInline(admin.TabularInline):
 @admin.register(Parcel)
 class ParcelAdmin(LeafletGeoAdmin):
     list_display = ("renovation_code", "registry_plate", "deed_area_m2", "source_id")
-    search_fields = ("renovation_code", "registry_plate", "source_id", "owners__national_id", "owners__full_name")
+    search_fields = (
+        "renovation_code",
+        "registry_plate",
+        "source_id",
+        "owners__national_id",
+        "owners__full_name",
+    )
     inlines = [OwnershipInline]
     readonly_fields = ("created_at", "updated_at")
 

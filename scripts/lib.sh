@@ -144,7 +144,8 @@ CONF
       "SELECT 1 FROM pg_database WHERE datname = '$PG_DB'" | grep -q 1; then
     "$bin/createdb" -h "$PG_RUN" -p "$PG_PORT" -U gis "$PG_DB"
   fi
-  "$bin/psql" -h "$PG_RUN" -p "$PG_PORT" -U gis -d "$PG_DB" -qc "CREATE EXTENSION IF NOT EXISTS postgis" >/dev/null
+  PGOPTIONS="-c client_min_messages=warning" "$bin/psql" -h "$PG_RUN" -p "$PG_PORT" -U gis -d "$PG_DB" \
+    -qc "CREATE EXTENSION IF NOT EXISTS postgis" >/dev/null
   local host
   host="$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$PG_RUN")"
   export DATABASE_URL="postgis://gis@$host:$PG_PORT/$PG_DB"

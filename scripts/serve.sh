@@ -7,8 +7,8 @@ ensure_system_packages "${SYSTEM_PACKAGES[@]}"
 ensure_python_env
 ensure_assets
 ensure_secret_key
-ensure_translations
 ensure_local_postgis
+ensure_translations
 
 cd "$ROOT"
 say "Migrating the database"

@@ -8,8 +8,8 @@ ensure_system_packages "${SYSTEM_PACKAGES[@]}" "${BROWSER_PACKAGES[@]}"
 ensure_python_env
 ensure_assets
 ensure_secret_key
-ensure_translations
 ensure_local_postgis
+ensure_translations
 trap stop_local_postgis_if_started EXIT
 
 cd "$ROOT"
@@ -22,4 +22,5 @@ say "Deployment checks on production settings"
 DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=gis.example.org python manage.py check --deploy --fail-level WARNING
 say "pytest"
 python manage.py collectstatic --no-input -v 0
-pytest "$@"
+# The test client and the live server speak plain HTTP; the deploy check above covers HTTPS settings.
+DJANGO_HTTPS=0 pytest "$@"

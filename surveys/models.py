@@ -27,7 +27,12 @@ class Survey(models.Model):
         _("measured boundary"), srid=settings.GIS_STORAGE_SRID, null=True, blank=True, spatial_index=False
     )
     frontage_m = models.DecimalField(
-        _("frontage (m)"), max_digits=7, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+        _("frontage (m)"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
     )
     floor_level_m = models.DecimalField(
         _("floor level above sea (m)"), max_digits=7, decimal_places=2, null=True, blank=True
@@ -41,7 +46,9 @@ class Survey(models.Model):
         ordering = ["-measured_on", "-created_at"]
         indexes = [gist_index("measured_geom", name="survey_measured_geom_gist")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(status__in=SurveyStatus.values), name="survey_status_valid"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=SurveyStatus.values), name="survey_status_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -51,7 +51,9 @@ class PlanZone(models.Model):
 
     geom = models.MultiPolygonField(_("geometry"), srid=settings.GIS_STORAGE_SRID, spatial_index=False)
     source_id = models.CharField(_("id in the source file"), max_length=64, blank=True)
-    plan_code = models.CharField(_("plan code"), max_length=20, help_text=_("The plan's own code, e.g. R121."))
+    plan_code = models.CharField(
+        _("plan code"), max_length=20, help_text=_("The plan's own code, e.g. R121.")
+    )
     land_use = models.CharField(_("land use"), max_length=32, choices=LandUse.choices)
     density_class = models.CharField(
         _("density class"), max_length=16, choices=DensityClass.choices, default=DensityClass.NONE
@@ -80,7 +82,9 @@ class PlanZone(models.Model):
                 condition=models.Q(coverage_pct__gte=0, coverage_pct__lte=100),
                 name="planzone_coverage_pct_range",
             ),
-            models.CheckConstraint(condition=models.Q(land_use__in=LandUse.values), name="planzone_land_use_valid"),
+            models.CheckConstraint(
+                condition=models.Q(land_use__in=LandUse.values), name="planzone_land_use_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,129 +5,275 @@ import django.contrib.gis.db.models.functions
 import django.contrib.postgres.indexes
 import django.core.validators
 import django.db.models.deletion
-import gis_app.identifiers
 from django.db import migrations, models
+
+import gis_app.identifiers
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Owner',
+            name="Owner",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('national_id', models.CharField(max_length=10, unique=True, validators=[gis_app.identifiers.validate_national_id], verbose_name='national ID')),
-                ('full_name', models.CharField(max_length=200, verbose_name='full name')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "national_id",
+                    models.CharField(
+                        max_length=10,
+                        unique=True,
+                        validators=[gis_app.identifiers.validate_national_id],
+                        verbose_name="national ID",
+                    ),
+                ),
+                ("full_name", models.CharField(max_length=200, verbose_name="full name")),
             ],
             options={
-                'verbose_name': 'owner',
-                'verbose_name_plural': 'owners',
-                'ordering': ['full_name'],
+                "verbose_name": "owner",
+                "verbose_name_plural": "owners",
+                "ordering": ["full_name"],
             },
         ),
         migrations.CreateModel(
-            name='Ownership',
+            name="Ownership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('share_dang', models.DecimalField(decimal_places=3, max_digits=6, validators=[django.core.validators.MinValueValidator(0)], verbose_name='share (dang)')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ownerships', to='parcels.owner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "share_dang",
+                    models.DecimalField(
+                        decimal_places=3,
+                        max_digits=6,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="share (dang)",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ownerships",
+                        to="parcels.owner",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ownership',
-                'verbose_name_plural': 'ownerships',
+                "verbose_name": "ownership",
+                "verbose_name_plural": "ownerships",
             },
         ),
         migrations.CreateModel(
-            name='Parcel',
+            name="Parcel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('geom', django.contrib.gis.db.models.fields.MultiPolygonField(spatial_index=False, srid=32640, verbose_name='geometry')),
-                ('source_id', models.CharField(blank=True, max_length=64, verbose_name='id in the source file')),
-                ('registry_plate', models.CharField(blank=True, max_length=32, validators=[django.core.validators.RegexValidator('^\\d{1,6}/\\d{1,6}$', 'A registry plate is main/sub, e.g. 1452/23.')], verbose_name='registry plate')),
-                ('renovation_code', models.CharField(blank=True, max_length=40, validators=[django.core.validators.RegexValidator('^\\d{1,4}(-\\d{1,5}){6}$', 'A renovation code has seven numbers joined by dashes, e.g. 1-2-15-20-0-0-0.')], verbose_name='renovation code')),
-                ('deed_area_m2', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='deed area (m²)')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('owners', models.ManyToManyField(blank=True, related_name='parcels', through='parcels.Ownership', to='parcels.owner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "geom",
+                    django.contrib.gis.db.models.fields.MultiPolygonField(
+                        spatial_index=False, srid=32640, verbose_name="geometry"
+                    ),
+                ),
+                (
+                    "source_id",
+                    models.CharField(blank=True, max_length=64, verbose_name="id in the source file"),
+                ),
+                (
+                    "registry_plate",
+                    models.CharField(
+                        blank=True,
+                        max_length=32,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{1,6}/\\d{1,6}$", "A registry plate is main/sub, e.g. 1452/23."
+                            )
+                        ],
+                        verbose_name="registry plate",
+                    ),
+                ),
+                (
+                    "renovation_code",
+                    models.CharField(
+                        blank=True,
+                        max_length=40,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{1,4}(-\\d{1,5}){6}$",
+                                "A renovation code has seven numbers joined by dashes, e.g. 1-2-15-20-0-0-0.",
+                            )
+                        ],
+                        verbose_name="renovation code",
+                    ),
+                ),
+                (
+                    "deed_area_m2",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=12,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="deed area (m²)",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "owners",
+                    models.ManyToManyField(
+                        blank=True, related_name="parcels", through="parcels.Ownership", to="parcels.owner"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'parcel',
-                'verbose_name_plural': 'parcels',
+                "verbose_name": "parcel",
+                "verbose_name_plural": "parcels",
             },
         ),
         migrations.AddField(
-            model_name='ownership',
-            name='parcel',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ownerships', to='parcels.parcel'),
+            model_name="ownership",
+            name="parcel",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="ownerships", to="parcels.parcel"
+            ),
         ),
         migrations.CreateModel(
-            name='ExistingBuilding',
+            name="ExistingBuilding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('geom', django.contrib.gis.db.models.fields.MultiPolygonField(spatial_index=False, srid=32640, verbose_name='footprint')),
-                ('source_id', models.CharField(blank=True, max_length=64, verbose_name='id in the source file')),
-                ('floors', models.PositiveSmallIntegerField(verbose_name='floors above ground')),
-                ('year_built', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='year built (Jalali)')),
-                ('parcel', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='buildings', to='parcels.parcel')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "geom",
+                    django.contrib.gis.db.models.fields.MultiPolygonField(
+                        spatial_index=False, srid=32640, verbose_name="footprint"
+                    ),
+                ),
+                (
+                    "source_id",
+                    models.CharField(blank=True, max_length=64, verbose_name="id in the source file"),
+                ),
+                ("floors", models.PositiveSmallIntegerField(verbose_name="floors above ground")),
+                (
+                    "year_built",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="year built (Jalali)"
+                    ),
+                ),
+                (
+                    "parcel",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="buildings",
+                        to="parcels.parcel",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'existing building',
-                'verbose_name_plural': 'existing buildings',
+                "verbose_name": "existing building",
+                "verbose_name_plural": "existing buildings",
             },
         ),
         migrations.CreateModel(
-            name='ValueZone',
+            name="ValueZone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('geom', django.contrib.gis.db.models.fields.MultiPolygonField(spatial_index=False, srid=32640, verbose_name='geometry')),
-                ('code', models.CharField(max_length=20, verbose_name='code')),
-                ('name', models.CharField(blank=True, max_length=200, verbose_name='name')),
-                ('land_unit_price_irr', models.PositiveBigIntegerField(verbose_name='land unit price (IRR/m²)')),
-                ('building_unit_price_irr', models.PositiveBigIntegerField(verbose_name='building unit price (IRR/m²)')),
-                ('valuation_year', models.PositiveSmallIntegerField(verbose_name='valuation year (Jalali)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "geom",
+                    django.contrib.gis.db.models.fields.MultiPolygonField(
+                        spatial_index=False, srid=32640, verbose_name="geometry"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, verbose_name="code")),
+                ("name", models.CharField(blank=True, max_length=200, verbose_name="name")),
+                (
+                    "land_unit_price_irr",
+                    models.PositiveBigIntegerField(verbose_name="land unit price (IRR/m²)"),
+                ),
+                (
+                    "building_unit_price_irr",
+                    models.PositiveBigIntegerField(verbose_name="building unit price (IRR/m²)"),
+                ),
+                ("valuation_year", models.PositiveSmallIntegerField(verbose_name="valuation year (Jalali)")),
             ],
             options={
-                'verbose_name': 'regional value zone',
-                'verbose_name_plural': 'regional value zones',
-                'indexes': [django.contrib.postgres.indexes.GistIndex(fields=['geom'], name='valuezone_geom_gist')],
-                'constraints': [models.CheckConstraint(condition=django.contrib.gis.db.models.functions.IsValid('geom'), name='valuezone_geom_valid')],
+                "verbose_name": "regional value zone",
+                "verbose_name_plural": "regional value zones",
+                "indexes": [
+                    django.contrib.postgres.indexes.GistIndex(fields=["geom"], name="valuezone_geom_gist")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=django.contrib.gis.db.models.functions.IsValid("geom"),
+                        name="valuezone_geom_valid",
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='parcel',
-            index=django.contrib.postgres.indexes.GistIndex(fields=['geom'], name='parcel_geom_gist'),
+            model_name="parcel",
+            index=django.contrib.postgres.indexes.GistIndex(fields=["geom"], name="parcel_geom_gist"),
         ),
         migrations.AddIndex(
-            model_name='parcel',
-            index=models.Index(fields=['renovation_code'], name='parcel_renovation_code_idx'),
+            model_name="parcel",
+            index=models.Index(fields=["renovation_code"], name="parcel_renovation_code_idx"),
         ),
         migrations.AddIndex(
-            model_name='parcel',
-            index=models.Index(fields=['registry_plate'], name='parcel_registry_plate_idx'),
+            model_name="parcel",
+            index=models.Index(fields=["registry_plate"], name="parcel_registry_plate_idx"),
         ),
         migrations.AddConstraint(
-            model_name='parcel',
-            constraint=models.CheckConstraint(condition=django.contrib.gis.db.models.functions.IsValid('geom'), name='parcel_geom_valid'),
+            model_name="parcel",
+            constraint=models.CheckConstraint(
+                condition=django.contrib.gis.db.models.functions.IsValid("geom"), name="parcel_geom_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ownership',
-            constraint=models.UniqueConstraint(fields=('parcel', 'owner'), name='ownership_parcel_owner_unique'),
+            model_name="ownership",
+            constraint=models.UniqueConstraint(
+                fields=("parcel", "owner"), name="ownership_parcel_owner_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ownership',
-            constraint=models.CheckConstraint(condition=models.Q(('share_dang__gt', 0), ('share_dang__lte', 6)), name='ownership_share_dang_range'),
+            model_name="ownership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("share_dang__gt", 0), ("share_dang__lte", 6)),
+                name="ownership_share_dang_range",
+            ),
         ),
         migrations.AddIndex(
-            model_name='existingbuilding',
-            index=django.contrib.postgres.indexes.GistIndex(fields=['geom'], name='building_geom_gist'),
+            model_name="existingbuilding",
+            index=django.contrib.postgres.indexes.GistIndex(fields=["geom"], name="building_geom_gist"),
         ),
         migrations.AddConstraint(
-            model_name='existingbuilding',
-            constraint=models.CheckConstraint(condition=django.contrib.gis.db.models.functions.IsValid('geom'), name='building_geom_valid'),
+            model_name="existingbuilding",
+            constraint=models.CheckConstraint(
+                condition=django.contrib.gis.db.models.functions.IsValid("geom"), name="building_geom_valid"
+            ),
         ),
     ]

@@ -60,7 +60,8 @@
       const [z, s] = await Promise.all([getJSON(config.zones), getJSON(config.streets)]);
       zones.addData(z);
       streets.addData(s);
-      if (zones.getLayers().length) map.fitBounds(zones.getBounds());
+      if (zones.getLayers().length) map.fitBounds(zones.getBounds(), {animate: false});
+      map.getContainer().dataset.layersLoaded = "true";
     } catch (err) {
       setHint(labels.load_error);
     }

@@ -9,35 +9,103 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('parcels', '0001_initial'),
+        ("parcels", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Survey',
+            name="Survey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('accepted', 'Accepted'), ('rejected', 'Rejected')], default='draft', max_length=16, verbose_name='status')),
-                ('measured_on', models.DateField(verbose_name='measured on')),
-                ('measured_geom', django.contrib.gis.db.models.fields.PolygonField(blank=True, null=True, spatial_index=False, srid=32640, verbose_name='measured boundary')),
-                ('frontage_m', models.DecimalField(blank=True, decimal_places=2, max_digits=7, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='frontage (m)')),
-                ('floor_level_m', models.DecimalField(blank=True, decimal_places=2, max_digits=7, null=True, verbose_name='floor level above sea (m)')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('parcel', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='surveys', to='parcels.parcel')),
-                ('surveyor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='surveys', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("accepted", "Accepted"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("measured_on", models.DateField(verbose_name="measured on")),
+                (
+                    "measured_geom",
+                    django.contrib.gis.db.models.fields.PolygonField(
+                        blank=True,
+                        null=True,
+                        spatial_index=False,
+                        srid=32640,
+                        verbose_name="measured boundary",
+                    ),
+                ),
+                (
+                    "frontage_m",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=7,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="frontage (m)",
+                    ),
+                ),
+                (
+                    "floor_level_m",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=7,
+                        null=True,
+                        verbose_name="floor level above sea (m)",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "parcel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="surveys",
+                        to="parcels.parcel",
+                    ),
+                ),
+                (
+                    "surveyor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="surveys",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'survey',
-                'verbose_name_plural': 'surveys',
-                'ordering': ['-measured_on', '-created_at'],
-                'indexes': [django.contrib.postgres.indexes.GistIndex(fields=['measured_geom'], name='survey_measured_geom_gist')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'submitted', 'accepted', 'rejected'])), name='survey_status_valid')],
+                "verbose_name": "survey",
+                "verbose_name_plural": "surveys",
+                "ordering": ["-measured_on", "-created_at"],
+                "indexes": [
+                    django.contrib.postgres.indexes.GistIndex(
+                        fields=["measured_geom"], name="survey_measured_geom_gist"
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("status__in", ["draft", "submitted", "accepted", "rejected"])),
+                        name="survey_status_valid",
+                    )
+                ],
             },
         ),
     ]

@@ -8,53 +8,235 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='PlanZone',
+            name="PlanZone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('geom', django.contrib.gis.db.models.fields.MultiPolygonField(spatial_index=False, srid=32640, verbose_name='geometry')),
-                ('source_id', models.CharField(blank=True, max_length=64, verbose_name='id in the source file')),
-                ('plan_code', models.CharField(help_text="The plan's own code, e.g. R121.", max_length=20, verbose_name='plan code')),
-                ('land_use', models.CharField(choices=[('residential', 'Residential'), ('higher_education', 'Higher education'), ('education', 'Education'), ('administrative', 'Administrative and police'), ('commercial', 'Commercial and services'), ('sport', 'Sport'), ('health', 'Health'), ('cultural', 'Cultural'), ('park', 'Park and green space'), ('religious', 'Religious'), ('urban_equipment', 'Urban equipment'), ('utilities', 'Utilities'), ('transport', 'Transport and storage'), ('military', 'Military'), ('agriculture', 'Orchard and agriculture'), ('heritage', 'Heritage'), ('natural', 'Natural'), ('buffer', 'Buffer (harim)'), ('tourism', 'Recreation and tourism'), ('industrial', 'Industrial'), ('mixed', 'Mixed')], max_length=32, verbose_name='land use')),
-                ('density_class', models.CharField(choices=[('low', 'Low density'), ('medium', 'Medium density'), ('high', 'High density'), ('very_high', 'Very high density'), ('none', 'Not applicable')], default='none', max_length=16, verbose_name='density class')),
-                ('density_pct', models.DecimalField(decimal_places=2, max_digits=6, validators=[django.core.validators.MinValueValidator(0)], verbose_name='maximum density (FAR %)')),
-                ('coverage_pct', models.DecimalField(decimal_places=2, max_digits=5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='maximum coverage (%)')),
-                ('max_floors', models.PositiveSmallIntegerField(verbose_name='maximum floors')),
-                ('max_height_m', models.DecimalField(decimal_places=2, max_digits=6, verbose_name='maximum height (m)')),
-                ('min_plot_area_m2', models.DecimalField(decimal_places=2, max_digits=9, verbose_name='minimum plot area (m²)')),
-                ('min_frontage_m', models.DecimalField(decimal_places=2, max_digits=6, verbose_name='minimum frontage (m)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "geom",
+                    django.contrib.gis.db.models.fields.MultiPolygonField(
+                        spatial_index=False, srid=32640, verbose_name="geometry"
+                    ),
+                ),
+                (
+                    "source_id",
+                    models.CharField(blank=True, max_length=64, verbose_name="id in the source file"),
+                ),
+                (
+                    "plan_code",
+                    models.CharField(
+                        help_text="The plan's own code, e.g. R121.", max_length=20, verbose_name="plan code"
+                    ),
+                ),
+                (
+                    "land_use",
+                    models.CharField(
+                        choices=[
+                            ("residential", "Residential"),
+                            ("higher_education", "Higher education"),
+                            ("education", "Education"),
+                            ("administrative", "Administrative and police"),
+                            ("commercial", "Commercial and services"),
+                            ("sport", "Sport"),
+                            ("health", "Health"),
+                            ("cultural", "Cultural"),
+                            ("park", "Park and green space"),
+                            ("religious", "Religious"),
+                            ("urban_equipment", "Urban equipment"),
+                            ("utilities", "Utilities"),
+                            ("transport", "Transport and storage"),
+                            ("military", "Military"),
+                            ("agriculture", "Orchard and agriculture"),
+                            ("heritage", "Heritage"),
+                            ("natural", "Natural"),
+                            ("buffer", "Buffer (harim)"),
+                            ("tourism", "Recreation and tourism"),
+                            ("industrial", "Industrial"),
+                            ("mixed", "Mixed"),
+                        ],
+                        max_length=32,
+                        verbose_name="land use",
+                    ),
+                ),
+                (
+                    "density_class",
+                    models.CharField(
+                        choices=[
+                            ("low", "Low density"),
+                            ("medium", "Medium density"),
+                            ("high", "High density"),
+                            ("very_high", "Very high density"),
+                            ("none", "Not applicable"),
+                        ],
+                        default="none",
+                        max_length=16,
+                        verbose_name="density class",
+                    ),
+                ),
+                (
+                    "density_pct",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=6,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="maximum density (FAR %)",
+                    ),
+                ),
+                (
+                    "coverage_pct",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                        verbose_name="maximum coverage (%)",
+                    ),
+                ),
+                ("max_floors", models.PositiveSmallIntegerField(verbose_name="maximum floors")),
+                (
+                    "max_height_m",
+                    models.DecimalField(decimal_places=2, max_digits=6, verbose_name="maximum height (m)"),
+                ),
+                (
+                    "min_plot_area_m2",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=9, verbose_name="minimum plot area (m²)"
+                    ),
+                ),
+                (
+                    "min_frontage_m",
+                    models.DecimalField(decimal_places=2, max_digits=6, verbose_name="minimum frontage (m)"),
+                ),
             ],
             options={
-                'verbose_name': 'plan zone',
-                'verbose_name_plural': 'plan zones',
-                'indexes': [django.contrib.postgres.indexes.GistIndex(fields=['geom'], name='planzone_geom_gist')],
-                'constraints': [models.CheckConstraint(condition=django.contrib.gis.db.models.functions.IsValid('geom'), name='planzone_geom_valid'), models.CheckConstraint(condition=models.Q(('coverage_pct__gte', 0), ('coverage_pct__lte', 100)), name='planzone_coverage_pct_range'), models.CheckConstraint(condition=models.Q(('land_use__in', ['residential', 'higher_education', 'education', 'administrative', 'commercial', 'sport', 'health', 'cultural', 'park', 'religious', 'urban_equipment', 'utilities', 'transport', 'military', 'agriculture', 'heritage', 'natural', 'buffer', 'tourism', 'industrial', 'mixed'])), name='planzone_land_use_valid')],
+                "verbose_name": "plan zone",
+                "verbose_name_plural": "plan zones",
+                "indexes": [
+                    django.contrib.postgres.indexes.GistIndex(fields=["geom"], name="planzone_geom_gist")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=django.contrib.gis.db.models.functions.IsValid("geom"),
+                        name="planzone_geom_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("coverage_pct__gte", 0), ("coverage_pct__lte", 100)),
+                        name="planzone_coverage_pct_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "land_use__in",
+                                [
+                                    "residential",
+                                    "higher_education",
+                                    "education",
+                                    "administrative",
+                                    "commercial",
+                                    "sport",
+                                    "health",
+                                    "cultural",
+                                    "park",
+                                    "religious",
+                                    "urban_equipment",
+                                    "utilities",
+                                    "transport",
+                                    "military",
+                                    "agriculture",
+                                    "heritage",
+                                    "natural",
+                                    "buffer",
+                                    "tourism",
+                                    "industrial",
+                                    "mixed",
+                                ],
+                            )
+                        ),
+                        name="planzone_land_use_valid",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Street',
+            name="Street",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('geom', django.contrib.gis.db.models.fields.MultiLineStringField(spatial_index=False, srid=32640, verbose_name='centreline')),
-                ('source_id', models.CharField(blank=True, max_length=64, verbose_name='id in the source file')),
-                ('name', models.CharField(blank=True, max_length=200, verbose_name='name')),
-                ('hierarchy', models.CharField(choices=[('arterial_1', 'Arterial, grade 1'), ('arterial_2', 'Arterial, grade 2'), ('local', 'Local street')], max_length=16, verbose_name='hierarchy')),
-                ('existing_width_m', models.DecimalField(decimal_places=2, max_digits=6, validators=[django.core.validators.MinValueValidator(0)], verbose_name='existing width (m)')),
-                ('approved_width_m', models.DecimalField(decimal_places=2, max_digits=6, validators=[django.core.validators.MinValueValidator(0)], verbose_name='approved width (m)')),
-                ('vehicular', models.BooleanField(default=True, verbose_name='vehicular')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "geom",
+                    django.contrib.gis.db.models.fields.MultiLineStringField(
+                        spatial_index=False, srid=32640, verbose_name="centreline"
+                    ),
+                ),
+                (
+                    "source_id",
+                    models.CharField(blank=True, max_length=64, verbose_name="id in the source file"),
+                ),
+                ("name", models.CharField(blank=True, max_length=200, verbose_name="name")),
+                (
+                    "hierarchy",
+                    models.CharField(
+                        choices=[
+                            ("arterial_1", "Arterial, grade 1"),
+                            ("arterial_2", "Arterial, grade 2"),
+                            ("local", "Local street"),
+                        ],
+                        max_length=16,
+                        verbose_name="hierarchy",
+                    ),
+                ),
+                (
+                    "existing_width_m",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=6,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="existing width (m)",
+                    ),
+                ),
+                (
+                    "approved_width_m",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=6,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="approved width (m)",
+                    ),
+                ),
+                ("vehicular", models.BooleanField(default=True, verbose_name="vehicular")),
             ],
             options={
-                'verbose_name': 'street',
-                'verbose_name_plural': 'streets',
-                'indexes': [django.contrib.postgres.indexes.GistIndex(fields=['geom'], name='street_geom_gist')],
-                'constraints': [models.CheckConstraint(condition=django.contrib.gis.db.models.functions.IsValid('geom'), name='street_geom_valid'), models.CheckConstraint(condition=models.Q(('hierarchy__in', ['arterial_1', 'arterial_2', 'local'])), name='street_hierarchy_valid')],
+                "verbose_name": "street",
+                "verbose_name_plural": "streets",
+                "indexes": [
+                    django.contrib.postgres.indexes.GistIndex(fields=["geom"], name="street_geom_gist")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=django.contrib.gis.db.models.functions.IsValid("geom"),
+                        name="street_geom_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("hierarchy__in", ["arterial_1", "arterial_2", "local"])),
+                        name="street_hierarchy_valid",
+                    ),
+                ],
             },
         ),
     ]

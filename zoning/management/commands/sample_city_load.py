@@ -34,7 +34,9 @@ class Command(BaseCommand):
 
         folder = Path(dir)
         if Parcel.objects.exists() and not replace:
-            self.stdout.write(f"Sample city already loaded ({Parcel.objects.count()} parcels); nothing to do.")
+            self.stdout.write(
+                f"Sample city already loaded ({Parcel.objects.count()} parcels); nothing to do."
+            )
             return
         missing = [name for name, _ in LAYERS if not (folder / f"{name}.shp").exists()]
         if missing:
