@@ -17,6 +17,7 @@ class DemoAccount:
     password: str
     role: Role
     created: bool
+    password_hash: str
 
 
 def demo_username(role: Role) -> str:
@@ -24,11 +25,12 @@ def demo_username(role: Role) -> str:
 
 
 @transaction.atomic
-def demo_accounts_ensure(*, known_passwords: dict[str, str]) -> list[DemoAccount]:
+def demo_accounts_ensure(*, known: dict[str, dict[str, str]]) -> list[DemoAccount]:
     """One demo account per role; existing accounts keep their password unless it is unknown.
 
-    known_passwords maps username to the password given out earlier; an account whose password is
-    not known (or no longer matches) gets a new random one.
+    known maps username to {"password", "hash"} given out earlier. The stored hash tells whether the
+    password is unchanged without re-hashing it (hashing is deliberately slow); an account whose
+    password is not known or was changed since gets a new random one.
     """
     accounts = []
     for role in Role:
@@ -40,11 +42,16 @@ def demo_accounts_ensure(*, known_passwords: dict[str, str]) -> list[DemoAccount
             username=username,
             defaults={"first_name": "حساب نمونه", "last_name": last_name, "is_staff": role in STAFF_ROLES},
         )
-        password = known_passwords.get(username)
-        if created or not password or not user.check_password(password):
+        entry = known.get(username) or {}
+        password = entry.get("password") if isinstance(entry, dict) else None
+        if created or not password or entry.get("hash") != user.password:
             password = secrets.token_urlsafe(9)
             user.set_password(password)
             user.save(update_fields=["password"])
         user.groups.add(group)
-        accounts.append(DemoAccount(username=username, password=password, role=role, created=created))
+        accounts.append(
+            DemoAccount(
+                username=username, password=password, role=role, created=created, password_hash=user.password
+            )
+        )
     return accounts

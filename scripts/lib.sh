@@ -74,7 +74,13 @@ ensure_assets() {
 }
 
 ensure_translations() {
-  (cd "$ROOT" && python manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=.local -v 0)
+  local po stale=0
+  for po in "$ROOT"/locale/*/LC_MESSAGES/*.po; do
+    [[ "$po" -nt "${po%.po}.mo" ]] && stale=1
+  done
+  if [[ $stale == 1 ]]; then
+    (cd "$ROOT" && python manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=.local -v 0)
+  fi
 }
 
 # --- PostGIS ----------------------------------------------------------------------------------------
@@ -88,7 +94,8 @@ _pg_bin() {
 }
 
 _as_pg() {
-  if [[ "$(id -u)" -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+  # From / so that the postgres account never needs to enter the current folder.
+  if [[ "$(id -u)" -eq 0 ]]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 _pg_dirs() {

@@ -11,13 +11,7 @@ ensure_local_postgis
 ensure_translations
 
 cd "$ROOT"
-say "Migrating the database"
-python manage.py migrate --no-input -v 0
-say "Loading the sample city (skipped when already loaded)"
-python manage.py sample_city_load
-say "Collecting static files"
-python manage.py collectstatic --no-input -v 0
-python manage.py demo_accounts
+python manage.py site_prepare
 
 HOST="${HOST:-127.0.0.1}"; PORT="${PORT:-8000}"
 export DJANGO_ALLOWED_HOSTS="${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}"

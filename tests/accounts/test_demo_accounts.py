@@ -55,3 +55,27 @@ def test_user_national_id_is_validated(db):
     user.national_id = "0499370899"
     user.set_password("correct horse battery")
     user.full_clean()
+
+
+def test_a_password_changed_since_is_replaced_so_the_printed_one_works(db, tmp_path, capsys):
+    first = run(tmp_path, capsys)
+    user = User.objects.get(username="demo-clerk")
+    user.set_password("changed by the clerk 123")
+    user.save()
+    second = run(tmp_path, capsys)
+    assert second["demo-clerk"] != first["demo-clerk"]
+    assert User.objects.get(username="demo-clerk").check_password(second["demo-clerk"])
+    assert second["demo-manager"] == first["demo-manager"]
+
+
+def test_site_prepare_runs_every_step_and_is_repeatable(db, capsys, settings, tmp_path):
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    passwords = str(tmp_path / "demo.json")
+    call_command("site_prepare", passwords_file=passwords)
+    out = capsys.readouterr().out
+    assert "Sample city loaded." in out and "demo-agency" in out
+    assert (tmp_path / "static" / "staticfiles.json").exists()
+    call_command("site_prepare", passwords_file=passwords)
+    assert "already loaded" in capsys.readouterr().out

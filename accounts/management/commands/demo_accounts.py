@@ -21,11 +21,15 @@ class Command(BaseCommand):
     def handle(self, *args, passwords_file: str, **options):
         path = Path(passwords_file)
         known = json.loads(path.read_text()) if path.exists() else {}
-        accounts = demo_accounts_ensure(known_passwords=known)
+        accounts = demo_accounts_ensure(known=known)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
-            json.dump({a.username: a.password for a in accounts}, fh, indent=1)
+            json.dump(
+                {a.username: {"password": a.password, "hash": a.password_hash} for a in accounts},
+                fh,
+                indent=1,
+            )
         self.stdout.write(self.style.MIGRATE_HEADING("Demo accounts (one per role):"))
         width = max(len(a.username) for a in accounts)
         for a in accounts:
