@@ -191,7 +191,7 @@ def build_streets(rng: np.random.Generator) -> tuple[list[StreetLine], list[floa
     """The street grid in the local frame: E-W streets bound the blocks' long sides."""
     # Block lengths along the E-W streets and depths (two rows of plots) between them.
     lengths = rng.uniform(165, 235, 9)
-    depths = rng.uniform(58, 82, 13)
+    depths = rng.uniform(46, 64, 13)  # two rows of plots 23-32 m deep
     # Street widths: index 4 of the N-S streets and index 7 of the E-W streets are grade-1 arterials.
     ns_w = [10, 12, 10, 16, 24, 12, 10, 16, 12, 10]
     ew_w = [10, 8, 12, 8, 10, 16, 8, 30, 8, 12, 8, 10, 16, 10]
@@ -256,10 +256,12 @@ def subdivide_block(block: Polygon, rng: np.random.Generator, lot_scale: float) 
     )
     north_half = Polygon([*mid_line.coords, (maxx + 5, maxy + 5), (minx - 5, maxy + 5)])
     rows = [block.intersection(north_half), block.difference(north_half)]
-    through = rng.random() < 0.25  # a block whose big plots run through from street to street
+    through = rng.random() < 0.12  # a block whose big plots run through from street to street
     plots: list[Polygon] = []
+    min_width = 8.0
     if through:
         rows = [block]
+        lot_scale, min_width = max(lot_scale, 1.3) * 2, 12.0
     for row in rows:
         if row.is_empty:
             continue
@@ -269,8 +271,8 @@ def subdivide_block(block: Polygon, rng: np.random.Generator, lot_scale: float) 
         u = rminx
         while True:
             area = float(np.clip(rng.lognormal(math.log(300 * lot_scale), 0.45), 160, 1400))
-            width = max(6.5, area / row_depth)
-            if u + width > rmaxx - 6.5:
+            width = max(min_width, area / row_depth)
+            if u + width > rmaxx - min_width:
                 break
             u += width
             cuts.append(u)
