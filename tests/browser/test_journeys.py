@@ -59,3 +59,12 @@ def test_map_shows_zones_and_parcels_on_a_phone(phone, live_url):
     assert not external, f"requests left the site: {external[:3]}"
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "no horizontal scrolling on a phone"
+
+
+def test_home_and_login_fit_a_phone_screen(phone, live_url):
+    for path in ("/", "/en/", "/accounts/login/"):
+        phone.goto(live_url + path)
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390, path
+        expect(phone.locator("h1")).to_be_visible()
+    expect(phone.get_by_role("button", name="ورود")).to_be_visible()
+    expect(phone.locator("html")).to_have_attribute("dir", "rtl")
