@@ -50,8 +50,6 @@ def demo_accounts_ensure(*, known: dict[str, dict[str, str]]) -> list[DemoAccoun
             user.save(update_fields=["password"])
         user.groups.add(group)
         accounts.append(
-            DemoAccount(
-                username=username, password=password, role=role, created=created, password_hash=user.password
-            )
+            DemoAccount(username=username, password=password, role=role, created=created, password_hash=user.password)
         )
     return accounts

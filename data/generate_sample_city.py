@@ -17,6 +17,7 @@ Layers (shapefiles with .prj and .cpg, UTF-8; Persian text in the parcels, stree
   minimum plot area and frontage). Zone edges do not always follow parcel edges.
 - value_zones: regional value zones with land and building unit prices (IRR/m²).
 - buildings: existing building footprints from a property audit, with floors and year built.
+- boundary: the city limits around the district.
 - dem.tif: a 10 m digital elevation model of the district (float32, metres above sea level).
 """
 
@@ -227,16 +228,12 @@ def build_streets(rng: np.random.Generator) -> tuple[list[StreetLine], list[floa
     margin = 12.0
     for i, x in enumerate(xs):
         skew = rng.uniform(-0.015, 0.015)  # not quite straight, not quite parallel
-        line = LineString(
-            [(x + skew * (v0 - margin), v0 - margin), (x + skew * (-v0 + margin), -v0 + margin)]
-        )
+        line = LineString([(x + skew * (v0 - margin), v0 - margin), (x + skew * (-v0 + margin), -v0 + margin)])
         w = ns_w[i]
         streets.append(StreetLine(NS_NAMES[i], hierarchy(w), float(w), approved(w, i), line))
     for j, y in enumerate(ys):
         amp, phase = rng.uniform(0, 3.5), rng.uniform(0, 2 * math.pi)
-        pts = [
-            (uu, y + amp * math.sin(uu / 260.0 + phase)) for uu in np.linspace(u0 - margin, -u0 + margin, 24)
-        ]
+        pts = [(uu, y + amp * math.sin(uu / 260.0 + phase)) for uu in np.linspace(u0 - margin, -u0 + margin, 24)]
         w = ew_w[j]
         streets.append(StreetLine(EW_NAMES[j], hierarchy(w), float(w), approved(w, j), LineString(pts)))
     return streets, xs, ys
@@ -282,9 +279,7 @@ def subdivide_block(block: Polygon, rng: np.random.Generator, lot_scale: float) 
         for k in range(len(cuts) - 1):
             a, b = cuts[k], cuts[k + 1]
             sa, sb = skews[k], skews[k + 1]
-            strip = Polygon(
-                [(a - sa, rminy - 5), (b - sb, rminy - 5), (b + sb, rmaxy + 5), (a + sa, rmaxy + 5)]
-            )
+            strip = Polygon([(a - sa, rminy - 5), (b - sb, rminy - 5), (b + sb, rmaxy + 5), (a + sa, rmaxy + 5)])
             piece = row.intersection(strip)
             for poly in getattr(piece, "geoms", [piece]):
                 if not isinstance(poly, Polygon) or poly.area < 1:
@@ -578,6 +573,10 @@ def generate(out: Path, seed: int) -> dict:
             )
     write_layer(gpd.GeoDataFrame(value_rows, geometry="geometry", crs=crs), out, "value_zones")
 
+    limits = rounded(to_world(district.buffer(60, join_style="mitre")))
+    boundary_rows = [{"name": "محدوده شهر نمونه (ساختگی)", "geometry": limits}]
+    write_layer(gpd.GeoDataFrame(boundary_rows, geometry="geometry", crs=crs), out, "boundary")
+
     # The DEM covers the district with a 100 m margin.
     world_district = to_world(district)
     dminx, dminy, dmaxx, dmaxy = world_district.bounds
@@ -629,9 +628,7 @@ def generate(out: Path, seed: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "shapefiles")
     parser.add_argument("--seed", type=int, default=1405)
     args = parser.parse_args()

@@ -12,6 +12,7 @@ admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("healthz", views.health, name="health"),
+    path("api/parcels/", include("parcels.urls")),
 ]
 
 # Persian pages at /, English under /en/ (the language switch on every page links between them).
@@ -20,9 +21,7 @@ urlpatterns += i18n_patterns(
     path("map/", include("zoning.urls")),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(
-            template_name="registration/login.html", redirect_authenticated_user=True
-        ),
+        auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from leaflet.admin import LeafletGeoAdmin
 
-from parcels.models import ExistingBuilding, Owner, Ownership, Parcel, ValueZone
+from parcels.models import CityBoundary, ExistingBuilding, Owner, Ownership, Parcel, ValueZone
 
 
 class OwnershipInline(admin.TabularInline):
@@ -12,16 +12,12 @@ class OwnershipInline(admin.TabularInline):
 
 @admin.register(Parcel)
 class ParcelAdmin(LeafletGeoAdmin):
-    list_display = ("renovation_code", "registry_plate", "deed_area_m2", "source_id")
-    search_fields = (
-        "renovation_code",
-        "registry_plate",
-        "source_id",
-        "owners__national_id",
-        "owners__full_name",
-    )
+    list_display = ("file_code", "renovation_code", "registry_plate", "deed_area_m2", "version")
+    list_filter = ("version",)
+    search_fields = ("file_code", "renovation_code", "registry_plate", "source_id", "owners__national_id")
     inlines = [OwnershipInline]
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("version", "file_code", "geom_hash", "anchor")
+    list_select_related = ("version",)
 
 
 @admin.register(Owner)
@@ -32,11 +28,24 @@ class OwnerAdmin(admin.ModelAdmin):
 
 @admin.register(ExistingBuilding)
 class ExistingBuildingAdmin(LeafletGeoAdmin):
-    list_display = ("source_id", "parcel", "floors", "year_built")
-    search_fields = ("source_id", "parcel__renovation_code")
-    raw_id_fields = ("parcel",)
+    list_display = ("source_id", "parcel_source_id", "floors", "year_built", "version")
+    list_filter = ("version",)
+    search_fields = ("source_id", "parcel_source_id")
 
 
 @admin.register(ValueZone)
 class ValueZoneAdmin(LeafletGeoAdmin):
-    list_display = ("code", "name", "land_unit_price_irr", "building_unit_price_irr", "valuation_year")
+    list_display = (
+        "code",
+        "name",
+        "land_unit_price_irr",
+        "building_unit_price_irr",
+        "valuation_year",
+        "version",
+    )
+    list_filter = ("version",)
+
+
+@admin.register(CityBoundary)
+class CityBoundaryAdmin(LeafletGeoAdmin):
+    list_display = ("name", "version")

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gis_app.geometry import gist_index, valid_geometry_constraint
 from gis_app.identifiers import validate_national_id
+from gis_app.models import DatasetVersion
 
 renovation_code_validator = RegexValidator(
     r"^\d{1,4}(-\d{1,5}){6}$",
@@ -19,9 +20,7 @@ registry_plate_validator = RegexValidator(
 class Owner(models.Model):
     """A natural person who owns a share of one or more parcels."""
 
-    national_id = models.CharField(
-        _("national ID"), max_length=10, unique=True, validators=[validate_national_id]
-    )
+    national_id = models.CharField(_("national ID"), max_length=10, unique=True, validators=[validate_national_id])
     full_name = models.CharField(_("full name"), max_length=200)
 
     class Meta:
@@ -33,17 +32,39 @@ class Owner(models.Model):
         return self.full_name
 
 
-class Parcel(models.Model):
-    """A cadastral parcel (قطعه) as the municipality's property information system holds it."""
+class ParcelQuerySet(models.QuerySet):
+    def of_version(self, version_id: int):
+        """Rows of one dataset version; the filter on the partition key prunes the other versions."""
+        return self.filter(version_id=version_id)
 
+
+class Parcel(models.Model):
+    """A cadastral parcel (قطعه) as the municipality's property information system holds it.
+
+    The table is partitioned by dataset version (migration 0001): each import is loaded into its own
+    partition, indexed in bulk and attached, and a live query touches only the active partition.
+    Rows of different versions are different rows; the file code follows the parcel across them.
+    """
+
+    version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="+")
     geom = models.MultiPolygonField(_("geometry"), srid=settings.GIS_STORAGE_SRID, spatial_index=False)
+    anchor = models.PointField(
+        _("point on surface"),
+        srid=settings.GIS_STORAGE_SRID,
+        spatial_index=False,
+        help_text=_("A point inside the parcel; its UTM position gives the file code."),
+    )
+    # Codes compare byte by byte (collation "C"): faster indexes, and no locale rules for codes.
+    file_code = models.CharField(_("file code"), max_length=24, db_collation="C")
+    geom_hash = models.CharField(_("geometry checksum"), max_length=32, db_collation="C")
     source_id = models.CharField(_("id in the source file"), max_length=64, blank=True)
     registry_plate = models.CharField(
-        _("registry plate"), max_length=32, blank=True, validators=[registry_plate_validator]
+        _("registry plate"), max_length=32, blank=True, validators=[registry_plate_validator], db_collation="C"
     )
     renovation_code = models.CharField(
-        _("renovation code"), max_length=40, blank=True, validators=[renovation_code_validator]
+        _("renovation code"), max_length=40, blank=True, validators=[renovation_code_validator], db_collation="C"
     )
+    address = models.CharField(_("address"), max_length=255, blank=True)
     deed_area_m2 = models.DecimalField(
         _("deed area (m²)"),
         max_digits=12,
@@ -53,8 +74,8 @@ class Parcel(models.Model):
         validators=[MinValueValidator(0)],
     )
     owners = models.ManyToManyField(Owner, through="Ownership", related_name="parcels", blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ParcelQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("parcel")
@@ -64,16 +85,21 @@ class Parcel(models.Model):
             models.Index(fields=["renovation_code"], name="parcel_renovation_code_idx"),
             models.Index(fields=["registry_plate"], name="parcel_registry_plate_idx"),
         ]
-        constraints = [valid_geometry_constraint("geom", name="parcel_geom_valid")]
+        constraints = [
+            valid_geometry_constraint("geom", name="parcel_geom_valid"),
+            # file_code first: the same index serves look-ups by file code across versions.
+            models.UniqueConstraint(fields=["file_code", "version"], name="parcel_file_code_version_unique"),
+        ]
 
     def __str__(self) -> str:
-        return self.renovation_code or self.registry_plate or f"#{self.pk}"
+        return self.file_code or self.renovation_code or f"#{self.pk}"
 
 
 class Ownership(models.Model):
     """An owner's share of a parcel, in dang (دانگ): a whole property is six dang."""
 
-    parcel = models.ForeignKey(Parcel, on_delete=models.CASCADE, related_name="ownerships")
+    # No database constraint: parcels is partitioned by version and its key is (id, version).
+    parcel = models.ForeignKey(Parcel, on_delete=models.CASCADE, related_name="ownerships", db_constraint=False)
     owner = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="ownerships")
     share_dang = models.DecimalField(
         _("share (dang)"), max_digits=6, decimal_places=3, validators=[MinValueValidator(0)]
@@ -93,11 +119,10 @@ class Ownership(models.Model):
 class ExistingBuilding(models.Model):
     """A building footprint recorded by the property audit (ممیزی)."""
 
+    version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="+")
     geom = models.MultiPolygonField(_("footprint"), srid=settings.GIS_STORAGE_SRID, spatial_index=False)
-    parcel = models.ForeignKey(
-        Parcel, on_delete=models.SET_NULL, null=True, blank=True, related_name="buildings"
-    )
     source_id = models.CharField(_("id in the source file"), max_length=64, blank=True)
+    parcel_source_id = models.CharField(_("parcel id in the source file"), max_length=64, blank=True)
     floors = models.PositiveSmallIntegerField(_("floors above ground"))
     year_built = models.PositiveSmallIntegerField(_("year built (Jalali)"), null=True, blank=True)
 
@@ -114,6 +139,7 @@ class ExistingBuilding(models.Model):
 class ValueZone(models.Model):
     """A regional value zone (قیمت منطقه‌ای): unit prices per m² used by dues and fees."""
 
+    version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="+")
     geom = models.MultiPolygonField(_("geometry"), srid=settings.GIS_STORAGE_SRID, spatial_index=False)
     code = models.CharField(_("code"), max_length=20)
     name = models.CharField(_("name"), max_length=200, blank=True)
@@ -129,3 +155,20 @@ class ValueZone(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.code
+
+
+class CityBoundary(models.Model):
+    """The city limits (محدوده شهر); importers reject features that fall wholly outside."""
+
+    version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="+")
+    geom = models.MultiPolygonField(_("geometry"), srid=settings.GIS_STORAGE_SRID, spatial_index=False)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("city boundary")
+        verbose_name_plural = _("city boundaries")
+        indexes = [gist_index("geom", name="cityboundary_geom_gist")]
+        constraints = [valid_geometry_constraint("geom", name="cityboundary_geom_valid")]
+
+    def __str__(self) -> str:
+        return self.name or f"#{self.pk}"

@@ -1,24 +1,67 @@
-"""Reads for parcels (spatial queries behind named selectors)."""
+"""Reads for parcels (spatial queries behind named selectors). Live data is the active version."""
+
+from __future__ import annotations
 
 from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
 from django.contrib.gis.geos import Polygon
+from django.utils.translation import gettext_lazy as _
 
 from gis_app.geometry import WGS84
+from gis_app.models import DatasetKind
+from gis_app.selectors import active_version_id
+from gis_app.text import digits_to_ascii
+from parcels.filecodes import file_code_parse
 from parcels.models import Parcel
 
 PARCELS_PER_VIEW = 3000
 
 
+class LookupNotUnderstood(ValueError):
+    """The text is none of the codes a parcel can be found by."""
+
+    message = _(
+        "Enter a file code (40N-5291-41476-007-3), a renovation code (1-2-15-20-0-0-0) or a registry plate (1452/23)."
+    )
+
+
+def live_parcels(*, version_id: int | None = None):
+    """Parcels of the given version, by default the live one (none when nothing is live)."""
+    version_id = version_id or active_version_id(DatasetKind.PARCELS)
+    if version_id is None:
+        return Parcel.objects.none()
+    return Parcel.objects.of_version(version_id)
+
+
 def parcels_in_bbox(*, bbox_wgs84: tuple[float, float, float, float], limit: int = PARCELS_PER_VIEW):
-    """Parcels meeting a lon/lat box, as (id, renovation code, plate, GeoJSON in EPSG:4326) rows.
+    """Live parcels meeting a lon/lat box, as (id, file code, renovation code, plate, GeoJSON 4326) rows.
 
     The box is transformed to the storage CRS once so the GiST index on geom is used.
     """
     box = Polygon.from_bbox(bbox_wgs84)
     box.srid = WGS84
     return list(
-        Parcel.objects.filter(geom__intersects=box)
+        live_parcels()
+        .filter(geom__intersects=box)
         .annotate(geojson=AsGeoJSON(Transform("geom", WGS84), precision=6))
-        .values_list("id", "renovation_code", "registry_plate", "geojson")
+        .values_list("id", "file_code", "renovation_code", "registry_plate", "geojson")
         .order_by("id")[:limit]
     )
+
+
+def parcels_lookup(*, code: str, version_id: int | None = None) -> list[Parcel]:
+    """Live parcels by file code (typos caught by its check character), renovation code or plate.
+
+    Raises InvalidFileCode when the text looks like a file code but is malformed or its check
+    character is wrong, and LookupNotUnderstood when it is no code at all.
+    """
+    text = digits_to_ascii(code).strip()
+    parcels = live_parcels(version_id=version_id)
+    if not text:
+        return []
+    if text[:2].isdigit() and text[2:3].upper() in {"N", "S"}:
+        return list(parcels.filter(file_code=str(file_code_parse(text))))
+    if "/" in text:
+        return list(parcels.filter(registry_plate=text.replace(" ", ""))[:20])
+    if text.count("-") == 6:
+        return list(parcels.filter(renovation_code=text.replace(" ", ""))[:20])
+    raise LookupNotUnderstood(str(LookupNotUnderstood.message))

@@ -17,11 +17,10 @@ class SurveyStatus(models.TextChoices):
 class Survey(models.Model):
     """A surveyor's field measurement of a parcel: corners, frontage (بر) and floor level (کف)."""
 
-    parcel = models.ForeignKey(Parcel, on_delete=models.PROTECT, related_name="surveys")
+    # No database constraint: parcels is partitioned by version; the row measured stays in its version.
+    parcel = models.ForeignKey(Parcel, on_delete=models.PROTECT, related_name="surveys", db_constraint=False)
     surveyor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="surveys")
-    status = models.CharField(
-        _("status"), max_length=16, choices=SurveyStatus.choices, default=SurveyStatus.DRAFT
-    )
+    status = models.CharField(_("status"), max_length=16, choices=SurveyStatus.choices, default=SurveyStatus.DRAFT)
     measured_on = models.DateField(_("measured on"))
     measured_geom = models.PolygonField(
         _("measured boundary"), srid=settings.GIS_STORAGE_SRID, null=True, blank=True, spatial_index=False
@@ -46,9 +45,7 @@ class Survey(models.Model):
         ordering = ["-measured_on", "-created_at"]
         indexes = [gist_index("measured_geom", name="survey_measured_geom_gist")]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(status__in=SurveyStatus.values), name="survey_status_valid"
-            ),
+            models.CheckConstraint(condition=models.Q(status__in=SurveyStatus.values), name="survey_status_valid"),
         ]
 
     def __str__(self) -> str:

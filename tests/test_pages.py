@@ -39,9 +39,7 @@ def test_font_and_styles_are_served_by_us(client):
     css = re.search(r'href="(/static/css/fonts[^"]*\.css)"', html).group(1)
     r = client.get(css)
     assert r.status_code == 200
-    font = re.search(r'url\("\.\./vendor/vazirmatn/([^"]+)"\)', b"".join(r.streaming_content).decode()).group(
-        1
-    )
+    font = re.search(r'url\("\.\./vendor/vazirmatn/([^"]+)"\)', b"".join(r.streaming_content).decode()).group(1)
     assert client.get("/static/vendor/vazirmatn/" + font).status_code == 200
 
 

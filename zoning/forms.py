@@ -14,9 +14,7 @@ class BBoxForm(forms.Form):
         try:
             values = tuple(float(v) for v in raw.split(","))
         except ValueError:
-            raise forms.ValidationError(
-                _("bbox must be four numbers: minlon,minlat,maxlon,maxlat.")
-            ) from None
+            raise forms.ValidationError(_("bbox must be four numbers: minlon,minlat,maxlon,maxlat.")) from None
         if len(values) != 4 or any(v != v for v in values):
             raise forms.ValidationError(_("bbox must be four numbers: minlon,minlat,maxlon,maxlat."))
         minx, miny, maxx, maxy = values

@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from gis_app.geometry import gist_index, valid_geometry_constraint
+from gis_app.models import DatasetVersion
 
 
 class LandUse(models.TextChoices):
@@ -49,11 +50,11 @@ class StreetHierarchy(models.TextChoices):
 class PlanZone(models.Model):
     """A detailed-plan (طرح تفصیلی) zone polygon with the rules that apply inside it."""
 
+    version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="+")
     geom = models.MultiPolygonField(_("geometry"), srid=settings.GIS_STORAGE_SRID, spatial_index=False)
     source_id = models.CharField(_("id in the source file"), max_length=64, blank=True)
-    plan_code = models.CharField(
-        _("plan code"), max_length=20, help_text=_("The plan's own code, e.g. R121.")
-    )
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    plan_code = models.CharField(_("plan code"), max_length=20, help_text=_("The plan's own code, e.g. R121."))
     land_use = models.CharField(_("land use"), max_length=32, choices=LandUse.choices)
     density_class = models.CharField(
         _("density class"), max_length=16, choices=DensityClass.choices, default=DensityClass.NONE
@@ -82,9 +83,7 @@ class PlanZone(models.Model):
                 condition=models.Q(coverage_pct__gte=0, coverage_pct__lte=100),
                 name="planzone_coverage_pct_range",
             ),
-            models.CheckConstraint(
-                condition=models.Q(land_use__in=LandUse.values), name="planzone_land_use_valid"
-            ),
+            models.CheckConstraint(condition=models.Q(land_use__in=LandUse.values), name="planzone_land_use_valid"),
         ]
 
     def __str__(self) -> str:
@@ -94,6 +93,7 @@ class PlanZone(models.Model):
 class Street(models.Model):
     """A street centreline with its existing and approved (عرض مصوب) widths."""
 
+    version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="+")
     geom = models.MultiLineStringField(_("centreline"), srid=settings.GIS_STORAGE_SRID, spatial_index=False)
     source_id = models.CharField(_("id in the source file"), max_length=64, blank=True)
     name = models.CharField(_("name"), max_length=200, blank=True)
@@ -123,3 +123,66 @@ class Street(models.Model):
     @property
     def to_be_widened(self) -> bool:
         return self.approved_width_m > self.existing_width_m
+
+
+class AreaBase(models.TextChoices):
+    DEED = "deed", _("Deed area")
+    NET = "net", _("Area after setback and chamfer")
+
+
+class PlanParameters(models.Model):
+    """Plan-wide settings that come with a zones version (DOMAIN.md: placement, chamfer, parking)."""
+
+    version = models.OneToOneField(DatasetVersion, on_delete=models.PROTECT, related_name="plan_parameters")
+    plan_name = models.CharField(_("plan"), max_length=200)
+    area_base = models.CharField(_("plot area used for density"), max_length=8, choices=AreaBase.choices)
+    northern_band_depth_pct = models.DecimalField(_("northern band: % of plot depth"), max_digits=5, decimal_places=2)
+    northern_band_offset_m = models.DecimalField(_("northern band: extra metres"), max_digits=5, decimal_places=2)
+    chamfer_min_m = models.DecimalField(_("chamfer: minimum (m)"), max_digits=5, decimal_places=2)
+    chamfer_width_sum_factor = models.DecimalField(
+        _("chamfer: share of the sum of street widths"), max_digits=5, decimal_places=3
+    )
+    chamfer_wide_street_m = models.DecimalField(_("chamfer: wide street from (m)"), max_digits=5, decimal_places=2)
+    chamfer_wide_narrower_factor = models.DecimalField(
+        _("chamfer: share of the narrower wide street"), max_digits=5, decimal_places=3
+    )
+    chamfer_both_pedestrian_m = models.DecimalField(
+        _("chamfer: two non-vehicular streets (m)"), max_digits=5, decimal_places=2
+    )
+    chamfer_one_pedestrian_m = models.DecimalField(
+        _("chamfer: one non-vehicular street (m)"), max_digits=5, decimal_places=2
+    )
+    parking_space_m2 = models.DecimalField(_("parking space incl. manoeuvring (m²)"), max_digits=5, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("plan parameters")
+        verbose_name_plural = _("plan parameters")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(area_base__in=AreaBase.values), name="plan_area_base_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.plan_name
+
+
+class DensityRule(models.Model):
+    """One row of the plan's table per density class; zones without their own figures use it."""
+
+    version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="density_rules")
+    density_class = models.CharField(_("density class"), max_length=16, choices=DensityClass.choices)
+    density_pct = models.DecimalField(_("maximum density (FAR %)"), max_digits=6, decimal_places=2)
+    coverage_pct = models.DecimalField(_("maximum coverage (%)"), max_digits=5, decimal_places=2)
+    max_floors = models.PositiveSmallIntegerField(_("maximum floors"))
+    max_height_m = models.DecimalField(_("maximum height (m)"), max_digits=6, decimal_places=2)
+    min_plot_area_m2 = models.DecimalField(_("minimum plot area (m²)"), max_digits=9, decimal_places=2)
+    min_frontage_m = models.DecimalField(_("minimum frontage (m)"), max_digits=6, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("density rule")
+        verbose_name_plural = _("density rules")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "density_class"], name="density_rule_class_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_density_class_display()}: {self.density_pct} %"

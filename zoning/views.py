@@ -30,12 +30,11 @@ def streets_layer(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def parcels_layer(request: HttpRequest) -> HttpResponse:
-    """Public: parcel outlines with renovation code and plate only (no owner data) inside a small box."""
+    """Public: parcel outlines with file code, renovation code and plate (no owner data) in a small box."""
     form = BBoxForm(request.GET)
     if not form.is_valid():
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
     rows = parcels_in_bbox(bbox_wgs84=form.cleaned_data["bbox"])
     return feature_collection_response(
-        {"id": pk, "renovation_code": code, "registry_plate": plate, "geojson": gj}
-        for pk, code, plate, gj in rows
+        {"id": pk, "renovation_code": code, "registry_plate": plate, "geojson": gj} for pk, code, plate, gj in rows
     )

@@ -18,7 +18,7 @@
     const rows = keys.filter((k) => props[k] !== null && props[k] !== undefined && props[k] !== "")
       .map((k) => {
         let v = k === "land_use" ? (landUses[props[k]] || props[k]) : props[k];
-        const code = k === "renovation_code" || k === "registry_plate" || k === "plan_code";
+        const code = ["file_code", "renovation_code", "registry_plate", "plan_code"].includes(k);
         v = code ? `<bdi dir="ltr" class="code">${esc(fa(v))}</bdi>` : esc(fa(v));
         return `<dt>${esc(labels[k])}</dt><dd data-key="${k}">${v}</dd>`;
       });
@@ -52,7 +52,7 @@
       style: {color: "#1d2a26", weight: 0.8, fillOpacity: 0.05},
       onEachFeature: (f, layer) => layer.on("click", (ev) => {
         L.DomEvent.stopPropagation(ev);
-        show(f.properties, ["renovation_code", "registry_plate"]);
+        show(f.properties, ["file_code", "renovation_code", "registry_plate"]);
       }),
     }).addTo(map);
 

@@ -32,9 +32,7 @@ def test_generator_reproduces_the_committed_files_byte_for_byte(tmp_path):
     fresh = json.loads((tmp_path / "manifest.json").read_text())
     assert fresh["sha256"] == MANIFEST["sha256"]
     for name, digest in MANIFEST["sha256"].items():
-        assert hashlib.sha256((DATA / name).read_bytes()).hexdigest() == digest, (
-            f"{name} differs from manifest"
-        )
+        assert hashlib.sha256((DATA / name).read_bytes()).hexdigest() == digest, f"{name} differs from manifest"
 
 
 def test_every_layer_has_prj_and_cpg_and_is_in_utm_40n():
@@ -87,19 +85,12 @@ def test_corner_plots_and_streets_to_be_widened(parcels):
     assert set(streets["hierarchy"]) == {"arterial_1", "arterial_2", "local"}
     assert streets["name"].str.contains("خیابان").any()
     row = shapely.union_all(
-        [
-            ln.buffer(w / 2 + 0.5, cap_style="flat")
-            for ln, w in zip(streets.geometry, streets["exist_w"], strict=True)
-        ]
+        [ln.buffer(w / 2 + 0.5, cap_style="flat") for ln, w in zip(streets.geometry, streets["exist_w"], strict=True)]
     )
     sample = parcels[parcels.is_valid].iloc[::10]
     touching = sample.geometry.map(
         lambda g: len(
-            [
-                1
-                for ln, w in zip(streets.geometry, streets["exist_w"], strict=True)
-                if g.distance(ln) < w / 2 + 0.5
-            ]
+            [1 for ln, w in zip(streets.geometry, streets["exist_w"], strict=True) if g.distance(ln) < w / 2 + 0.5]
         )
     )
     assert (touching >= 2).sum() > 20, "corner plots touch two streets"

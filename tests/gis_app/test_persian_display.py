@@ -45,9 +45,7 @@ def test_aware_datetime_is_shown_in_tehran_time():
 def test_filters_follow_the_active_language():
     with translation.override("fa"):
         assert render("{{ n|fa_number }}", n=28000000) == "۲۸٬۰۰۰٬۰۰۰"
-        assert render("{{ c|ltr_code }}", c="1-2-15-20-0-0-0") == (
-            '<bdi dir="ltr" class="code">۱-۲-۱۵-۲۰-۰-۰-۰</bdi>'
-        )
+        assert render("{{ c|ltr_code }}", c="1-2-15-20-0-0-0") == ('<bdi dir="ltr" class="code">۱-۲-۱۵-۲۰-۰-۰-۰</bdi>')
         assert render("{{ d|jdate }}", d=dt.date(2026, 11, 24)) == "۱۴۰۵/۰۹/۰۳"
     with translation.override("en"):
         assert render("{{ n|fa_number }}", n=28000000) == "28,000,000"

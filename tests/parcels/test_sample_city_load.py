@@ -10,9 +10,7 @@ from django.db.models import Sum
 from parcels.models import ExistingBuilding, Owner, Ownership, Parcel, ValueZone
 from zoning.models import PlanZone, Street
 
-COUNTS = json.loads((Path(__file__).resolve().parents[2] / "data/shapefiles/manifest.json").read_text())[
-    "counts"
-]
+COUNTS = json.loads((Path(__file__).resolve().parents[2] / "data/shapefiles/manifest.json").read_text())["counts"]
 
 
 def test_counts_match_the_files(city):
@@ -30,9 +28,7 @@ def test_every_stored_geometry_is_valid_and_in_storage_srid(city):
 
 
 def test_shares_sum_to_six_dang(city):
-    totals = (
-        Ownership.objects.values("parcel").annotate(total=Sum("share_dang")).values_list("total", flat=True)
-    )
+    totals = Ownership.objects.values("parcel").annotate(total=Sum("share_dang")).values_list("total", flat=True)
     assert set(totals) == {6}
 
 

@@ -31,11 +31,7 @@ def test_zones_layer_is_geojson_in_wgs84(client, city):
 def test_streets_layer(client, city):
     data = json.loads(client.get("/map/layers/streets.geojson").content)
     assert len(data["features"]) == 24
-    widened = [
-        f
-        for f in data["features"]
-        if f["properties"]["approved_width_m"] > f["properties"]["existing_width_m"]
-    ]
+    widened = [f for f in data["features"] if f["properties"]["approved_width_m"] > f["properties"]["existing_width_m"]]
     assert widened
 
 

@@ -1,0 +1,30 @@
+from django.contrib import admin
+
+from gis_app.models import DatasetVersion
+
+
+@admin.register(DatasetVersion)
+class DatasetVersionAdmin(admin.ModelAdmin):
+    """Read-only: versions are created by the importers and switched live by `dataset_activate`."""
+
+    list_display = (
+        "id",
+        "kind",
+        "source_name",
+        "imported_at",
+        "read_count",
+        "imported_count",
+        "repaired_count",
+        "rejected_count",
+        "is_active",
+    )
+    list_filter = ("kind", "is_active")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

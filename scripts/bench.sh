@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs a benchmark under bench/ with the same set-up as the other scripts (local PostGIS unless
+# DATABASE_URL is set). Usage: scripts/bench.sh import_parcels [--sizes 100000 1000000]
+source "$(dirname "$0")/lib.sh"
+
+ensure_system_packages "${SYSTEM_PACKAGES[@]}"
+ensure_python_env
+ensure_secret_key
+ensure_local_postgis
+
+cd "$ROOT"
+name="${1:?which benchmark: $(ls bench/*.py | xargs -n1 basename | sed 's/\.py$//' | tr '\n' ' ')}"
+shift
+exec python "bench/$name.py" "$@"
