@@ -210,12 +210,10 @@ def main() -> None:
         )
         ratio_load = (n / t_load) / (n / t_ogr)
         ratio_all = t_all / t_ogr
-        print(
-            f"  loading rate / ogr2ogr rate = {ratio_load:.2f}x  (target >= 0.8)  {'OK' if ratio_load >= 0.8 else 'MISSED'}"
-        )
-        print(
-            f"  whole import / ogr2ogr time = {ratio_all:.2f}x  (target <= 2.0)  {'OK' if ratio_all <= 2.0 else 'MISSED'}"
-        )
+        verdict_load = "OK" if ratio_load >= 0.8 else "MISSED"
+        verdict_all = "OK" if ratio_all <= 2.0 else "MISSED"
+        print(f"  loading rate / ogr2ogr rate = {ratio_load:.2f}x  (target >= 0.8)  {verdict_load}")
+        print(f"  whole import / ogr2ogr time = {ratio_all:.2f}x  (target <= 2.0)  {verdict_all}")
         if t_gpd:
             print(f"  whole import / to_postgis time = {t_all / t_gpd:.2f}x")
         results[n] = (t_all, t_ogr)

@@ -215,21 +215,27 @@ def column_values(source: SourceData, spec: FieldSpec | None, *, numeric: bool =
         if spec.scale is not None:
             column = pc.multiply(column, spec.scale)
         return column
-    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
-        if pa.types.is_floating(column.type):  # 12.0 from a DBF number field means "12"
-            as_int = pc.cast(column, pa.int64(), safe=False)
-            column = pc.if_else(
-                pc.equal(pc.cast(as_int, pa.float64()), column),
-                pc.cast(as_int, pa.string()),
-                pc.cast(column, pa.string()),
-            )
-        else:
-            column = pc.cast(column, pa.string())
-    column = pc.cast(column, pa.string())
-    if spec.values:
-        table = spec.values
-        column = pa.array([table.get(v, v) if v is not None else None for v in column.to_pylist()], type=pa.string())
-    column = pc.utf8_trim_whitespace(column)
+    try:
+        if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+            if pa.types.is_floating(column.type):  # 12.0 from a DBF number field means "12"
+                as_int = pc.cast(column, pa.int64(), safe=False)
+                whole = pc.equal(pc.cast(as_int, pa.float64()), column)
+                column = pc.if_else(whole, pc.cast(as_int, pa.string()), pc.cast(column, pa.string()))
+            else:
+                column = pc.cast(column, pa.string())
+        column = pc.cast(column, pa.string())
+        column.validate(full=True)
+        if spec.values:
+            table = spec.values
+            column = pa.array([table.get(v, v) if v is not None else None for v in column.to_pylist()], pa.string())
+        # Text from Windows-1256 and Arabic keyboards carries the Arabic yeh and kaf: store Persian ones.
+        column = pc.replace_substring(pc.replace_substring(column, "ي", "ی"), "ك", "ک")
+        column = pc.utf8_trim_whitespace(column)
+    except pa.ArrowInvalid as exc:
+        raise ImportRefused(
+            _("Attribute %(field)s is not UTF-8 text: give the file's encoding (e.g. cp1256 for Windows-1256).")
+            % {"field": spec.source}
+        ) from exc
     return pc.if_else(pc.equal(column, ""), _nulls(n, pa.string()), column)
 
 
