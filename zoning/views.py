@@ -36,5 +36,6 @@ def parcels_layer(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
     rows = parcels_in_bbox(bbox_wgs84=form.cleaned_data["bbox"])
     return feature_collection_response(
-        {"id": pk, "renovation_code": code, "registry_plate": plate, "geojson": gj} for pk, code, plate, gj in rows
+        {"id": pk, "file_code": fcode, "renovation_code": code, "registry_plate": plate, "geojson": gj}
+        for pk, fcode, code, plate, gj in rows
     )

@@ -36,7 +36,7 @@ def test_generator_reproduces_the_committed_files_byte_for_byte(tmp_path):
 
 
 def test_every_layer_has_prj_and_cpg_and_is_in_utm_40n():
-    for layer in ("parcels", "buildings", "streets", "zones", "value_zones"):
+    for layer in ("parcels", "buildings", "streets", "zones", "value_zones", "boundary"):
         assert (DATA / f"{layer}.prj").exists() and (DATA / f"{layer}.cpg").read_text().strip() == "UTF-8"
         assert gpd.read_file(DATA / f"{layer}.shp", rows=1).crs.to_epsg() == 32640
 

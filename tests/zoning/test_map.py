@@ -41,7 +41,7 @@ def test_parcels_in_a_small_box_without_owner_data(client, city):
     data = json.loads(r.content)
     assert 10 < len(data["features"]) < 3000
     props = data["features"][0]["properties"]
-    assert set(props) == {"id", "renovation_code", "registry_plate"}
+    assert set(props) == {"id", "file_code", "renovation_code", "registry_plate"}
 
 
 def test_parcels_box_returns_only_parcels_inside(client, city):
