@@ -106,6 +106,15 @@ def fresh_database(admin_url: str, name: str) -> str:
     return u._replace(path="/" + name).geturl()
 
 
+def checkpoint(url: str) -> None:
+    """Flush the previous run's writes so each load starts from the same state."""
+    import psycopg
+
+    p = pg_params(url)
+    with psycopg.connect(**{k: v for k, v in p.items() if v}, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+
+
 def ogr_dsn(url: str) -> str:
     p = pg_params(url)
     return "PG:" + " ".join(f"{k}={v}" for k, v in p.items() if v)
@@ -193,15 +202,18 @@ def main() -> None:
         path = tiled_parcels(n)
         print(f"\n== {n:,} parcels ({path.name}, {path.stat().st_size / 1e6:.0f} MB)")
         url = fresh_database(admin_url, "bench_import")
+        checkpoint(url)
         t_ogr = run_ogr2ogr(url, path, "ogr_parcels")
         print(f"  ogr2ogr (COPY, with its GiST index)  {t_ogr:7.2f} s  {n / t_ogr:10,.0f} rows/s")
         t_gpd = None
         if not args.skip_to_postgis:
+            checkpoint(url)
             t_gpd = run_to_postgis(url, path, "gpd_parcels")
             print(f"  geopandas read + to_postgis          {t_gpd:7.2f} s  {n / t_gpd:10,.0f} rows/s")
         url = fresh_database(admin_url, "bench_import")  # ours starts from an empty parcels table too
         mapping = OUT / "parcels_only.yaml"
         mapping.write_text(PARCELS_ONLY_MAPPING)
+        checkpoint(url)
         print("  ours, step by step:")
         t_all, t_load, imported = run_ours(url, path, mapping)
         print(f"  ours: loading step (read+map+COPY)   {t_load:7.2f} s  {n / t_load:10,.0f} rows/s")
@@ -219,6 +231,7 @@ def main() -> None:
         results[n] = (t_all, t_ogr)
         if args.owners:
             url = fresh_database(admin_url, "bench_import")
+            checkpoint(url)
             print("  ours with owners and shares (two owner column groups), step by step:")
             t_own, _load, _n = run_ours(url, path, MAPPING)
             print(f"  ours with owners: whole import        {t_own:7.2f} s  ({t_own / t_ogr:.2f}x ogr2ogr)")

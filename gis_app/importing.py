@@ -419,10 +419,11 @@ class Staging:
             f"WHERE status = 'repaired' AND (geom IS NULL OR ST_IsEmpty(geom) OR {size}(geom) < 0.01)",
             [size_reason],
         )
-        self.cur.execute(
-            f"UPDATE {self.proc} SET status = 'rejected', reason = %s WHERE outside AND status <> 'rejected'",
-            [_("outside the city boundary")],
-        )
+        if boundary:
+            self.cur.execute(
+                f"UPDATE {self.proc} SET status = 'rejected', reason = %s WHERE outside AND status <> 'rejected'",
+                [_("outside the city boundary")],
+            )
         # Statistics for the joins and groupings that follow; the geometry columns' are not needed.
         self.cur.execute(f"ANALYZE {self.proc} (row_no, status)")
 

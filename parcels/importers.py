@@ -242,9 +242,11 @@ def _file_codes_prepare(st: Staging, *, version_id: int) -> str:
         f"""
         CREATE UNLOGGED TABLE {seq} AS
         SELECT n.row_no, n.dup_of,
-               CASE WHEN n.dup_of IS NULL AND NOT n.reused THEN coalesce(cm.seq, 0) + row_number() OVER (
-                   PARTITION BY n.ce, n.cn, n.dup_of IS NULL AND NOT n.reused
-                   ORDER BY n.y DESC, n.x, n.geom_hash, n.row_no) END AS new_seq
+               -- a running count over the same window as the duplicates: no second sort
+               CASE WHEN n.dup_of IS NULL AND NOT n.reused THEN coalesce(cm.seq, 0) + count(*) FILTER (
+                   WHERE n.dup_of IS NULL AND NOT n.reused) OVER (
+                   PARTITION BY n.ce, n.cn ORDER BY n.y DESC, n.x, n.geom_hash, n.row_no
+                   ROWS UNBOUNDED PRECEDING) END AS new_seq
         FROM (
           SELECT a.row_no, a.ce, a.cn, a.x, a.y, a.geom_hash, a.reused,
                  CASE WHEN lag(a.geom_hash) OVER w = a.geom_hash THEN lag(a.row_no) OVER w END AS dup_of
@@ -260,17 +262,18 @@ def _file_codes_prepare(st: Staging, *, version_id: int) -> str:
         LEFT JOIN {cellmax} cm ON cm.ce = n.ce AND cm.cn = n.cn
         """
     )
-    cur.execute(
-        f"""
-        UPDATE {st.proc} p SET status = 'rejected', reason = %s || coalesce(f.source_id, '#' || (f.row_no + 1))
-        FROM (SELECT row_no, dup_of FROM {seq} WHERE dup_of IS NOT NULL) d
-        JOIN {st.proc} f ON f.row_no = d.dup_of
-        WHERE p.row_no = d.row_no
-        """,
-        [_("same geometry as ")],
-    )
-    cur.execute(f"SELECT max(new_seq) FROM {seq}")
-    (highest,) = cur.fetchone()
+    cur.execute(f"SELECT max(new_seq), bool_or(dup_of IS NOT NULL) FROM {seq}")
+    highest, any_duplicates = cur.fetchone()
+    if any_duplicates:
+        cur.execute(
+            f"""
+            UPDATE {st.proc} p SET status = 'rejected', reason = %s || coalesce(f.source_id, '#' || (f.row_no + 1))
+            FROM (SELECT row_no, dup_of FROM {seq} WHERE dup_of IS NOT NULL) d
+            JOIN {st.proc} f ON f.row_no = d.dup_of
+            WHERE p.row_no = d.row_no
+            """,
+            [_("same geometry as ")],
+        )
     if highest is not None and highest > SEQ_MAX:
         raise ImportRefused(
             _(
