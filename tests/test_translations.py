@@ -28,3 +28,13 @@ def test_no_message_is_left_untranslated_or_fuzzy():
 def test_placeholders_survive_translation():
     for _flags, msgid, msgstr in entries():
         assert sorted(re.findall(r"%\(\w+\)[sd]", msgid)) == sorted(re.findall(r"%\(\w+\)[sd]", msgstr)), msgid
+
+
+def test_msgfmt_accepts_the_catalogue():
+    import shutil
+    import subprocess
+
+    msgfmt = shutil.which("msgfmt")
+    assert msgfmt, "gettext's msgfmt is installed by the set-up scripts"
+    done = subprocess.run([msgfmt, "--check-format", "-o", "/dev/null", str(PO)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
