@@ -136,7 +136,9 @@ class PlanParameters(models.Model):
     version = models.OneToOneField(DatasetVersion, on_delete=models.PROTECT, related_name="plan_parameters")
     plan_name = models.CharField(_("plan"), max_length=200)
     area_base = models.CharField(_("plot area used for density"), max_length=8, choices=AreaBase.choices)
-    northern_band_depth_pct = models.DecimalField(_("northern band: share of plot depth (%)"), max_digits=5, decimal_places=2)
+    northern_band_depth_pct = models.DecimalField(
+        _("northern band: share of plot depth (%)"), max_digits=5, decimal_places=2
+    )
     northern_band_offset_m = models.DecimalField(_("northern band: extra metres"), max_digits=5, decimal_places=2)
     chamfer_min_m = models.DecimalField(_("chamfer: minimum (m)"), max_digits=5, decimal_places=2)
     chamfer_width_sum_factor = models.DecimalField(

@@ -93,7 +93,9 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "northern_band_depth_pct",
-                    models.DecimalField(decimal_places=2, max_digits=5, verbose_name="northern band: share of plot depth (%)"),
+                    models.DecimalField(
+                        decimal_places=2, max_digits=5, verbose_name="northern band: share of plot depth (%)"
+                    ),
                 ),
                 (
                     "northern_band_offset_m",
