@@ -1,0 +1,140 @@
+"""The plan's rules as pure functions: DOMAIN.md's worked examples and every limit's boundary."""
+
+import pytest
+from shapely.geometry import box
+
+from zoning.compliance.records import PlanParams, Status, ZoneRules
+from zoning.compliance.rules import (
+    chamfer_size_m,
+    coverage_rule,
+    density_rule,
+    floors_rule,
+    land_use_rule,
+    max_floor_area_m2,
+    max_footprint_m2,
+    minimum_plot_rule,
+    northern_band,
+    northern_band_rule,
+    setback_depth_m,
+)
+
+R121 = ZoneRules(
+    plan_code="R121",
+    land_use="residential",
+    density_pct=180,
+    coverage_pct=60,
+    max_floors=3,
+    max_height_m=11.5,
+    min_plot_area_m2=200,
+    min_frontage_m=8.5,
+    plan_version=7,
+)
+PARAMS = PlanParams()
+
+
+def test_domain_example_250_m2_plot():
+    # plot 250 m², coverage 60 %, density 180 % -> footprint <= 150 m², floor area <= 450 m², 3 floors
+    assert max_footprint_m2(plot_area_m2=250, zone=R121) == 150
+    assert max_floor_area_m2(plot_area_m2=250, zone=R121) == 450
+    assert int(R121.density_pct // R121.coverage_pct) == R121.max_floors == 3
+
+
+@pytest.mark.parametrize(
+    ("floor_area", "status"), [(450.0, Status.PASSED), (450.01, Status.FAILED), (0, Status.PASSED)]
+)
+def test_density_at_and_over_the_limit(floor_area, status):
+    result = density_rule(plot_area_m2=250, floor_area_m2=floor_area, zone=R121)
+    assert result.status == status
+    assert result.required == 450 and result.unit == "m²" and result.plan_version == 7
+    assert result.explanation_fa and result.explanation_en
+
+
+@pytest.mark.parametrize(("footprint", "status"), [(150.0, Status.PASSED), (150.01, Status.FAILED)])
+def test_coverage_at_and_over_the_limit(footprint, status):
+    assert coverage_rule(plot_area_m2=250, footprint_m2=footprint, zone=R121).status == status
+
+
+@pytest.mark.parametrize(
+    ("floors", "height", "status"),
+    [(3, None, Status.PASSED), (4, None, Status.FAILED), (3, 11.5, Status.PASSED), (3, 11.6, Status.FAILED)],
+)
+def test_floors_and_height(floors, height, status):
+    assert floors_rule(floors=floors, height_m=height, zone=R121).status == status
+
+
+@pytest.mark.parametrize(
+    ("area", "frontage", "status"),
+    [(200, 8.5, Status.PASSED), (199.99, 10, Status.FAILED), (250, 8.49, Status.FAILED), (200, None, Status.PASSED)],
+)
+def test_minimum_plot_and_frontage(area, frontage, status):
+    assert minimum_plot_rule(plot_area_m2=area, frontage_m=frontage, zone=R121).status == status
+
+
+@pytest.mark.parametrize(
+    ("zone_use", "requested", "ok"),
+    [
+        ("residential", "residential", True),
+        ("residential", "commercial", False),
+        ("mixed", "commercial", True),
+        ("mixed", "residential", True),
+        ("park", "residential", False),
+        ("education", "education", True),
+    ],
+)
+def test_land_use(zone_use, requested, ok):
+    zone = ZoneRules(**{**R121.__dict__, "land_use": zone_use})
+    assert land_use_rule(zone=zone, requested_use=requested).passed is ok
+
+
+def test_northern_band_of_a_10_by_25_plot_is_17_m_deep():
+    plot = box(0, 0, 10, 25)
+    band = northern_band(parcel=plot, params=PARAMS)
+    assert band.bounds == (0, 8, 10, 25)  # 60 % of 25 m + 2 m = 17 m from the northern edge
+    assert band.area == pytest.approx(170)
+
+
+@pytest.mark.parametrize(("south_edge", "status"), [(8.0, Status.PASSED), (7.9, Status.FAILED), (8.005, Status.PASSED)])
+def test_footprint_inside_the_band_or_not(south_edge, status):
+    plot = box(0, 0, 10, 25)
+    footprint = box(0, south_edge, 10, 25)
+    result = northern_band_rule(parcel=plot, footprint=footprint, params=PARAMS, zone=R121)
+    assert result.status == status
+    assert result.required == 17
+
+
+def test_band_is_configurable_and_never_deeper_than_the_plot():
+    plot = box(0, 0, 10, 4)
+    deep = PlanParams(northern_band_depth_pct=90, northern_band_offset_m=5)
+    assert northern_band(parcel=plot, params=deep).area == pytest.approx(40)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "va", "vb", "size"),
+    [
+        (12, 8, True, True, 2.0),  # 1/10 of the sum
+        (6, 4, True, True, 1.2),  # 1.0 -> at least 1.20 m
+        (12, 16, True, True, 2.4),  # both >= 12 m: 2 x 1/10 of the narrower
+        (11.99, 16, True, True, 2.8),  # just under: 1/10 of the sum
+        (6, 4, False, False, 1.2),  # two lanes: 1 m, but at least 1.20 m
+        (10, 4, True, False, 1.5),  # one non-vehicular: 1.5 m
+    ],
+)
+def test_chamfer_sizes(a, b, va, vb, size):
+    assert chamfer_size_m(width_a_m=a, width_b_m=b, vehicular_a=va, vehicular_b=vb, params=PARAMS) == size
+
+
+@pytest.mark.parametrize(
+    ("approved", "existing", "distance", "depth"),
+    [
+        (12, 8, 4, 2.0),  # widened from 8 to 12 m: frontage 4 m from the centreline moves 2 m back
+        (12, 8, 6, 0.0),  # frontage already at the realigned line
+        (12, 8, 7, 0.0),  # beyond it: nothing to give
+        (10, 14, 7, 0.0),  # the existing street is wider than approved: kept
+        (20, 12, 7.91, 2.09),  # Cambridge 22-117 on Winter St with 20 m approved
+    ],
+)
+def test_setback_depth(approved, existing, distance, depth):
+    assert (
+        setback_depth_m(approved_width_m=approved, existing_width_m=existing, distance_to_centreline_m=distance)
+        == depth
+    )
