@@ -14,10 +14,30 @@ from gis_app.importing import (
     Staging,
     Stopwatch,
     column_values,
+    source_read,
     wkb_values,
 )
-from gis_app.mapping import LayerMapping
+from gis_app.mapping import LayerMapping, mapping_load
 from gis_app.models import DatasetVersion
+
+
+def mapping_and_source(
+    *,
+    kind: str,
+    path,
+    mapping_path,
+    fields,
+    layer: str | None = None,
+    encoding: str | None = None,
+    srid: int | None = None,
+    owner_fields=frozenset(),
+) -> tuple[LayerMapping, SourceData]:
+    """A layer kind's field mapping and its source, read with the caller's options or the mapping's."""
+    mapping = mapping_load(mapping_path, kind=kind, allowed=set(fields), owner_fields=owner_fields)
+    source = source_read(
+        path, layer=layer or mapping.layer, encoding=encoding or mapping.encoding, srid=srid or mapping.srid
+    )
+    return mapping, source
 
 
 def dataset_version_start(*, kind: str, source: SourceData, mapping: LayerMapping, user=None) -> DatasetVersion:

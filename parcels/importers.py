@@ -25,13 +25,16 @@ from gis_app.importing import (
     Stopwatch,
     code_column_values,
     column_values,
-    source_read,
     wkb_values,
 )
-from gis_app.mapping import mapping_load
 from gis_app.models import DatasetKind, DatasetVersion
 from gis_app.selectors import active_version_id
-from gis_app.services import dataset_version_finish, dataset_version_start, layer_import_simple
+from gis_app.services import (
+    dataset_version_finish,
+    dataset_version_start,
+    layer_import_simple,
+    mapping_and_source,
+)
 from parcels.filecodes import SEQ_MAX, file_code_sql
 
 PARCEL_FIELDS = {
@@ -88,11 +91,17 @@ def parcels_import(
     progress=None,
 ) -> tuple[DatasetVersion, ImportReport]:
     """Import a parcels layer as a new, inactive dataset version; returns it with its report."""
-    mapping = mapping_load(mapping_path, kind="parcels", allowed=set(PARCEL_FIELDS), owner_fields=OWNER_FIELDS)
     report = ImportReport(layer=Path(path).name)
     watch = Stopwatch(report, progress)
-    source = source_read(
-        path, layer=layer or mapping.layer, encoding=encoding or mapping.encoding, srid=srid or mapping.srid
+    mapping, source = mapping_and_source(
+        kind="parcels",
+        path=path,
+        mapping_path=mapping_path,
+        fields=PARCEL_FIELDS,
+        layer=layer,
+        encoding=encoding,
+        srid=srid,
+        owner_fields=OWNER_FIELDS,
     )
     report.read = source.count
     watch.lap(f"read {source.count} features")
@@ -426,9 +435,14 @@ def _overlaps_report(st: Staging, *, version_id: int, report: ImportReport) -> N
 def buildings_import(*, path: Path, mapping_path: Path, layer=None, encoding=None, srid=None, user=None, progress=None):
     """Existing building footprints from the property audit."""
     fields = {"source_id": "text", "parcel_source_id": "text", "floors": "float8", "year_built": "float8"}
-    mapping = mapping_load(mapping_path, kind="buildings", allowed=set(fields))
-    source = source_read(
-        path, layer=layer or mapping.layer, encoding=encoding or mapping.encoding, srid=srid or mapping.srid
+    mapping, source = mapping_and_source(
+        kind="buildings",
+        path=path,
+        mapping_path=mapping_path,
+        fields=fields,
+        layer=layer,
+        encoding=encoding,
+        srid=srid,
     )
     return layer_import_simple(
         kind=DatasetKind.BUILDINGS,
@@ -466,9 +480,14 @@ def value_zones_import(
         "building_unit_price_irr": "float8",
         "valuation_year": "float8",
     }
-    mapping = mapping_load(mapping_path, kind="value_zones", allowed=set(fields))
-    source = source_read(
-        path, layer=layer or mapping.layer, encoding=encoding or mapping.encoding, srid=srid or mapping.srid
+    mapping, source = mapping_and_source(
+        kind="value_zones",
+        path=path,
+        mapping_path=mapping_path,
+        fields=fields,
+        layer=layer,
+        encoding=encoding,
+        srid=srid,
     )
     return layer_import_simple(
         kind=DatasetKind.VALUE_ZONES,
@@ -506,9 +525,14 @@ def value_zones_import(
 def boundary_import(*, path: Path, mapping_path: Path, layer=None, encoding=None, srid=None, user=None, progress=None):
     """The city limits."""
     fields = {"name": "text"}
-    mapping = mapping_load(mapping_path, kind="boundary", allowed=set(fields))
-    source = source_read(
-        path, layer=layer or mapping.layer, encoding=encoding or mapping.encoding, srid=srid or mapping.srid
+    mapping, source = mapping_and_source(
+        kind="boundary",
+        path=path,
+        mapping_path=mapping_path,
+        fields=fields,
+        layer=layer,
+        encoding=encoding,
+        srid=srid,
     )
     return layer_import_simple(
         kind=DatasetKind.BOUNDARY,

@@ -7,10 +7,8 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from gis_app.importing import source_read
-from gis_app.mapping import mapping_load
 from gis_app.models import DatasetKind
-from gis_app.services import layer_import_simple
+from gis_app.services import layer_import_simple, mapping_and_source
 from parcels.importers import city_boundary
 from zoning.models import DensityClass, DensityRule, LandUse, PlanParameters, StreetHierarchy
 from zoning.plan_rules import RULE_FIELDS, plan_rules_load
@@ -55,9 +53,14 @@ def zones_import(
 ):
     """Detailed-plan zones; a zone's missing figures come from its density class in the plan's table."""
     rules = plan_rules_load(rules_path)
-    mapping = mapping_load(mapping_path, kind="zones", allowed=set(ZONE_FIELDS))
-    source = source_read(
-        path, layer=layer or mapping.layer, encoding=encoding or mapping.encoding, srid=srid or mapping.srid
+    mapping, source = mapping_and_source(
+        kind="zones",
+        path=path,
+        mapping_path=mapping_path,
+        fields=ZONE_FIELDS,
+        layer=layer,
+        encoding=encoding,
+        srid=srid,
     )
     with transaction.atomic():
         # The plan's table, for the zones that do not carry their own figures.
@@ -145,9 +148,14 @@ def zones_import(
 
 def streets_import(*, path: Path, mapping_path: Path, layer=None, encoding=None, srid=None, user=None, progress=None):
     """Street centrelines with hierarchy and existing and approved widths."""
-    mapping = mapping_load(mapping_path, kind="streets", allowed=set(STREET_FIELDS))
-    source = source_read(
-        path, layer=layer or mapping.layer, encoding=encoding or mapping.encoding, srid=srid or mapping.srid
+    mapping, source = mapping_and_source(
+        kind="streets",
+        path=path,
+        mapping_path=mapping_path,
+        fields=STREET_FIELDS,
+        layer=layer,
+        encoding=encoding,
+        srid=srid,
     )
     return layer_import_simple(
         kind=DatasetKind.STREETS,
