@@ -90,8 +90,8 @@ def dataset_version_activate(*, version: DatasetVersion, user=None) -> DatasetVe
 def layer_import_simple(
     *,
     kind: str,
-    source: SourceData,
-    mapping: LayerMapping,
+    path,
+    mapping_path,
     table: str,
     fields: dict[str, str],
     geometry: str,
@@ -99,6 +99,9 @@ def layer_import_simple(
     checks: list[tuple[str, str] | tuple[str, str, str]] = (),
     insert_columns: dict[str, str] | None = None,
     id_column: str = "source_id",
+    layer: str | None = None,
+    encoding: str | None = None,
+    srid: int | None = None,
     user=None,
     progress=None,
 ) -> tuple[DatasetVersion, ImportReport]:
@@ -109,6 +112,9 @@ def layer_import_simple(
     whose value is appended to the reason); insert_columns maps the table's columns to SQL
     expressions over the checked features (default: the field of the same name).
     """
+    mapping, source = mapping_and_source(
+        kind=kind, path=path, mapping_path=mapping_path, fields=fields, layer=layer, encoding=encoding, srid=srid
+    )
     report = ImportReport(layer=source.path.name, read=source.count)
     watch = Stopwatch(report, progress)
     columns = [

@@ -7,7 +7,6 @@ which is indexed in bulk when it is attached (see migration 0001). One import is
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pyarrow as pa
@@ -116,10 +115,6 @@ def parcels_import(
             cur = cursor.cursor  # the psycopg cursor, for COPY
             cur.execute("SET LOCAL work_mem = '256MB'")
             cur.execute("SET LOCAL maintenance_work_mem = '1GB'")
-            if os.environ.get("IMPORT_EXPLAIN"):  # profiling aid: slow statements' plans go to the server log
-                cur.execute("LOAD 'auto_explain'")
-                cur.execute("SET LOCAL auto_explain.log_min_duration = 700")
-                cur.execute("SET LOCAL auto_explain.log_analyze = on")
             st = Staging(cur, prefix=f"imp_parcels_{v}")
             st.copy(columns=columns, wkb=wkb, id_sequence="parcels_parcel_id_seq")
             del wkb, columns
@@ -435,19 +430,10 @@ def _overlaps_report(st: Staging, *, version_id: int, report: ImportReport) -> N
 def buildings_import(*, path: Path, mapping_path: Path, layer=None, encoding=None, srid=None, user=None, progress=None):
     """Existing building footprints from the property audit."""
     fields = {"source_id": "text", "parcel_source_id": "text", "floors": "float8", "year_built": "float8"}
-    mapping, source = mapping_and_source(
-        kind="buildings",
-        path=path,
-        mapping_path=mapping_path,
-        fields=fields,
-        layer=layer,
-        encoding=encoding,
-        srid=srid,
-    )
     return layer_import_simple(
         kind=DatasetKind.BUILDINGS,
-        source=source,
-        mapping=mapping,
+        path=path,
+        mapping_path=mapping_path,
         table="parcels_existingbuilding",
         fields=fields,
         geometry="polygon",
@@ -464,6 +450,9 @@ def buildings_import(*, path: Path, mapping_path: Path, layer=None, encoding=Non
             "floors": "floors::int",
             "year_built": "CASE WHEN year_built BETWEEN 1200 AND 1500 THEN year_built::int END",
         },
+        layer=layer,
+        encoding=encoding,
+        srid=srid,
         user=user,
         progress=progress,
     )
@@ -480,19 +469,10 @@ def value_zones_import(
         "building_unit_price_irr": "float8",
         "valuation_year": "float8",
     }
-    mapping, source = mapping_and_source(
-        kind="value_zones",
-        path=path,
-        mapping_path=mapping_path,
-        fields=fields,
-        layer=layer,
-        encoding=encoding,
-        srid=srid,
-    )
     return layer_import_simple(
         kind=DatasetKind.VALUE_ZONES,
-        source=source,
-        mapping=mapping,
+        path=path,
+        mapping_path=mapping_path,
         table="parcels_valuezone",
         id_column="code",
         fields=fields,
@@ -517,6 +497,9 @@ def value_zones_import(
             "building_unit_price_irr": "building_unit_price_irr::bigint",
             "valuation_year": "valuation_year::int",
         },
+        layer=layer,
+        encoding=encoding,
+        srid=srid,
         user=user,
         progress=progress,
     )
@@ -525,25 +508,19 @@ def value_zones_import(
 def boundary_import(*, path: Path, mapping_path: Path, layer=None, encoding=None, srid=None, user=None, progress=None):
     """The city limits."""
     fields = {"name": "text"}
-    mapping, source = mapping_and_source(
-        kind="boundary",
-        path=path,
-        mapping_path=mapping_path,
-        fields=fields,
-        layer=layer,
-        encoding=encoding,
-        srid=srid,
-    )
     return layer_import_simple(
         kind=DatasetKind.BOUNDARY,
-        source=source,
-        mapping=mapping,
+        path=path,
+        mapping_path=mapping_path,
         table="parcels_cityboundary",
         id_column="name",
         fields=fields,
         geometry="polygon",
         boundary=None,
         insert_columns={"name": "coalesce(name, '')"},
+        layer=layer,
+        encoding=encoding,
+        srid=srid,
         user=user,
         progress=progress,
     )

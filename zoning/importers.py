@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from gis_app.models import DatasetKind
-from gis_app.services import layer_import_simple, mapping_and_source
+from gis_app.services import layer_import_simple
 from parcels.importers import city_boundary
 from zoning.models import DensityClass, DensityRule, LandUse, PlanParameters, StreetHierarchy
 from zoning.plan_rules import RULE_FIELDS, plan_rules_load
@@ -53,15 +53,6 @@ def zones_import(
 ):
     """Detailed-plan zones; a zone's missing figures come from its density class in the plan's table."""
     rules = plan_rules_load(rules_path)
-    mapping, source = mapping_and_source(
-        kind="zones",
-        path=path,
-        mapping_path=mapping_path,
-        fields=ZONE_FIELDS,
-        layer=layer,
-        encoding=encoding,
-        srid=srid,
-    )
     with transaction.atomic():
         # The plan's table, for the zones that do not carry their own figures.
         with connection.cursor() as cur:
@@ -81,8 +72,8 @@ def zones_import(
         }
         version, report = layer_import_simple(
             kind=DatasetKind.ZONES,
-            source=source,
-            mapping=mapping,
+            path=path,
+            mapping_path=mapping_path,
             table="zoning_planzone",
             fields=ZONE_FIELDS,
             geometry="polygon",
@@ -123,6 +114,9 @@ def zones_import(
                 "min_plot_area_m2": f"round(({figure['min_plot_area_m2']})::numeric, 2)",
                 "min_frontage_m": f"round(({figure['min_frontage_m']})::numeric, 2)",
             },
+            layer=layer,
+            encoding=encoding,
+            srid=srid,
             user=user,
             progress=progress,
         )
@@ -148,19 +142,10 @@ def zones_import(
 
 def streets_import(*, path: Path, mapping_path: Path, layer=None, encoding=None, srid=None, user=None, progress=None):
     """Street centrelines with hierarchy and existing and approved widths."""
-    mapping, source = mapping_and_source(
-        kind="streets",
-        path=path,
-        mapping_path=mapping_path,
-        fields=STREET_FIELDS,
-        layer=layer,
-        encoding=encoding,
-        srid=srid,
-    )
     return layer_import_simple(
         kind=DatasetKind.STREETS,
-        source=source,
-        mapping=mapping,
+        path=path,
+        mapping_path=mapping_path,
         table="zoning_street",
         fields=STREET_FIELDS,
         geometry="line",
@@ -185,6 +170,9 @@ def streets_import(*, path: Path, mapping_path: Path, layer=None, encoding=None,
             "approved_width_m": "round(approved_width_m::numeric, 2)",
             "vehicular": "coalesce(lower(vehicular) NOT IN ('0', '0.0', 'false', 'no', 'n', 'f', 'خیر'), true)",
         },
+        layer=layer,
+        encoding=encoding,
+        srid=srid,
         user=user,
         progress=progress,
     )
