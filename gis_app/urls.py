@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from gis_app import views
+from zoning import views as zoning_views
 
 admin.site.site_header = _("Bojnord e-urban planning")
 admin.site.site_title = _("Bojnord e-urban planning")
@@ -13,6 +14,7 @@ admin.site.index_title = _("Administration")
 urlpatterns = [
     path("healthz", views.health, name="health"),
     path("api/parcels/", include("parcels.urls")),
+    path("api/buildable", zoning_views.buildable, name="buildable"),
 ]
 
 # Persian pages at /, English under /en/ (the language switch on every page links between them).

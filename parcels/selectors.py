@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
-from django.contrib.gis.geos import Polygon
+from django.contrib.gis.geos import Point, Polygon
 from django.utils.translation import gettext_lazy as _
 
 from gis_app.geometry import WGS84
@@ -11,7 +11,7 @@ from gis_app.models import DatasetKind
 from gis_app.selectors import active_version_id
 from gis_app.text import digits_to_ascii
 from parcels.filecodes import file_code_parse
-from parcels.models import Parcel
+from parcels.models import CityBoundary, Parcel
 
 PARCELS_PER_VIEW = 3000
 
@@ -65,3 +65,12 @@ def parcels_lookup(*, code: str, version_id: int | None = None) -> list[Parcel]:
     if text.count("-") == 6:
         return list(parcels.filter(renovation_code=text.replace(" ", ""))[:20])
     raise LookupNotUnderstood(str(LookupNotUnderstood.message))
+
+
+def point_in_municipality(*, lon: float, lat: float) -> bool | None:
+    """Whether a lon/lat point lies within the live city limits (None when no boundary is live)."""
+    version_id = active_version_id(DatasetKind.BOUNDARY)
+    if version_id is None:
+        return None
+    point = Point(lon, lat, srid=WGS84)
+    return CityBoundary.objects.filter(version_id=version_id, geom__intersects=point).exists()

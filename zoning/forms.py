@@ -1,6 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from parcels.filecodes import InvalidFileCode, file_code_parse
+from zoning.models import LandUse
+
 
 class BBoxForm(forms.Form):
     """A lon/lat box "minlon,minlat,maxlon,maxlat", at most ~3 km across."""
@@ -23,3 +26,53 @@ class BBoxForm(forms.Form):
         if maxx - minx > self.MAX_SPAN_DEG or maxy - miny > self.MAX_SPAN_DEG:
             raise forms.ValidationError(_("Zoom in to see parcels: the box is too large."))
         return values
+
+
+class BuildableForm(forms.Form):
+    """ "What may I build here?": a parcel by file code or by a lon/lat point, and optionally a
+    proposal to check instead of the most the plan allows."""
+
+    file_code = forms.CharField(label=_("File code"), max_length=40, required=False, strip=True)
+    lon = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
+    lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
+    use = forms.ChoiceField(label=_("Requested use"), choices=LandUse.choices, required=False)
+    floors = forms.IntegerField(label=_("Floors"), required=False, min_value=1, max_value=60)
+    floor_area_m2 = forms.FloatField(label=_("Total floor area (m²)"), required=False, min_value=1, max_value=1e6)
+    footprint_m2 = forms.FloatField(label=_("Footprint (m²)"), required=False, min_value=1, max_value=1e6)
+    height_m = forms.FloatField(label=_("Height (m)"), required=False, min_value=1, max_value=300)
+
+    PROPOSAL_FIELDS = ("use", "floors", "floor_area_m2", "footprint_m2", "height_m")
+
+    def clean_file_code(self) -> str:
+        text = self.cleaned_data["file_code"]
+        if not text:
+            return ""
+        try:
+            return str(file_code_parse(text))
+        except InvalidFileCode as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean(self):
+        data = super().clean()
+        has_point = data.get("lon") is not None or data.get("lat") is not None
+        if self.errors:
+            return data
+        if data.get("file_code") and has_point:
+            raise forms.ValidationError(_("Give either a file code or a point, not both."))
+        if has_point and (data.get("lon") is None or data.get("lat") is None):
+            raise forms.ValidationError(_("A point needs both lon and lat."))
+        if not data.get("file_code") and not has_point:
+            raise forms.ValidationError(_("Give a file code or a point (lon and lat)."))
+        return data
+
+    def parcel_where(self) -> dict:
+        """Keywords for zoning.selectors.parcel_facts."""
+        if self.cleaned_data["file_code"]:
+            return {"file_code": self.cleaned_data["file_code"]}
+        return {"point": (self.cleaned_data["lon"], self.cleaned_data["lat"])}
+
+    def proposal_changes(self) -> dict:
+        """The parts of the proposal the caller gave (the rest is the most the plan allows)."""
+        return {
+            name: self.cleaned_data[name] for name in self.PROPOSAL_FIELDS if self.cleaned_data[name] not in (None, "")
+        }

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from gis_app.models import DatasetKind
 from gis_app.services import layer_import_simple
 from parcels.importers import city_boundary
-from zoning.models import DensityClass, DensityRule, LandUse, PlanParameters, StreetHierarchy
+from zoning.models import MAX_STREET_WIDTH_M, DensityClass, DensityRule, LandUse, PlanParameters, StreetHierarchy
 from zoning.plan_rules import RULE_FIELDS, plan_rules_load
 
 ZONE_FIELDS = {
@@ -158,7 +158,8 @@ def streets_import(*, path: Path, mapping_path: Path, layer=None, encoding=None,
             ),
             (
                 "existing_width_m IS NULL OR approved_width_m IS NULL OR existing_width_m <= 0 "
-                "OR approved_width_m <= 0 OR existing_width_m > 200 OR approved_width_m > 200",
+                f"OR approved_width_m <= 0 OR existing_width_m > {MAX_STREET_WIDTH_M} "
+                f"OR approved_width_m > {MAX_STREET_WIDTH_M}",
                 _("street width missing or not 0-200 m"),
             ),
         ],

@@ -90,6 +90,9 @@ class PlanZone(models.Model):
         return f"{self.plan_code} ({self.get_land_use_display()})"
 
 
+MAX_STREET_WIDTH_M = 200
+
+
 class Street(models.Model):
     """A street centreline with its existing and approved (عرض مصوب) widths."""
 
@@ -114,6 +117,12 @@ class Street(models.Model):
             valid_geometry_constraint("geom", name="street_geom_valid"),
             models.CheckConstraint(
                 condition=models.Q(hierarchy__in=StreetHierarchy.values), name="street_hierarchy_valid"
+            ),
+            # The parcel-facts query finds streets within half the widest possible width.
+            models.CheckConstraint(
+                condition=models.Q(existing_width_m__gt=0, existing_width_m__lte=MAX_STREET_WIDTH_M)
+                & models.Q(approved_width_m__gt=0, approved_width_m__lte=MAX_STREET_WIDTH_M),
+                name="street_widths_range",
             ),
         ]
 

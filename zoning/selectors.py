@@ -1,17 +1,36 @@
 """Reads for the detailed plan (spatial queries behind named selectors)."""
 
-from dataclasses import dataclass
+import dataclasses
 
-from django.contrib.gis.db.models.functions import Area, AsGeoJSON, Intersection, Transform
-from django.contrib.gis.geos import GEOSGeometry
+import psycopg
+import shapely
+from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
 from django.db import connection
+from shapely.geometry.base import BaseGeometry
 
-from gis_app.geometry import WGS84
+from gis_app.geometry import WGS84, storage_srid
 from gis_app.models import DatasetKind
 from gis_app.selectors import active_version_id
-from parcels.models import Parcel
+from zoning.compliance.envelope import (
+    SLIVER_M2,
+    net_parcel,
+    north_south_depth_m,
+    parcel_chamfers,
+    polygon_parts,
+    polygonal,
+)
+from zoning.compliance.records import (
+    ComplianceReport,
+    ParcelFacts,
+    PlanParams,
+    Proposal,
+    StreetFacts,
+    ZoneRules,
+    ZoneShare,
+)
 from zoning.compliance.rules import setback_depth_m
-from zoning.models import PlanZone, Street
+from zoning.compliance.runner import compliance_run
+from zoning.models import MAX_STREET_WIDTH_M, PlanZone, Street
 
 
 def live_zones():
@@ -57,102 +76,219 @@ def streets_geojson_rows():
 
 # --- geometric facts of a parcel (issue 4) -------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class ZoneShare:
-    zone_id: int
-    plan_code: str
-    land_use: str
-    area_m2: float
-    share: float  # of the parcel's drawn area
-
-
-@dataclass(frozen=True)
-class StreetFacts:
-    street_id: int
-    name: str
-    existing_width_m: float
-    approved_width_m: float
-    vehicular: bool
-    distance_m: float  # from the centreline to the parcel
-    setback_depth_m: float
-    setback_strip: GEOSGeometry | None  # parcel ∩ centreline buffered by half the approved width
-    setback_area_m2: float
-    frontage_m: float  # parcel boundary along the existing street edge
-    realigned_line: GEOSGeometry | None  # the approved edge (بر اصلاحی) inside the parcel
-
-
-# Raw SQL: several overlays of the parcel with each nearby street's buffers in one statement, which
-# the ORM cannot say. All in the storage CRS; parameters only. tests/zoning/test_parcel_facts.py
-# pins the results (hand-computed plots and the Cambridge 22-117 / Winter St vector).
-_STREETS_SQL = """
-WITH p AS (SELECT geom FROM parcels_parcel WHERE id = %(parcel)s AND version_id = %(pv)s),
+# Raw SQL: the parcel (found by id, file code or a point), every zone it touches with the shared area,
+# each nearby street's overlays (setback strip, frontage, realigned line, kept road land) and the
+# plan's parameters, in ONE statement so a click costs one round trip; the ORM cannot say the
+# per-street overlays. Street lines are clipped to the parcel's surroundings before buffering so
+# a long avenue costs no more than a lane; the clip margin keeps the artificial ends far from the
+# parcel. All in the storage CRS; parameters only (the match clause is one of three constants).
+# tests/zoning/test_parcel_facts.py pins the results (hand-computed plots, Cambridge 22-117).
+_FACTS_SQL = """
+WITH v AS (
+  SELECT coalesce(%(zv)s::bigint,
+                  (SELECT id FROM gis_app_datasetversion WHERE kind = 'zones' AND is_active)) AS zv,
+         coalesce(%(sv)s::bigint,
+                  (SELECT id FROM gis_app_datasetversion WHERE kind = 'streets' AND is_active)) AS sv
+),
+p AS MATERIALIZED (
+  SELECT pa.id, pa.version_id, pa.geom, pa.file_code, pa.renovation_code, pa.registry_plate,
+         pa.deed_area_m2::float8 AS deed
+  FROM parcels_parcel pa
+  WHERE pa.version_id = coalesce(%(pv)s::bigint,
+                                 (SELECT id FROM gis_app_datasetversion WHERE kind = 'parcels' AND is_active))
+    AND {match}
+  ORDER BY pa.id LIMIT 1
+),
+z AS (
+  SELECT json_agg(json_build_object(
+           'id', z.id, 'plan_code', z.plan_code, 'land_use', z.land_use,
+           'density_pct', z.density_pct, 'coverage_pct', z.coverage_pct, 'max_floors', z.max_floors,
+           'max_height_m', z.max_height_m, 'min_plot_area_m2', z.min_plot_area_m2,
+           'min_frontage_m', z.min_frontage_m,
+           'area_m2', CASE WHEN ST_Covers(z.geom, p.geom) THEN ST_Area(p.geom)
+                           ELSE ST_Area(ST_Intersection(z.geom, p.geom)) END)) AS zones
+  FROM zoning_planzone z, p
+  WHERE z.version_id = (SELECT zv FROM v) AND ST_Intersects(z.geom, p.geom)
+),
 s AS (
-  SELECT st.id, st.name, st.existing_width_m::float8 AS w0, st.approved_width_m::float8 AS w1, st.vehicular,
-         st.geom AS line, ST_Distance(st.geom, p.geom) AS d, p.geom AS parcel
+  SELECT st.id, st.name, st.hierarchy, st.existing_width_m::float8 AS w0, st.approved_width_m::float8 AS w1,
+         st.vehicular, ST_Distance(st.geom, p.geom) AS d, p.geom AS parcel,
+         ST_ClipByBox2D(st.geom, ST_Expand(Box2D(p.geom), %(clip)s)) AS line
   FROM zoning_street st, p
-  WHERE st.version_id = %(sv)s
+  WHERE st.version_id = (SELECT sv FROM v)
+    AND st.geom && ST_Expand(p.geom, %(reach)s)  -- a constant distance, so the GiST index serves
     AND ST_DWithin(st.geom, p.geom, greatest(st.existing_width_m, st.approved_width_m)::float8 / 2 + %(tol)s)
+),
+b AS (
+  SELECT s.*, ST_Buffer(line, w1 / 2, 'endcap=flat join=mitre') AS approved,
+         ST_Buffer(line, greatest(w0, w1) / 2, 'endcap=flat join=mitre') AS kept
+  FROM s
+),
+sj AS (
+  SELECT json_agg(json_build_object(
+           'id', id, 'name', name, 'hierarchy', hierarchy, 'w0', w0, 'w1', w1, 'vehicular', vehicular, 'd', d,
+           'strip', CASE WHEN w1 > w0 THEN encode(ST_AsBinary(ST_Intersection(parcel, approved)), 'hex') END,
+           -- frontage: the parcel's width along a line parallel to the street just inside its front
+           'frontage', ST_Length(ST_Intersection(
+               ST_Boundary(ST_Buffer(line, greatest(w0 / 2, d) + %(tol)s, 'endcap=flat join=mitre')), parcel)),
+           'realigned', CASE WHEN w1 > w0
+                             THEN encode(ST_AsBinary(ST_Intersection(ST_Boundary(approved), parcel)), 'hex') END,
+           'road', encode(ST_AsBinary(ST_Intersection(kept, ST_Expand(parcel, %(near)s))), 'hex'))
+         ORDER BY d, id) AS streets
+  FROM b
 )
-SELECT id, name, w0, w1, vehicular, d,
-       CASE WHEN w1 > w0
-            THEN ST_Intersection(parcel, ST_Buffer(line, w1 / 2, 'endcap=flat join=mitre')) END,
-       -- frontage: the parcel's width along a line parallel to the street just inside its front
-       ST_Length(ST_Intersection(
-           ST_Boundary(ST_Buffer(line, greatest(w0 / 2, d) + %(tol)s, 'endcap=flat join=mitre')), parcel)),
-       CASE WHEN w1 > w0
-            THEN ST_Intersection(ST_Boundary(ST_Buffer(line, w1 / 2, 'endcap=flat join=mitre')), parcel) END
-FROM s ORDER BY d, id
+SELECT p.id, p.version_id, (SELECT zv FROM v), (SELECT sv FROM v), p.file_code, p.renovation_code,
+       p.registry_plate, p.deed, ST_AsBinary(p.geom), (SELECT zones FROM z), (SELECT streets FROM sj),
+       (SELECT row_to_json(pp) FROM zoning_planparameters pp WHERE pp.version_id = (SELECT zv FROM v))
+FROM p
 """
+_MATCH = {
+    "id": "pa.id = %(parcel)s",
+    "file_code": "pa.file_code = %(file_code)s",
+    "point": "ST_Intersects(pa.geom, ST_Transform(ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), %(srid)s), %(storage)s))",
+}
+_FACTS_SQL_BY = {how: _FACTS_SQL.format(match=clause) for how, clause in _MATCH.items()}
 EDGE_TOLERANCE_M = 0.5  # a plot's front edge counts as on the street within this of the street edge
+CLIP_MARGIN_M = 80.0  # street lines are cut this far around the parcel before buffering
+NEAR_M = 25.0  # road land kept around the parcel for the chamfer corners (more than any chamfer leg)
 
 
-def parcel_zone_shares(*, parcel: Parcel, zones_version_id: int | None = None) -> list[ZoneShare]:
-    """The zones of the (live) plan the parcel lies in, largest share first."""
-    version = zones_version_id or active_version_id(DatasetKind.ZONES)
-    area = parcel.geom.area
-    rows = (
-        PlanZone.objects.filter(version_id=version, geom__intersects=parcel.geom)
-        .annotate(shared=Area(Intersection("geom", parcel.geom)))
-        .values_list("id", "plan_code", "land_use", "shared")
+def _shape(hex_wkb: str | None) -> BaseGeometry | None:
+    if not hex_wkb:
+        return None
+    geom = shapely.from_wkb(hex_wkb)
+    return None if geom.is_empty else geom
+
+
+def _plan_params(row: dict | None) -> PlanParams:
+    if not row:
+        return PlanParams()
+    fields = {f.name for f in dataclasses.fields(PlanParams)} - {"area_base", "from_plan"}
+    return PlanParams(**{name: float(row[name]) for name in fields}, area_base=row["area_base"], from_plan=True)
+
+
+def _zone_share(z: dict, *, area: float, version: int | None) -> ZoneShare:
+    rules = ZoneRules(
+        plan_code=z["plan_code"],
+        land_use=z["land_use"],
+        density_pct=float(z["density_pct"]),
+        coverage_pct=float(z["coverage_pct"]),
+        max_floors=int(z["max_floors"]),
+        max_height_m=float(z["max_height_m"]),
+        min_plot_area_m2=float(z["min_plot_area_m2"]),
+        min_frontage_m=float(z["min_frontage_m"]),
+        plan_version=version,
     )
-    shares = [
-        ZoneShare(zone_id=z, plan_code=code, land_use=use, area_m2=shared.sq_m, share=shared.sq_m / area if area else 0)
-        for z, code, use, shared in rows
-        if shared.sq_m > 0.01
-    ]
-    return sorted(shares, key=lambda s: (-s.area_m2, s.zone_id))
+    return ZoneShare(zone_id=z["id"], rules=rules, area_m2=z["area_m2"], share=z["area_m2"] / area if area else 0)
 
 
-def parcel_street_facts(*, parcel: Parcel, streets_version_id: int | None = None) -> list[StreetFacts]:
-    """Streets the parcel fronts, with setback strip, frontage and realigned line for each."""
-    version = streets_version_id or active_version_id(DatasetKind.STREETS)
-    with connection.cursor() as cur:
-        cur.execute(
-            _STREETS_SQL, {"parcel": parcel.pk, "pv": parcel.version_id, "sv": version, "tol": EDGE_TOLERANCE_M}
-        )
-        rows = cur.fetchall()
-    facts = []
-    for sid, name, w0, w1, vehicular, d, strip, frontage, realigned in rows:
-        strip_geom = GEOSGeometry(strip) if strip else None
-        if strip_geom is not None and strip_geom.empty:
-            strip_geom = None
-        line_geom = GEOSGeometry(realigned) if realigned else None
-        if line_geom is not None and line_geom.empty:
-            line_geom = None
-        facts.append(
-            StreetFacts(
-                street_id=sid,
-                name=name,
-                existing_width_m=w0,
-                approved_width_m=w1,
-                vehicular=vehicular,
-                distance_m=d,
-                setback_depth_m=setback_depth_m(approved_width_m=w1, existing_width_m=w0, distance_to_centreline_m=d),
-                setback_strip=strip_geom,
-                setback_area_m2=strip_geom.area if strip_geom else 0.0,
-                frontage_m=frontage or 0.0,
-                realigned_line=line_geom,
-            )
-        )
-    return facts
+def _street(s: dict) -> StreetFacts:
+    strip = _shape(s["strip"])
+    strip = polygonal(strip) if strip is not None else None
+    return StreetFacts(
+        street_id=s["id"],
+        name=s["name"],
+        hierarchy=s["hierarchy"],
+        existing_width_m=s["w0"],
+        approved_width_m=s["w1"],
+        vehicular=s["vehicular"],
+        distance_m=s["d"],
+        setback_depth_m=setback_depth_m(
+            approved_width_m=s["w1"], existing_width_m=s["w0"], distance_to_centreline_m=s["d"]
+        ),
+        setback_strip=strip if strip is not None and not strip.is_empty else None,
+        setback_area_m2=strip.area if strip is not None else 0.0,
+        frontage_m=s["frontage"] or 0.0,
+        realigned_line=_shape(s["realigned"]),
+        road=_shape(s["road"]),
+    )
+
+
+def parcel_facts_query(
+    *,
+    parcel_id: int | None = None,
+    file_code: str | None = None,
+    point: tuple[float, float] | None = None,
+    point_srid: int = WGS84,
+    parcel_version_id: int | None = None,
+    zones_version_id: int | None = None,
+    streets_version_id: int | None = None,
+) -> tuple[str, dict]:
+    """The one statement behind parcel_facts and its parameters (the benchmark times it alone)."""
+    params = {
+        "pv": parcel_version_id,
+        "zv": zones_version_id,
+        "sv": streets_version_id,
+        "tol": EDGE_TOLERANCE_M,
+        "clip": CLIP_MARGIN_M,
+        "near": NEAR_M,
+        "reach": MAX_STREET_WIDTH_M / 2 + EDGE_TOLERANCE_M,
+    }
+    if parcel_id is not None:
+        return _FACTS_SQL_BY["id"], params | {"parcel": parcel_id}
+    if file_code is not None:
+        return _FACTS_SQL_BY["file_code"], params | {"file_code": file_code}
+    if point is not None:
+        return _FACTS_SQL_BY["point"], params | {
+            "x": point[0],
+            "y": point[1],
+            "srid": point_srid,
+            "storage": storage_srid(),
+        }
+    raise TypeError("parcel_facts needs a parcel_id, a file_code or a point")
+
+
+def parcel_facts(**where) -> ParcelFacts | None:
+    """A parcel (by parcel_id, file_code or a point on it, in point_srid) measured against the plan
+    zones and streets of the given versions, the live ones by default; None when no parcel matches.
+    Keywords as parcel_facts_query."""
+    sql, params = parcel_facts_query(**where)
+    connection.ensure_connection()
+    # A server-binding psycopg cursor, prepared: the statement is planned once per connection
+    # (planning costs more than running it), which Django's client-binding cursor cannot do.
+    with psycopg.Cursor(connection.connection) as cur:
+        cur.execute(sql, params, prepare=True)
+        row = cur.fetchone()
+    if row is None:
+        return None
+    pid, pv, zv, sv, fcode, renovation, plate, deed, wkb, zones, streets, plan = row
+    geom = shapely.from_wkb(bytes(wkb))
+    area = geom.area
+    plan_params = _plan_params(plan)
+    zone_shares = sorted(
+        (_zone_share(z, area=area, version=zv) for z in zones or () if z["area_m2"] > SLIVER_M2),
+        key=lambda share: (-share.area_m2, share.zone_id),
+    )
+    street_facts = [_street(s) for s in streets or ()]
+    chamfers = parcel_chamfers(parcel=geom, streets=street_facts, params=plan_params)
+    net = net_parcel(parcel=geom, streets=street_facts, chamfers=chamfers)
+    return ParcelFacts(
+        parcel_id=pid,
+        parcel_version_id=pv,
+        zones_version_id=zv,
+        streets_version_id=sv,
+        file_code=fcode,
+        renovation_code=renovation,
+        registry_plate=plate,
+        geom=geom,
+        area_m2=area,
+        deed_area_m2=deed,
+        parts=len(polygon_parts(geom)),
+        depth_m=north_south_depth_m(geom),
+        zones=tuple(zone_shares),
+        streets=tuple(street_facts),
+        chamfers=tuple(chamfers),
+        net=net,
+        net_area_m2=net.area,
+        net_depth_m=north_south_depth_m(net),
+        params=plan_params,
+    )
+
+
+def parcel_compliance(
+    *, proposal: Proposal | None = None, changes: dict | None = None, **where
+) -> ComplianceReport | None:
+    """The runner the workflow and the API use: facts from PostGIS, then every rule (see parcel_facts
+    for how the parcel is chosen, compliance_run for the proposal); None when no parcel matches."""
+    facts = parcel_facts(**where)
+    return compliance_run(facts=facts, proposal=proposal, changes=changes) if facts is not None else None

@@ -99,6 +99,11 @@ if DATABASES["default"]["ENGINE"] in {
     DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 if DATABASES["default"]["ENGINE"] != "django.contrib.gis.db.backends.postgis":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL with PostGIS (postgis://...).")
+# Django's queries bind on the client and are never prepared; the few hot spatial statements
+# (zoning.selectors.parcel_facts) ask psycopg to prepare them, which needs a threshold that is not
+# None. Behind a transaction-mode pooler (PgBouncer < 1.21) set DATABASE_PREPARED=0.
+if os.environ.get("DATABASE_PREPARED", "1") != "0":
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1_000_000
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

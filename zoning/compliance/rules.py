@@ -6,6 +6,7 @@ metric storage CRS.
 
 from __future__ import annotations
 
+import shapely
 from shapely import MultiPolygon, Polygon
 from shapely.geometry import box
 
@@ -128,6 +129,8 @@ def minimum_plot_rule(*, plot_area_m2: float, frontage_m: float | None, zone: Zo
 def northern_band(*, parcel: Polygon | MultiPolygon, params: PlanParams) -> Polygon | MultiPolygon:
     """The part of the parcel where a building may stand: from the northern edge southwards,
     depth = depth% of the parcel's north-south depth + offset (DOMAIN.md: the northern band)."""
+    if isinstance(parcel, MultiPolygon):  # separate pieces of land: each has its own northern edge
+        return shapely.union_all([northern_band(parcel=part, params=params) for part in parcel.geoms])
     minx, miny, maxx, maxy = parcel.bounds
     depth = maxy - miny
     band_depth = min(depth, depth * params.northern_band_depth_pct / 100 + params.northern_band_offset_m)
@@ -176,3 +179,68 @@ def setback_depth_m(*, approved_width_m: float, existing_width_m: float, distanc
     if existing_width_m >= approved_width_m:
         return 0.0
     return round(max(0.0, approved_width_m / 2 - distance_to_centreline_m), 2)
+
+
+def not_applicable(*, code: str, fa: str, en: str, zone: ZoneRules | None = None) -> RuleResult:
+    """A rule that cannot be checked on this parcel or proposal, saying why."""
+    return RuleResult(
+        code=code,
+        status=Status.NOT_APPLICABLE,
+        measured=None,
+        required=None,
+        unit="",
+        explanation_fa=fa,
+        explanation_en=en,
+        plan_version=zone.plan_version if zone else None,
+    )
+
+
+def street_access_rule(*, frontage_m: float | None, zone: ZoneRules | None) -> RuleResult:
+    """The parcel fronts at least one street (a building needs access from a public way)."""
+    ok = frontage_m is not None and frontage_m > 0
+    return _result(
+        "street_access",
+        ok,
+        round(frontage_m or 0.0, 2),
+        "> 0",
+        "m",
+        f"بر ملک به معبر {frontage_m or 0:.2f} متر است." if ok else "ملک به هیچ معبری دسترسی ندارد.",
+        f"The parcel fronts a street over {frontage_m or 0:.2f} m." if ok else "The parcel has no street access.",
+        zone,
+    )
+
+
+def footprint_inside_rule(
+    *, net: Polygon | MultiPolygon, footprint: Polygon | MultiPolygon, zone: ZoneRules | None
+) -> RuleResult:
+    """The footprint lies inside the parcel after setback and chamfer (within drawing noise)."""
+    outside = footprint.difference(net).area
+    ok = outside <= TOLERANCE_M2
+    return _result(
+        "footprint_inside",
+        ok,
+        round(outside, 2),
+        TOLERANCE_M2,
+        "m²",
+        f"{outside:.2f} مترمربع از بنا بیرون از ملکِ پس از عقب‌نشینی و پخ است.",
+        f"{outside:.2f} m² of the footprint lies outside the parcel after setback and chamfer.",
+        zone,
+    )
+
+
+def setback_rule(
+    *, footprint: Polygon | MultiPolygon, setback_strips: list[Polygon | MultiPolygon], zone: ZoneRules | None
+) -> RuleResult:
+    """The footprint keeps off the setback strips (building on the realigned line is a violation)."""
+    on_strips = sum(footprint.intersection(strip).area for strip in setback_strips)
+    ok = on_strips <= TOLERANCE_M2
+    return _result(
+        "setback",
+        ok,
+        round(on_strips, 2),
+        TOLERANCE_M2,
+        "m²",
+        f"{on_strips:.2f} مترمربع از بنا در سهم عقب‌نشینی (جلوتر از بر اصلاحی) است.",
+        f"{on_strips:.2f} m² of the footprint lies on the setback strip (beyond the realigned line).",
+        zone,
+    )

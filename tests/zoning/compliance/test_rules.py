@@ -1,6 +1,7 @@
 """The plan's rules as pure functions: DOMAIN.md's worked examples and every limit's boundary."""
 
 import pytest
+from shapely import MultiPolygon
 from shapely.geometry import box
 
 from zoning.compliance.records import PlanParams, Status, ZoneRules
@@ -9,13 +10,17 @@ from zoning.compliance.rules import (
     coverage_rule,
     density_rule,
     floors_rule,
+    footprint_inside_rule,
     land_use_rule,
     max_floor_area_m2,
     max_footprint_m2,
     minimum_plot_rule,
     northern_band,
     northern_band_rule,
+    not_applicable,
     setback_depth_m,
+    setback_rule,
+    street_access_rule,
 )
 
 R121 = ZoneRules(
@@ -138,3 +143,44 @@ def test_setback_depth(approved, existing, distance, depth):
         setback_depth_m(approved_width_m=approved, existing_width_m=existing, distance_to_centreline_m=distance)
         == depth
     )
+
+
+def test_street_access_rule():
+    assert street_access_rule(frontage_m=0.01, zone=R121).status == Status.PASSED
+    assert street_access_rule(frontage_m=0.0, zone=R121).status == Status.FAILED
+    failed = street_access_rule(frontage_m=None, zone=R121)
+    assert failed.status == Status.FAILED and "no street access" in failed.explanation_en
+
+
+def test_footprint_inside_rule_at_the_tolerance():
+    net = box(0, 0, 10, 20)
+    at_limit = box(0, 0, 10, 5).union(box(10, 0, 10.01, 1))  # exactly 0.01 m² outside
+    just_over = box(0, 0, 10, 5).union(box(10, 0, 10.011, 1))
+    assert footprint_inside_rule(net=net, footprint=at_limit, zone=R121).status == Status.PASSED
+    result = footprint_inside_rule(net=net, footprint=just_over, zone=R121)
+    assert result.status == Status.FAILED and result.unit == "m²"
+
+
+def test_setback_rule_at_the_tolerance():
+    strips = [box(0, 0, 10, 2)]
+    assert setback_rule(footprint=box(0, 2, 10, 10), setback_strips=strips, zone=R121).status == Status.PASSED
+    touching = box(0, 1.999, 0.01, 2).union(box(0, 2, 10, 10))  # 0.00001 m² on the strip: drawing noise
+    assert setback_rule(footprint=touching, setback_strips=strips, zone=R121).status == Status.PASSED
+    at_limit = box(0, 1.999, 10, 10)  # 10 m x 0.001 m = 0.01 m² on the strip
+    assert setback_rule(footprint=at_limit, setback_strips=strips, zone=R121).status == Status.PASSED
+    over = setback_rule(footprint=box(0, 1.5, 10, 10), setback_strips=strips, zone=R121)
+    assert over.status == Status.FAILED and over.measured == 5.0
+    assert setback_rule(footprint=box(0, 0, 10, 10), setback_strips=[], zone=R121).status == Status.PASSED
+
+
+def test_northern_band_of_a_multipolygon_is_per_part():
+    parcel = MultiPolygon([box(0, 0, 10, 25), box(20, 0, 30, 10)])
+    band = northern_band(parcel=parcel, params=PARAMS)
+    assert band.area == pytest.approx(10 * 17 + 10 * 8)
+    footprint = box(20, 2, 30, 10)  # the southern part's own northern 8 m
+    assert northern_band_rule(parcel=parcel, footprint=footprint, params=PARAMS, zone=R121).status == Status.PASSED
+
+
+def test_not_applicable_carries_the_reason():
+    result = not_applicable(code="density", fa="بدون پهنه", en="no zone", zone=R121)
+    assert result.status == Status.NOT_APPLICABLE and not result.passed and result.plan_version == 7

@@ -1,0 +1,148 @@
+"""A compliance report as plain JSON data: numbers rounded, geometries as GeoJSON in EPSG:4326.
+
+What the API answers, what the map draws and what the workflow stores with the versions it names.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import numpy as np
+import shapely
+from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
+
+from gis_app.geometry import WGS84, storage_srid
+from zoning.compliance.records import ComplianceReport, RuleResult
+
+COORD_GRID_DEG = 1e-7  # ~1 cm: enough for a map, keeps the answer small
+
+
+@functools.cache
+def _to_wgs84(srid: int) -> Transformer:
+    return Transformer.from_crs(srid, WGS84, always_xy=True)
+
+
+def geojson_wgs84(geom: BaseGeometry | None) -> dict | None:
+    """A storage-CRS geometry as a GeoJSON geometry in lon/lat."""
+    if geom is None or geom.is_empty:
+        return None
+    transformer = _to_wgs84(storage_srid())
+
+    def project(coords: np.ndarray) -> np.ndarray:
+        lon, lat = transformer.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([lon, lat])
+
+    moved = shapely.transform(geom, project)
+    return json.loads(shapely.to_geojson(shapely.set_precision(moved, COORD_GRID_DEG, mode="pointwise")))
+
+
+def _feature(kind: str, geom: BaseGeometry | None, **properties) -> dict | None:
+    shape = geojson_wgs84(geom)
+    if shape is None:
+        return None
+    return {"type": "Feature", "geometry": shape, "properties": {"kind": kind, **properties}}
+
+
+def _r(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def rule_result_data(result: RuleResult) -> dict:
+    return {
+        "code": result.code,
+        "status": result.status.value,
+        "measured": result.measured,
+        "required": result.required,
+        "unit": result.unit,
+        "explanation": {"fa": result.explanation_fa, "en": result.explanation_en},
+        "plan_version": result.plan_version,
+    }
+
+
+def report_data(report: ComplianceReport) -> dict:
+    """Facts, rule results, envelope and notes of one report as JSON-ready data."""
+    facts, env, proposal = report.facts, report.envelope, report.proposal
+    features = [
+        _feature("parcel", facts.geom, file_code=facts.file_code),
+        _feature("envelope", env.geom, area_m2=_r(env.area_m2)),
+        *(
+            _feature("setback_strip", s.setback_strip, street=s.name, area_m2=_r(s.setback_area_m2))
+            for s in facts.streets
+        ),
+        *(_feature("realigned_line", s.realigned_line, street=s.name) for s in facts.streets),
+        *(_feature("chamfer", c.triangle, size_m=c.size_m, area_m2=_r(c.area_m2)) for c in facts.chamfers),
+    ]
+    return {
+        "parcel": {
+            "id": facts.parcel_id,
+            "file_code": facts.file_code,
+            "renovation_code": facts.renovation_code,
+            "registry_plate": facts.registry_plate,
+            "area_m2": _r(facts.area_m2),
+            "deed_area_m2": _r(facts.deed_area_m2),
+            "net_area_m2": _r(facts.net_area_m2),
+            "setback_area_m2": _r(facts.setback_area_m2),
+            "chamfer_area_m2": _r(sum(c.area_m2 for c in facts.chamfers)),
+            "depth_m": _r(facts.depth_m),
+            "net_depth_m": _r(facts.net_depth_m),
+            "parts": facts.parts,
+        },
+        "versions": {
+            "parcels": facts.parcel_version_id,
+            "zones": facts.zones_version_id,
+            "streets": facts.streets_version_id,
+        },
+        "zone": None
+        if report.zone is None
+        else {
+            "plan_code": report.zone.plan_code,
+            "land_use": report.zone.land_use,
+            "density_pct": report.zone.density_pct,
+            "coverage_pct": report.zone.coverage_pct,
+            "max_floors": report.zone.max_floors,
+            "max_height_m": report.zone.max_height_m,
+            "min_plot_area_m2": report.zone.min_plot_area_m2,
+            "min_frontage_m": report.zone.min_frontage_m,
+        },
+        "zones": [
+            {"plan_code": z.plan_code, "land_use": z.land_use, "area_m2": _r(z.area_m2), "share": _r(z.share, 4)}
+            for z in facts.zones
+        ],
+        "streets": [
+            {
+                "name": s.name,
+                "hierarchy": s.hierarchy,
+                "vehicular": s.vehicular,
+                "existing_width_m": s.existing_width_m,
+                "approved_width_m": s.approved_width_m,
+                "distance_m": _r(s.distance_m),
+                "setback_depth_m": s.setback_depth_m,
+                "setback_area_m2": _r(s.setback_area_m2),
+                "frontage_m": _r(s.frontage_m),
+                "frontage_after_m": _r(s.frontage_after_m),
+            }
+            for s in facts.streets
+        ],
+        "chamfers": [{"size_m": c.size_m, "area_m2": _r(c.area_m2)} for c in facts.chamfers],
+        "envelope": {
+            "area_m2": _r(env.area_m2),
+            "band_depth_m": env.band_depth_m,
+            "base_area_m2": env.base_area_m2,
+            "max_footprint_m2": env.max_footprint_m2,
+            "max_floor_area_m2": env.max_floor_area_m2,
+            "max_floors": env.max_floors,
+        },
+        "proposal": {
+            "use": proposal.use,
+            "floors": proposal.floors,
+            "floor_area_m2": _r(proposal.floor_area_m2),
+            "footprint_m2": _r(proposal.footprint_m2),
+            "height_m": proposal.height_m,
+        },
+        "passed": report.passed,
+        "results": [rule_result_data(r) for r in report.results],
+        "notes": [{"code": n.code, "fa": n.fa, "en": n.en} for n in report.notes],
+        "geometry": {"type": "FeatureCollection", "features": [f for f in features if f is not None]},
+    }
