@@ -1,6 +1,7 @@
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
+from gis_app.api import api_language
 from gis_app.geometry import WGS84
 from parcels.filecodes import InvalidFileCode
 from parcels.forms import ParcelLookupForm
@@ -8,6 +9,7 @@ from parcels.selectors import LookupNotUnderstood, parcels_lookup
 
 
 @require_GET
+@api_language
 def parcel_lookup(request: HttpRequest) -> JsonResponse:
     """Public: find live parcels by file code, renovation code or plate (no owner data is returned)."""
     form = ParcelLookupForm(request.GET)

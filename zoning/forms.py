@@ -54,14 +54,13 @@ class BuildableForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        has_point = data.get("lon") is not None or data.get("lat") is not None
-        if self.errors:
-            return data
-        if data.get("file_code") and has_point:
+        # What was sent, valid or not: the shape of the question is checked before its values.
+        sent = {name for name in ("file_code", "lon", "lat") if str(self.data.get(name, "")).strip()}
+        if "file_code" in sent and sent & {"lon", "lat"}:
             raise forms.ValidationError(_("Give either a file code or a point, not both."))
-        if has_point and (data.get("lon") is None or data.get("lat") is None):
+        if len(sent & {"lon", "lat"}) == 1:
             raise forms.ValidationError(_("A point needs both lon and lat."))
-        if not data.get("file_code") and not has_point:
+        if not sent:
             raise forms.ValidationError(_("Give a file code or a point (lon and lat)."))
         return data
 

@@ -3,6 +3,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from gis_app.api import api_language
 from gis_app.geojson import feature_collection_response
 from parcels.selectors import parcels_in_bbox, point_in_municipality
 from zoning.compliance.output import report_data
@@ -44,6 +45,7 @@ def parcels_layer(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@api_language
 def buildable(request: HttpRequest) -> JsonResponse:
     """Public: what the detailed plan allows on a parcel, found by file code or a point (plan rules
     and parcel geometry are public; no owner data is returned)."""
