@@ -37,6 +37,27 @@ PARCELS_ONLY_MAPPING = """parcels:
 """
 
 
+def tile_offsets(n: int, geoms) -> list[tuple[float, float]]:
+    """Shifts of the copies of the sample city that make up n parcels, on a square grid around it
+    (the compliance benchmark moves the plan zones and streets by the same shifts)."""
+    import numpy as np
+    import shapely
+
+    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+    w, h = maxx - minx + 60, maxy - miny + 60
+    tiles = -(-n // len(geoms))
+    side = int(np.ceil(np.sqrt(tiles)))
+    grid = list(itertools.product(range(side), range(side)))[:tiles]
+    return [((i - side / 2) * w, (j - side / 2) * h) for i, j in grid]
+
+
+def sample_parcel_geoms():
+    import shapely
+    from pyogrio import raw
+
+    return shapely.from_wkb(raw.read(SAMPLE)[2])
+
+
 def tiled_parcels(n: int) -> Path:
     """A GeoPackage of n parcels: the sample city's parcels repeated on a grid of copies."""
     import numpy as np
@@ -49,15 +70,8 @@ def tiled_parcels(n: int) -> Path:
     OUT.mkdir(parents=True, exist_ok=True)
     meta, _fids, geom, fields = raw.read(SAMPLE, return_fids=True)
     geoms = shapely.from_wkb(geom)
-    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
-    w, h = maxx - minx + 60, maxy - miny + 60
-    tiles = -(-n // len(geoms))
-    side = int(np.ceil(np.sqrt(tiles)))
     parts, cols = [], [[] for _ in fields]
-    for k, (i, j) in enumerate(itertools.product(range(side), range(side))):
-        if k >= tiles:
-            break
-        dx, dy = (i - side / 2) * w, (j - side / 2) * h
+    for dx, dy in tile_offsets(n, geoms):
         parts.append(shapely.transform(geoms, lambda c, dx=dx, dy=dy: c + np.array([dx, dy])))
         for col, arr in zip(cols, fields, strict=True):
             col.append(arr)

@@ -102,8 +102,12 @@ if DATABASES["default"]["ENGINE"] != "django.contrib.gis.db.backends.postgis":
 # Django's queries bind on the client and are never prepared; the few hot spatial statements
 # (zoning.selectors.parcel_facts) ask psycopg to prepare them, which needs a threshold that is not
 # None. Behind a transaction-mode pooler (PgBouncer < 1.21) set DATABASE_PREPARED=0.
+# Their plans are generic (planned once; partitions pruned at run time): a custom plan per call
+# would cost more than running the statement.
 if os.environ.get("DATABASE_PREPARED", "1") != "0":
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1_000_000
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["prepare_threshold"] = 1_000_000
+    options["options"] = (options.get("options", "") + " -c plan_cache_mode=force_generic_plan").strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -6,9 +6,9 @@ What the API answers, what the map draws and what the workflow stores with the v
 from __future__ import annotations
 
 import functools
-import json
 
 import numpy as np
+import orjson
 import shapely
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
@@ -24,25 +24,31 @@ def _to_wgs84(srid: int) -> Transformer:
     return Transformer.from_crs(srid, WGS84, always_xy=True)
 
 
-def geojson_wgs84(geom: BaseGeometry | None) -> dict | None:
-    """A storage-CRS geometry as a GeoJSON geometry in lon/lat."""
-    if geom is None or geom.is_empty:
-        return None
-    transformer = _to_wgs84(storage_srid())
-
-    def project(coords: np.ndarray) -> np.ndarray:
-        lon, lat = transformer.transform(coords[:, 0], coords[:, 1])
-        return np.column_stack([lon, lat])
-
-    moved = shapely.transform(geom, project)
-    return json.loads(shapely.to_geojson(shapely.set_precision(moved, COORD_GRID_DEG, mode="pointwise")))
+def _project(coords: np.ndarray) -> np.ndarray:
+    lon, lat = _to_wgs84(storage_srid()).transform(coords[:, 0], coords[:, 1])
+    return np.column_stack([lon, lat])
 
 
-def _feature(kind: str, geom: BaseGeometry | None, **properties) -> dict | None:
-    shape = geojson_wgs84(geom)
-    if shape is None:
-        return None
-    return {"type": "Feature", "geometry": shape, "properties": {"kind": kind, **properties}}
+def geojson_wgs84_many(geoms: list[BaseGeometry]) -> list[dict]:
+    """Storage-CRS geometries as GeoJSON geometries in lon/lat, projected in one call."""
+    if not geoms:
+        return []
+    moved = shapely.transform(np.array(geoms, dtype=object), _project)
+    moved = shapely.set_precision(moved, COORD_GRID_DEG, mode="pointwise")
+    return [orjson.loads(text) for text in shapely.to_geojson(moved)]
+
+
+def feature_collection(items: list[tuple[str, BaseGeometry | None, dict]]) -> dict:
+    """A FeatureCollection in lon/lat of (kind, geometry, properties); empty geometries left out."""
+    items = [(kind, geom, props) for kind, geom, props in items if geom is not None and not geom.is_empty]
+    shapes = geojson_wgs84_many([geom for _kind, geom, _props in items])
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": shape, "properties": {"kind": kind, **props}}
+            for (kind, _geom, props), shape in zip(items, shapes, strict=True)
+        ],
+    }
 
 
 def _r(value: float | None, digits: int = 2) -> float | None:
@@ -65,14 +71,14 @@ def report_data(report: ComplianceReport) -> dict:
     """Facts, rule results, envelope and notes of one report as JSON-ready data."""
     facts, env, proposal = report.facts, report.envelope, report.proposal
     features = [
-        _feature("parcel", facts.geom, file_code=facts.file_code),
-        _feature("envelope", env.geom, area_m2=_r(env.area_m2)),
+        ("parcel", facts.geom, {"file_code": facts.file_code}),
+        ("envelope", env.geom, {"area_m2": _r(env.area_m2)}),
         *(
-            _feature("setback_strip", s.setback_strip, street=s.name, area_m2=_r(s.setback_area_m2))
+            ("setback_strip", s.setback_strip, {"street": s.name, "area_m2": _r(s.setback_area_m2)})
             for s in facts.streets
         ),
-        *(_feature("realigned_line", s.realigned_line, street=s.name) for s in facts.streets),
-        *(_feature("chamfer", c.triangle, size_m=c.size_m, area_m2=_r(c.area_m2)) for c in facts.chamfers),
+        *(("realigned_line", s.realigned_line, {"street": s.name}) for s in facts.streets),
+        *(("chamfer", c.triangle, {"size_m": c.size_m, "area_m2": _r(c.area_m2)}) for c in facts.chamfers),
     ]
     return {
         "parcel": {
@@ -144,5 +150,5 @@ def report_data(report: ComplianceReport) -> dict:
         "passed": report.passed,
         "results": [rule_result_data(r) for r in report.results],
         "notes": [{"code": n.code, "fa": n.fa, "en": n.en} for n in report.notes],
-        "geometry": {"type": "FeatureCollection", "features": [f for f in features if f is not None]},
+        "geometry": feature_collection(features),
     }

@@ -138,10 +138,16 @@ def northern_band(*, parcel: Polygon | MultiPolygon, params: PlanParams) -> Poly
 
 
 def northern_band_rule(
-    *, parcel: Polygon | MultiPolygon, footprint: Polygon | MultiPolygon, params: PlanParams, zone: ZoneRules | None
+    *,
+    parcel: Polygon | MultiPolygon,
+    footprint: Polygon | MultiPolygon,
+    params: PlanParams,
+    zone: ZoneRules | None,
+    band: Polygon | MultiPolygon | None = None,
 ) -> RuleResult:
-    """The proposed footprint lies inside the northern band of the parcel."""
-    band = northern_band(parcel=parcel, params=params)
+    """The proposed footprint lies inside the northern band of the parcel (band: when the caller
+    already has northern_band(parcel) at hand)."""
+    band = band if band is not None else northern_band(parcel=parcel, params=params)
     outside = footprint.difference(band).area
     ok = outside <= TOLERANCE_M2
     maxy = parcel.bounds[3]

@@ -136,7 +136,7 @@ def _zone_rules(*, facts: ParcelFacts, zone: ZoneRules | None, proposal: Proposa
     ]
 
 
-def _placement_rules(*, facts: ParcelFacts, zone: ZoneRules | None, proposal: Proposal) -> list:
+def _placement_rules(*, facts: ParcelFacts, zone: ZoneRules | None, proposal: Proposal, envelope: Envelope) -> list:
     if proposal.footprint is None or proposal.footprint.is_empty:
         fa = "نقشهٔ جانمایی بنا در دست نیست."
         en = "No footprint drawing to check."
@@ -152,7 +152,9 @@ def _placement_rules(*, facts: ParcelFacts, zone: ZoneRules | None, proposal: Pr
             zone=zone,
         )
     else:
-        band = rules.northern_band_rule(parcel=facts.net, footprint=proposal.footprint, params=facts.params, zone=zone)
+        band = rules.northern_band_rule(
+            parcel=facts.net, footprint=proposal.footprint, params=facts.params, zone=zone, band=envelope.geom
+        )
     strips = [s.setback_strip for s in facts.streets if s.setback_strip is not None]
     return [
         band,
@@ -176,7 +178,7 @@ def compliance_run(
     results = [
         *_zone_rules(facts=facts, zone=zone, proposal=proposal, base=base),
         rules.street_access_rule(frontage_m=facts.frontage_m, zone=zone),
-        *_placement_rules(facts=facts, zone=zone, proposal=proposal),
+        *_placement_rules(facts=facts, zone=zone, proposal=proposal, envelope=envelope),
     ]
     return ComplianceReport(
         facts=facts,
