@@ -75,7 +75,7 @@ def test_a_proposal_is_checked_instead_of_the_maximum(client, some_parcel):
         ({"file_code": "hello"}, "file_code", "looks like"),
         ({"file_code": "40N-5291-41476-007-3", "floors": "0"}, "floors", "greater than or equal"),
         ({"file_code": "40N-5291-41476-007-3", "floors": "2.5"}, "floors", "whole number"),
-        ({"file_code": "40N-5291-41476-007-3", "use": "spaceship"}, "use", "valid choice"),
+        ({"file_code": "40N-5291-41476-007-3", "use": "spaceship"}, "use", "Unknown use spaceship"),
         ({"file_code": "40N-5291-41476-007-3", "floor_area_m2": "-5"}, "floor_area_m2", "greater than"),
         ({"file_code": "x" * 200}, "file_code", "at most 40"),
     ],
