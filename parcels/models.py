@@ -119,7 +119,7 @@ class Ownership(models.Model):
 class ExistingBuilding(models.Model):
     """A building footprint recorded by the property audit (ممیزی)."""
 
-    version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="+", db_index=False)
     geom = models.MultiPolygonField(_("footprint"), srid=settings.GIS_STORAGE_SRID, spatial_index=False)
     source_id = models.CharField(_("id in the source file"), max_length=64, blank=True)
     parcel_source_id = models.CharField(_("parcel id in the source file"), max_length=64, blank=True)
@@ -129,7 +129,7 @@ class ExistingBuilding(models.Model):
     class Meta:
         verbose_name = _("existing building")
         verbose_name_plural = _("existing buildings")
-        indexes = [gist_index("geom", name="building_geom_gist")]
+        indexes = [gist_index("version", "geom", name="building_version_geom_gist")]
         constraints = [valid_geometry_constraint("geom", name="building_geom_valid")]
 
     def __str__(self) -> str:
@@ -139,7 +139,7 @@ class ExistingBuilding(models.Model):
 class ValueZone(models.Model):
     """A regional value zone (قیمت منطقه‌ای): unit prices per m² used by dues and fees."""
 
-    version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="+", db_index=False)
     geom = models.MultiPolygonField(_("geometry"), srid=settings.GIS_STORAGE_SRID, spatial_index=False)
     code = models.CharField(_("code"), max_length=20)
     name = models.CharField(_("name"), max_length=200, blank=True)
@@ -150,7 +150,7 @@ class ValueZone(models.Model):
     class Meta:
         verbose_name = _("regional value zone")
         verbose_name_plural = _("regional value zones")
-        indexes = [gist_index("geom", name="valuezone_geom_gist")]
+        indexes = [gist_index("version", "geom", name="valuezone_version_geom_gist")]
         constraints = [valid_geometry_constraint("geom", name="valuezone_geom_valid")]
 
     def __str__(self) -> str:
@@ -160,14 +160,14 @@ class ValueZone(models.Model):
 class CityBoundary(models.Model):
     """The city limits (محدوده شهر); importers reject features that fall wholly outside."""
 
-    version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="+", db_index=False)
     geom = models.MultiPolygonField(_("geometry"), srid=settings.GIS_STORAGE_SRID, spatial_index=False)
     name = models.CharField(_("name"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("city boundary")
         verbose_name_plural = _("city boundaries")
-        indexes = [gist_index("geom", name="cityboundary_geom_gist")]
+        indexes = [gist_index("version", "geom", name="cityboundary_version_geom_gist")]
         constraints = [valid_geometry_constraint("geom", name="cityboundary_geom_valid")]
 
     def __str__(self) -> str:

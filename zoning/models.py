@@ -50,7 +50,7 @@ class StreetHierarchy(models.TextChoices):
 class PlanZone(models.Model):
     """A detailed-plan (طرح تفصیلی) zone polygon with the rules that apply inside it."""
 
-    version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="+", db_index=False)
     geom = models.MultiPolygonField(_("geometry"), srid=settings.GIS_STORAGE_SRID, spatial_index=False)
     source_id = models.CharField(_("id in the source file"), max_length=64, blank=True)
     name = models.CharField(_("name"), max_length=200, blank=True)
@@ -76,7 +76,7 @@ class PlanZone(models.Model):
     class Meta:
         verbose_name = _("plan zone")
         verbose_name_plural = _("plan zones")
-        indexes = [gist_index("geom", name="planzone_geom_gist")]
+        indexes = [gist_index("version", "geom", name="planzone_version_geom_gist")]
         constraints = [
             valid_geometry_constraint("geom", name="planzone_geom_valid"),
             models.CheckConstraint(
@@ -96,7 +96,7 @@ MAX_STREET_WIDTH_M = 200
 class Street(models.Model):
     """A street centreline with its existing and approved (عرض مصوب) widths."""
 
-    version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="+", db_index=False)
     geom = models.MultiLineStringField(_("centreline"), srid=settings.GIS_STORAGE_SRID, spatial_index=False)
     source_id = models.CharField(_("id in the source file"), max_length=64, blank=True)
     name = models.CharField(_("name"), max_length=200, blank=True)
@@ -112,7 +112,7 @@ class Street(models.Model):
     class Meta:
         verbose_name = _("street")
         verbose_name_plural = _("streets")
-        indexes = [gist_index("geom", name="street_geom_gist")]
+        indexes = [gist_index("version", "geom", name="street_version_geom_gist")]
         constraints = [
             valid_geometry_constraint("geom", name="street_geom_valid"),
             models.CheckConstraint(
