@@ -250,7 +250,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--clicks", type=int, default=2000)
-    parser.add_argument("--http-seconds", type=float, default=20.0)
+    parser.add_argument("--http-seconds", type=float, default=20.0, help="0: skip the HTTP part")
+    parser.add_argument("--keep", action="store_true", help="Keep the last city's database (bench_compliance).")
     parser.add_argument(
         "--workers", type=int, default=4, help=f"gunicorn workers (the machine has {os.cpu_count()} cores)"
     )
@@ -278,6 +279,9 @@ def main() -> None:
         print(
             f"   database part p95 / floor p95 = {ratio:.1f}x; p95 {figures['facts']['p95']:.3f} ms (< 2 ms) {verdict}"
         )
+        if not args.http_seconds:
+            runs[n] = figures
+            continue
         http = measure_http(url, r["points"], args.http_seconds, args.workers)
         verdict = "OK" if http["p95"] < 15 else "MISSED"
         print(
@@ -289,9 +293,12 @@ def main() -> None:
         small, large = min(runs), max(runs)
         print(f"\ngrowth {small:,} -> {large:,} parcels (target <= 1.3x):")
         for name in ("bare", "facts", "engine", "http"):
+            if name not in runs[small] or name not in runs[large]:
+                continue
             a, b = runs[small][name]["p95"], runs[large][name]["p95"]
             print(f"   {name:<12s} p95 {a:6.3f} -> {b:6.3f} ms = {b / a:.2f}x  {'OK' if b / a <= 1.3 else 'MISSED'}")
-    fresh_database(admin_url, "bench_compliance")
+    if not args.keep:
+        fresh_database(admin_url, "bench_compliance")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyogrio
+from django.conf import settings
 from django.utils.translation import gettext as _
 from pyogrio import raw
 from pyproj import CRS
@@ -308,6 +309,8 @@ class Staging:
         id_col = f"id bigint NOT NULL DEFAULT nextval('{id_sequence}')," if id_sequence else ""
         col_defs = ", ".join(f"{c.name} {c.pgtype}" for c in columns)
         self.cur.execute("SET LOCAL jit = off")  # compiling these long queries costs more than it saves
+        # Web connections turn parallel query off (settings); an import's big passes want it back.
+        self.cur.execute(f"SET LOCAL max_parallel_workers_per_gather = {int(settings.GIS_IMPORT_PARALLEL_WORKERS)}")
         self.cur.execute("SET LOCAL client_min_messages = warning")  # not one NOTICE per invalid geometry
         self.cur.execute(f"CREATE UNLOGGED TABLE {self.stage} (row_no int NOT NULL, {id_col} {col_defs}, g0 geometry)")
         names = ", ".join(["row_no", *(c.name for c in columns), "g0"])

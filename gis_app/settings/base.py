@@ -104,10 +104,14 @@ if DATABASES["default"]["ENGINE"] != "django.contrib.gis.db.backends.postgis":
 # None. Behind a transaction-mode pooler (PgBouncer < 1.21) set DATABASE_PREPARED=0.
 # Their plans are generic (planned once; partitions pruned at run time): a custom plan per call
 # would cost more than running the statement.
+options = DATABASES["default"].setdefault("OPTIONS", {})
 if os.environ.get("DATABASE_PREPARED", "1") != "0":
-    options = DATABASES["default"].setdefault("OPTIONS", {})
     options["prepare_threshold"] = 1_000_000
     options["options"] = (options.get("options", "") + " -c plan_cache_mode=force_generic_plan").strip()
+# Requests are short: starting parallel workers costs milliseconds and a generic plan that guesses
+# many rows would start them on every click. Imports turn it back on for their own transaction.
+options["options"] = (options.get("options", "") + " -c max_parallel_workers_per_gather=0").strip()
+GIS_IMPORT_PARALLEL_WORKERS = int(os.environ.get("GIS_IMPORT_PARALLEL_WORKERS", "2"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
