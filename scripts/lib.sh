@@ -2,6 +2,9 @@
 # Installs what is missing (system packages, the locked Python environment, front-end assets),
 # compiles translations and, when DATABASE_URL is not set, starts a project-local PostGIS cluster.
 set -euo pipefail
+# runuser, apt-get's helpers and PostgreSQL's tools live in the sbin folders, which a bare CI
+# environment may leave out of PATH.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCAL="$ROOT/.local"          # git-ignored: cluster, tools, secrets, demo passwords
