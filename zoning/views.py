@@ -47,7 +47,7 @@ def parcels_layer(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @api_language
-def buildable(request: HttpRequest) -> JsonResponse:
+def buildable(request: HttpRequest) -> HttpResponse:
     """Public: what the detailed plan allows on a parcel, found by file code or a point (plan rules
     and parcel geometry are public; no owner data is returned)."""
     form = BuildableForm(request.GET)
