@@ -11,14 +11,7 @@ from shapely.geometry.base import BaseGeometry
 from gis_app.geometry import WGS84, storage_srid
 from gis_app.models import DatasetKind
 from gis_app.selectors import active_version_id
-from zoning.compliance.envelope import (
-    SLIVER_M2,
-    net_parcel,
-    north_south_depth_m,
-    parcel_chamfers,
-    polygon_parts,
-    polygonal,
-)
+from zoning.compliance.envelope import SLIVER_M2, parcel_facts_build, polygonal
 from zoning.compliance.records import (
     ComplianceReport,
     ParcelFacts,
@@ -120,19 +113,20 @@ s AS (
     AND ST_DWithin(st.geom, p.geom, greatest(st.existing_width_m, st.approved_width_m)::float8 / 2 + %(tol)s)
 ),
 b AS (
-  SELECT s.*, ST_Buffer(line, w1 / 2, 'endcap=flat join=mitre') AS approved,
-         ST_Buffer(line, greatest(w0, w1) / 2, 'endcap=flat join=mitre') AS kept
+  -- The street's land at its kept width; when it is to be widened (w1 > w0) that is the approved
+  -- width, the only case the strip and the realigned line are asked for: one buffer serves all.
+  SELECT s.*, ST_Buffer(line, greatest(w0, w1) / 2, 'endcap=flat join=mitre') AS kept
   FROM s
 ),
 sj AS (
   SELECT json_agg(json_build_object(
            'id', id, 'name', name, 'hierarchy', hierarchy, 'w0', w0, 'w1', w1, 'vehicular', vehicular, 'd', d,
-           'strip', CASE WHEN w1 > w0 THEN encode(ST_AsBinary(ST_Intersection(parcel, approved)), 'hex') END,
+           'strip', CASE WHEN w1 > w0 THEN encode(ST_AsBinary(ST_Intersection(parcel, kept)), 'hex') END,
            -- frontage: the parcel's width along a line parallel to the street just inside its front
            'frontage', ST_Length(ST_Intersection(
                ST_Boundary(ST_Buffer(line, greatest(w0 / 2, d) + %(tol)s, 'endcap=flat join=mitre')), parcel)),
            'realigned', CASE WHEN w1 > w0
-                             THEN encode(ST_AsBinary(ST_Intersection(ST_Boundary(approved), parcel)), 'hex') END,
+                             THEN encode(ST_AsBinary(ST_Intersection(ST_Boundary(kept), parcel)), 'hex') END,
            'road', encode(ST_AsBinary(ST_Intersection(kept, ST_Expand(parcel, %(near)s))), 'hex'))
          ORDER BY d, id) AS streets
   FROM b
@@ -253,16 +247,7 @@ def parcel_facts(**where) -> ParcelFacts | None:
         return None
     pid, pv, zv, sv, fcode, renovation, plate, deed, wkb, zones, streets, plan = row
     geom = shapely.from_wkb(bytes(wkb))
-    area = geom.area
-    plan_params = _plan_params(plan)
-    zone_shares = sorted(
-        (_zone_share(z, area=area, version=zv) for z in zones or () if z["area_m2"] > SLIVER_M2),
-        key=lambda share: (-share.area_m2, share.zone_id),
-    )
-    street_facts = [_street(s) for s in streets or ()]
-    chamfers = parcel_chamfers(parcel=geom, streets=street_facts, params=plan_params)
-    net = net_parcel(parcel=geom, streets=street_facts, chamfers=chamfers)
-    return ParcelFacts(
+    return parcel_facts_build(
         parcel_id=pid,
         parcel_version_id=pv,
         zones_version_id=zv,
@@ -271,17 +256,10 @@ def parcel_facts(**where) -> ParcelFacts | None:
         renovation_code=renovation,
         registry_plate=plate,
         geom=geom,
-        area_m2=area,
         deed_area_m2=deed,
-        parts=len(polygon_parts(geom)),
-        depth_m=north_south_depth_m(geom),
-        zones=tuple(zone_shares),
-        streets=tuple(street_facts),
-        chamfers=tuple(chamfers),
-        net=net,
-        net_area_m2=net.area,
-        net_depth_m=north_south_depth_m(net),
-        params=plan_params,
+        zones=[_zone_share(z, area=geom.area, version=zv) for z in zones or () if z["area_m2"] > SLIVER_M2],
+        streets=[_street(s) for s in streets or ()],
+        params=_plan_params(plan),
     )
 
 

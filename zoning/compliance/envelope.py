@@ -14,7 +14,7 @@ import shapely
 from shapely import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from zoning.compliance.records import Chamfer, Envelope, PlanParams, StreetFacts, ZoneRules
+from zoning.compliance.records import Chamfer, Envelope, ParcelFacts, PlanParams, StreetFacts, ZoneRules, ZoneShare
 from zoning.compliance.rules import chamfer_size_m, max_floor_area_m2, max_footprint_m2, northern_band
 
 CORNER_TOLERANCE_M = 0.5  # a street corner counts as the parcel's within this distance of it
@@ -140,4 +140,34 @@ def buildable_envelope(
         max_footprint_m2=round(footprint, 2),
         max_floor_area_m2=round(min(floor_area_cap, floors * footprint), 2),
         max_floors=floors,
+    )
+
+
+def parcel_facts_build(
+    *,
+    geom: BaseGeometry,
+    zones: Sequence[ZoneShare],
+    streets: Sequence[StreetFacts],
+    params: PlanParams,
+    deed_area_m2: float | None,
+    **identity,
+) -> ParcelFacts:
+    """The facts of a parcel from what was measured against its zones and streets: chamfers, net
+    parcel, parts and depths follow (identity: the ids, versions and codes of ParcelFacts)."""
+    chamfers = parcel_chamfers(parcel=geom, streets=streets, params=params)
+    net = net_parcel(parcel=geom, streets=streets, chamfers=chamfers)
+    return ParcelFacts(
+        **identity,
+        geom=geom,
+        area_m2=geom.area,
+        deed_area_m2=deed_area_m2,
+        parts=len(polygon_parts(geom)),
+        depth_m=north_south_depth_m(geom),
+        zones=tuple(sorted(zones, key=lambda share: (-share.area_m2, share.zone_id))),
+        streets=tuple(streets),
+        chamfers=tuple(chamfers),
+        net=net,
+        net_area_m2=net.area,
+        net_depth_m=north_south_depth_m(net),
+        params=params,
     )

@@ -6,21 +6,17 @@ import pytest
 from shapely import MultiPolygon, Polygon
 from shapely.geometry import box
 
-from zoning.compliance.envelope import buildable_envelope, net_parcel, parcel_chamfers, polygon_parts
-from zoning.compliance.records import ParcelFacts, PlanParams, Proposal, Status, StreetFacts, ZoneRules, ZoneShare
+from tests.zoning.compliance.plan import R121
+from zoning.compliance.envelope import (
+    buildable_envelope,
+    net_parcel,
+    parcel_chamfers,
+    parcel_facts_build,
+    polygon_parts,
+)
+from zoning.compliance.records import PlanParams, Proposal, Status, StreetFacts, ZoneShare
 from zoning.compliance.runner import compliance_run
 
-R121 = ZoneRules(
-    plan_code="R121",
-    land_use="residential",
-    density_pct=180,
-    coverage_pct=60,
-    max_floors=3,
-    max_height_m=11.5,
-    min_plot_area_m2=200,
-    min_frontage_m=8.5,
-    plan_version=7,
-)
 PARAMS = PlanParams(from_plan=True)
 
 
@@ -120,10 +116,8 @@ def test_multipart_envelope_is_computed_per_part():
 
 
 def facts_for(plot, streets, *, zones=None, deed=None, params=PARAMS):
-    chamfers = parcel_chamfers(parcel=plot, streets=streets, params=params)
-    net = net_parcel(parcel=plot, streets=streets, chamfers=chamfers)
     zones = zones if zones is not None else [ZoneShare(zone_id=1, rules=R121, area_m2=plot.area, share=1.0)]
-    return ParcelFacts(
+    return parcel_facts_build(
         parcel_id=1,
         parcel_version_id=3,
         zones_version_id=7,
@@ -132,16 +126,9 @@ def facts_for(plot, streets, *, zones=None, deed=None, params=PARAMS):
         renovation_code="",
         registry_plate="",
         geom=plot,
-        area_m2=plot.area,
         deed_area_m2=deed,
-        parts=len(polygon_parts(plot)),
-        depth_m=plot.bounds[3] - plot.bounds[1],
-        zones=tuple(zones),
-        streets=tuple(streets),
-        chamfers=tuple(chamfers),
-        net=net,
-        net_area_m2=net.area,
-        net_depth_m=net.bounds[3] - net.bounds[1] if not net.is_empty else 0,
+        zones=zones,
+        streets=streets,
         params=params,
     )
 

@@ -4,6 +4,7 @@ import pytest
 from shapely import MultiPolygon
 from shapely.geometry import box
 
+from tests.zoning.compliance.plan import R121
 from zoning.compliance.records import PlanParams, Status, ZoneRules
 from zoning.compliance.rules import (
     chamfer_size_m,
@@ -23,17 +24,6 @@ from zoning.compliance.rules import (
     street_access_rule,
 )
 
-R121 = ZoneRules(
-    plan_code="R121",
-    land_use="residential",
-    density_pct=180,
-    coverage_pct=60,
-    max_floors=3,
-    max_height_m=11.5,
-    min_plot_area_m2=200,
-    min_frontage_m=8.5,
-    plan_version=7,
-)
 PARAMS = PlanParams()
 
 

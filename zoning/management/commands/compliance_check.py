@@ -9,7 +9,6 @@ from collections import Counter
 from django.core.management.base import BaseCommand, CommandError
 from shapely.errors import GEOSException
 
-from gis_app.text import digits_to_ascii
 from parcels.filecodes import InvalidFileCode, file_code_parse
 from parcels.selectors import live_parcels
 from zoning.compliance.records import ComplianceReport, Status
@@ -37,7 +36,7 @@ class Command(BaseCommand):
             targets = []
             for text in opts["file_codes"]:
                 try:
-                    targets.append({"file_code": str(file_code_parse(digits_to_ascii(text)))})
+                    targets.append({"file_code": str(file_code_parse(text))})
                 except InvalidFileCode as exc:
                     raise CommandError(f"{text}: {exc}") from None
         if not targets:
