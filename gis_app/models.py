@@ -34,6 +34,9 @@ class DatasetVersion(models.Model):
     repaired_count = models.PositiveIntegerField(_("repaired"), default=0)
     rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
     report = models.JSONField(_("report"), default=dict, blank=True)
+    revision = models.PositiveIntegerField(
+        _("edits"), default=0, help_text=_("Counts edits to this version's rows after the import (tiles follow it).")
+    )
     is_active = models.BooleanField(_("live"), default=False)
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
     activated_by = models.ForeignKey(

@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", views.health, name="health"),
     path("api/parcels/", include("parcels.urls")),
     path("api/buildable", zoning_views.buildable, name="buildable"),
+    path("tiles/", include("maps.urls")),
 ]
 
 # Persian pages at /, English under /en/ (the language switch on every page links between them).

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "parcels",
     "zoning",
     "surveys",
+    "maps",
 ]
 
 MIDDLEWARE = [
@@ -141,6 +142,8 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     # The Vazirmatn font from the npm registry (package-lock.json), installed by the set-up scripts.
     ("vendor/vazirmatn", BASE_DIR / "node_modules" / "vazirmatn" / "fonts" / "webfonts"),
+    # Leaflet.VectorGrid (vector tiles on the city map), same source.
+    ("vendor/vectorgrid", BASE_DIR / "node_modules" / "leaflet.vectorgrid" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
