@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('gis_app', '0001_initial'),
+        ("gis_app", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='datasetversion',
-            name='revision',
-            field=models.PositiveIntegerField(default=0, help_text="Counts edits to this version's rows after the import (tiles follow it).", verbose_name='edits'),
+            model_name="datasetversion",
+            name="revision",
+            field=models.PositiveIntegerField(
+                default=0,
+                help_text="Counts edits to this version's rows after the import (tiles follow it).",
+                verbose_name="edits",
+            ),
         ),
     ]

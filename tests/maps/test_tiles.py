@@ -51,7 +51,9 @@ def test_z16_tile_has_parcels_buildings_zones_streets_without_owner_data(client,
     assert set(parcels["file_code"]) <= known
     west, south, east, north = tile.bounds()
     margin = (east - west) * 0.05
-    assert parcels.total_bounds[0] >= west - margin and parcels.total_bounds[2] <= east + margin
+    minx, miny, maxx, maxy = parcels.total_bounds
+    assert west - margin <= minx < maxx <= east + margin
+    assert south - margin <= miny < maxy <= north + margin
     assert layers["zones"]["land_use"].notna().all()
     assert layers["buildings"]["floors"].min() >= 1
 
