@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from gis_app import views
+from maps import urls as map_urls
 from zoning import views as zoning_views
 
 admin.site.site_header = _("Bojnord e-urban planning")
@@ -15,7 +16,8 @@ urlpatterns = [
     path("healthz", views.health, name="health"),
     path("api/parcels/", include("parcels.urls")),
     path("api/buildable", zoning_views.buildable, name="buildable"),
-    path("tiles/", include("maps.urls")),
+    path("tiles/", include(map_urls.tile_patterns)),
+    path("ogc/", include(map_urls.ogc_patterns)),
 ]
 
 # Persian pages at /, English under /en/ (the language switch on every page links between them).

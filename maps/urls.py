@@ -2,7 +2,19 @@ from django.urls import path
 
 from maps import views
 
-app_name = "tiles"
-urlpatterns = [
-    path("<int:z>/<int:x>/<int:y>.mvt", views.tile, name="tile"),
-]
+tile_patterns = (
+    [path("<int:z>/<int:x>/<int:y>.mvt", views.tile, name="tile")],
+    "tiles",
+)
+
+ogc_patterns = (
+    [
+        path("", views.ogc_landing, name="landing"),
+        path("conformance", views.ogc_conformance, name="conformance"),
+        path("collections", views.ogc_collections, name="collections"),
+        path("collections/<slug:collection_id>", views.ogc_collection, name="collection"),
+        path("collections/<slug:collection_id>/items", views.ogc_items, name="items"),
+        path("collections/<slug:collection_id>/items/<str:feature_id>", views.ogc_item, name="item"),
+    ],
+    "ogc",
+)
