@@ -14,3 +14,12 @@ def digits_to_ascii(value: str) -> str:
 def digits_to_persian(value: str) -> str:
     """ASCII digits to Persian digits, for display."""
     return value.translate(_TO_PERSIAN)
+
+
+_ARABIC_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "\u200c": " "})
+
+
+def search_text(value: str) -> str:
+    """Typed Persian as names are stored: Persian yeh and kaf, Persian digits, single spaces (a
+    zero-width non-joiner counts as a space)."""
+    return " ".join(digits_to_persian(digits_to_ascii(value)).translate(_ARABIC_LETTERS).split())

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gis_app import views
 from maps import urls as map_urls
+from maps import views as map_views
 from zoning import views as zoning_views
 
 admin.site.site_header = _("Bojnord e-urban planning")
@@ -18,12 +19,13 @@ urlpatterns = [
     path("api/buildable", zoning_views.buildable, name="buildable"),
     path("tiles/", include(map_urls.tile_patterns)),
     path("ogc/", include(map_urls.ogc_patterns)),
+    path("api/find", map_views.find, name="find"),
 ]
 
 # Persian pages at /, English under /en/ (the language switch on every page links between them).
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
-    path("map/", include("zoning.urls")),
+    path("map/", include(map_urls.page_patterns)),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True),

@@ -30,3 +30,16 @@ class ItemsForm(forms.Form):
         data["limit"] = data.get("limit") or DEFAULT_LIMIT
         data["offset"] = data.get("offset") or 0
         return data
+
+
+class FindForm(forms.Form):
+    q = forms.CharField(
+        label=_("File code, renovation code, registry plate, postal code or street"),
+        max_length=100,
+        strip=True,
+        error_messages={"required": _("Enter a code or a street name to look up.")},
+    )
+
+
+class PrintForm(forms.Form):
+    bbox = BBoxField(max_span_deg=0.2)

@@ -6,6 +6,8 @@ independent protobuf messages, so concatenated tiles are one valid tile):
     zones      every zoom      plan code, land use (simplified to the tile's pixel size; features
                                smaller than a few pixels are left out: the generalised layer)
     streets    zoom >= 13      name, existing and approved width, widened flag
+    corridors  zoom >= 15      the street's land at its approved width (its edges are the realigned
+                               lines), widened flag
     parcels    zoom >= 14      file code, renovation code, registry plate, area (raw geometry)
     buildings  zoom >= 14      floors
 
@@ -24,11 +26,13 @@ from django.db.models import F
 
 from gis_app.geometry import storage_srid
 from gis_app.models import DatasetKind, DatasetVersion
+from zoning.models import MAX_STREET_WIDTH_M
 
 MIN_ZOOM = 10
 MAX_ZOOM = 22
 PARCELS_MIN_ZOOM = 14
 STREETS_MIN_ZOOM = 13
+CORRIDORS_MIN_ZOOM = 15
 EXTENT = 4096  # MVT grid per tile side
 BUFFER = 64  # grid cells drawn beyond the tile edge so strokes join across tiles
 TILE_KINDS = (DatasetKind.ZONES, DatasetKind.STREETS, DatasetKind.PARCELS, DatasetKind.BUILDINGS)
@@ -136,6 +140,14 @@ SELECT
     FROM zoning_street s, b
     WHERE %(streets)s AND s.version_id = %(sv)s::bigint AND s.geom && b.box
   ) q), '')
+  || coalesce((SELECT ST_AsMVT(q, 'corridors', %(extent)s, 'geom', 'id') FROM (
+    SELECT s.id, s.approved_width_m::float8 AS approved_width_m, s.approved_width_m > s.existing_width_m AS widened,
+           ST_AsMVTGeom(ST_Transform(ST_Buffer(ST_Intersection(s.geom, ST_Expand(b.box, s.approved_width_m)),
+                                               s.approved_width_m / 2, 'endcap=flat join=mitre'), 3857),
+                        b.env, %(extent)s, %(buffer)s, true) AS geom
+    FROM zoning_street s, b
+    WHERE %(corridors)s AND s.version_id = %(sv)s::bigint AND s.geom && ST_Expand(b.box, %(max_half_width)s)
+  ) q), '')
   || coalesce((SELECT ST_AsMVT(q, 'parcels', %(extent)s, 'geom', 'id') FROM (
     SELECT p.id, p.file_code, p.renovation_code, p.registry_plate, round(ST_Area(p.geom))::int AS area_m2,
            ST_AsMVTGeom(ST_Transform(p.geom, 3857), b.env, %(extent)s, %(buffer)s, true) AS geom
@@ -165,6 +177,8 @@ def tile_params(tile: Tile, stamp: TileStamp) -> dict:
         "px": px if tile.z < PARCELS_MIN_ZOOM else 0.0,
         "min_area": (4 * px) ** 2 if tile.z < PARCELS_MIN_ZOOM else 0.0,
         "streets": tile.z >= STREETS_MIN_ZOOM,
+        "corridors": tile.z >= CORRIDORS_MIN_ZOOM,
+        "max_half_width": MAX_STREET_WIDTH_M / 2,
         "parcels": tile.z >= PARCELS_MIN_ZOOM,
         "zv": stamp.version(DatasetKind.ZONES),
         "sv": stamp.version(DatasetKind.STREETS),

@@ -3,7 +3,10 @@ from django.urls import path
 from maps import views
 
 tile_patterns = (
-    [path("<int:z>/<int:x>/<int:y>.mvt", views.tile, name="tile")],
+    [
+        path("<int:z>/<int:x>/<int:y>.mvt", views.tile, name="tile"),
+        path("hillshade.png", views.hillshade_png, name="hillshade"),
+    ],
     "tiles",
 )
 
@@ -17,4 +20,12 @@ ogc_patterns = (
         path("collections/<slug:collection_id>/items/<str:feature_id>", views.ogc_item, name="item"),
     ],
     "ogc",
+)
+
+page_patterns = (
+    [
+        path("", views.map_page, name="page"),
+        path("print/", views.print_page, name="print"),
+    ],
+    "map",
 )

@@ -1,17 +1,186 @@
 from urllib.parse import urlencode
 
 import orjson
-from django.http import Http404, HttpRequest, HttpResponse
+from django.conf import settings
+from django.contrib.gis.gdal import SpatialReference
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from gis_app.api import api_language
-from maps.forms import ItemsForm
+from gis_app.geometry import storage_srid
+from maps.basemap import hillshade
+from maps.forms import FindForm, ItemsForm, PrintForm
 from maps.ogc import COLLECTIONS, CONFORMANCE, CRS84, Collection, collection_extent, collection_item, collection_items
-from maps.tiles import Tile, TileOutOfRange, tile_bytes, tile_stamp
+from maps.selectors import NothingFound, find_property
+from maps.tiles import PARCELS_MIN_ZOOM, STREETS_MIN_ZOOM, Tile, TileOutOfRange, tile_bytes, tile_stamp
+from parcels.filecodes import InvalidFileCode
+from zoning.models import LandUse
+
+PNG = "image/png"
+
+
+def _map_config(request: HttpRequest) -> dict:
+    """What the map script needs: our own layer URLs (tiles stamped with the live versions), the
+    basemap, the storage CRS for the coordinates readout, and its labels in the page's language."""
+    shade = hillshade()
+    srid = storage_srid()
+    srs = SpatialReference(srid)
+    return {
+        "tiles": reverse("tiles:tile", args=(0, 0, 0)).replace("0/0/0", "{z}/{x}/{y}") + f"?v={tile_stamp().etag}",
+        "parcelsMinZoom": PARCELS_MIN_ZOOM,
+        "streetsMinZoom": STREETS_MIN_ZOOM,
+        "buildable": reverse("buildable"),
+        "find": reverse("find"),
+        "valueZones": reverse("ogc:items", args=["value_zones"]) + "?limit=1000",
+        "hillshade": None
+        if shade is None
+        else {
+            "url": reverse("tiles:hillshade") + f"?v={shade.etag}",
+            "bounds": [[shade.bounds[1], shade.bounds[0]], [shade.bounds[3], shade.bounds[2]]],
+        },
+        "storage": {"proj4": srs.proj, "name": srs.name, "srid": srid},
+        "login": reverse("login"),
+        "print": reverse("map:print"),
+        "lang": translation.get_language(),
+        "centreLat": settings.LEAFLET_CONFIG["DEFAULT_CENTER"][0],
+    }
+
+
+def _map_labels() -> dict:
+    return {
+        "land_uses": {value: str(label) for value, label in LandUse.choices},
+        **{key: str(text) for key, text in MAP_LABELS.items()},
+    }
+
+
+MAP_LABELS = {
+    "basemap": gettext_lazy("Terrain (from the city's DEM)"),
+    "zones": gettext_lazy("Detailed-plan zones"),
+    "streets": gettext_lazy("Streets (approved width)"),
+    "corridors": gettext_lazy("Approved street lines"),
+    "parcels": gettext_lazy("Parcels"),
+    "buildings": gettext_lazy("Existing buildings"),
+    "value_zones": gettext_lazy("Regional value zones"),
+    "widened": gettext_lazy("Street to be widened"),
+    "not_widened": gettext_lazy("Street at its approved width"),
+    "envelope": gettext_lazy("Buildable envelope"),
+    "setback": gettext_lazy("Setback strip (to the street)"),
+    "chamfer": gettext_lazy("Corner chamfer"),
+    "parcel": gettext_lazy("Selected parcel"),
+    "file_code": gettext_lazy("File code"),
+    "renovation_code": gettext_lazy("Renovation code"),
+    "registry_plate": gettext_lazy("Registry plate"),
+    "area_m2": gettext_lazy("Drawn area (m²)"),
+    "deed_area_m2": gettext_lazy("Deed area (m²)"),
+    "setback_area_m2": gettext_lazy("Setback area (m²)"),
+    "chamfer_area_m2": gettext_lazy("Chamfer area (m²)"),
+    "net_area_m2": gettext_lazy("Net area (m²)"),
+    "depth_m": gettext_lazy("Depth north-south (m)"),
+    "zone": gettext_lazy("Zone of the detailed plan"),
+    "plan_code": gettext_lazy("Plan code"),
+    "land_use": gettext_lazy("Land use"),
+    "density_pct": gettext_lazy("Max density (%)"),
+    "coverage_pct": gettext_lazy("Max coverage (%)"),
+    "max_floors": gettext_lazy("Max floors"),
+    "max_height_m": gettext_lazy("Max height (m)"),
+    "min_plot_area_m2": gettext_lazy("Minimum plot (m²)"),
+    "min_frontage_m": gettext_lazy("Minimum frontage (m)"),
+    "zone_shares": gettext_lazy("Zones this parcel lies in"),
+    "street_list": gettext_lazy("Streets"),
+    "existing_width_m": gettext_lazy("Existing width (m)"),
+    "approved_width_m": gettext_lazy("Approved width (m)"),
+    "frontage_m": gettext_lazy("Frontage (m)"),
+    "frontage_after_m": gettext_lazy("Frontage after realignment (m)"),
+    "envelope_title": gettext_lazy("What may be built"),
+    "max_footprint_m2": gettext_lazy("Max footprint (m²)"),
+    "max_floor_area_m2": gettext_lazy("Max floor area (m²)"),
+    "band_depth_m": gettext_lazy("Northern band depth (m)"),
+    "results": gettext_lazy("Detailed-plan checks"),
+    "notes": gettext_lazy("Notes"),
+    "passed": gettext_lazy("passes"),
+    "failed": gettext_lazy("fails"),
+    "not_applicable": gettext_lazy("not applicable"),
+    "start_request": gettext_lazy("Start a request for this property"),
+    "loading": gettext_lazy("Checking the detailed plan on this parcel ..."),
+    "load_error": gettext_lazy("The map could not reach the service. Try again."),
+    "searching": gettext_lazy("Searching ..."),
+    "found": gettext_lazy("Found"),
+    "locating": gettext_lazy("Finding your location ..."),
+    "no_gps": gettext_lazy("Your device did not give a location (permission refused or no GPS)."),
+    "utm": gettext_lazy("UTM"),
+    "latlon": gettext_lazy("Lat/Lon"),
+    "print": gettext_lazy("Print this view"),
+    "legend": gettext_lazy("Legend"),
+}
+
+
+@require_GET
+def map_page(request: HttpRequest) -> HttpResponse:
+    """Public: the city map (own tiles and basemap), click-to-check and the property finder."""
+    return render(
+        request,
+        "maps/map.html",
+        {"map_config": _map_config(request), "map_labels": _map_labels(), "find_form": FindForm()},
+    )
+
+
+@require_GET
+def print_page(request: HttpRequest) -> HttpResponse:
+    """Public: the map of a lon/lat box with its legend, laid out for paper."""
+    form = PrintForm(request.GET)
+    bbox = form.cleaned_data["bbox"] if form.is_valid() else None
+    return render(
+        request,
+        "maps/print.html",
+        {
+            "map_config": _map_config(request) | {"printBbox": bbox},
+            "map_labels": _map_labels(),
+            "form_errors": None if form.is_valid() else form.errors,
+            "now": timezone.now(),
+        },
+        status=200 if form.is_valid() else 400,
+    )
+
+
+@require_GET
+def hillshade_png(request: HttpRequest) -> HttpResponse:
+    """Public: the terrain basemap image (made from the district DEM)."""
+    shade = hillshade()
+    if shade is None:
+        raise Http404(_("There is no elevation model for this city."))
+    etag = f'"{shade.etag}"'
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        return not_modified
+    response = HttpResponse(shade.png, content_type=PNG)
+    response["ETag"] = etag
+    immutable = request.GET.get("v") == shade.etag
+    response["Cache-Control"] = "public, max-age=31536000, immutable" if immutable else "public, max-age=3600"
+    return response
+
+
+@require_GET
+@api_language
+def find(request: HttpRequest) -> HttpResponse:
+    """Public: "find my property" by file code, renovation code, registry plate, postal code or
+    street name (Persian or Latin digits); answers where to look, never owner data."""
+    form = FindForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+    try:
+        results = find_property(form.cleaned_data["q"])
+    except InvalidFileCode as exc:
+        return JsonResponse({"errors": {"q": [{"message": str(exc), "code": "invalid"}]}}, status=400)
+    except NothingFound as exc:
+        return JsonResponse({"errors": {"q": [{"message": str(exc), "code": "not_found"}]}}, status=404)
+    return JsonResponse({"results": results})
+
 
 MVT = "application/vnd.mapbox-vector-tile"
 

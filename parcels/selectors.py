@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
-from django.contrib.gis.geos import Point, Polygon
+from django.contrib.gis.geos import Point
 from django.utils.translation import gettext_lazy as _
 
 from gis_app.geometry import WGS84
@@ -11,9 +10,7 @@ from gis_app.models import DatasetKind
 from gis_app.selectors import active_version_id
 from gis_app.text import digits_to_ascii
 from parcels.filecodes import file_code_parse
-from parcels.models import CityBoundary, Parcel
-
-PARCELS_PER_VIEW = 3000
+from parcels.models import CityBoundary, Parcel, registry_plate_validator, renovation_code_validator
 
 
 class LookupNotUnderstood(ValueError):
@@ -32,22 +29,6 @@ def live_parcels(*, version_id: int | None = None):
     return Parcel.objects.of_version(version_id)
 
 
-def parcels_in_bbox(*, bbox_wgs84: tuple[float, float, float, float], limit: int = PARCELS_PER_VIEW):
-    """Live parcels meeting a lon/lat box, as (id, file code, renovation code, plate, GeoJSON 4326) rows.
-
-    The box is transformed to the storage CRS once so the GiST index on geom is used.
-    """
-    box = Polygon.from_bbox(bbox_wgs84)
-    box.srid = WGS84
-    return list(
-        live_parcels()
-        .filter(geom__intersects=box)
-        .annotate(geojson=AsGeoJSON(Transform("geom", WGS84), precision=6))
-        .values_list("id", "file_code", "renovation_code", "registry_plate", "geojson")
-        .order_by("id")[:limit]
-    )
-
-
 def parcels_lookup(*, code: str, version_id: int | None = None) -> list[Parcel]:
     """Live parcels by file code (typos caught by its check character), renovation code or plate.
 
@@ -60,10 +41,11 @@ def parcels_lookup(*, code: str, version_id: int | None = None) -> list[Parcel]:
         return []
     if text[:2].isdigit() and text[2:3].upper() in {"N", "S"}:
         return list(parcels.filter(file_code=str(file_code_parse(text))))
-    if "/" in text:
-        return list(parcels.filter(registry_plate=text.replace(" ", ""))[:20])
-    if text.count("-") == 6:
-        return list(parcels.filter(renovation_code=text.replace(" ", ""))[:20])
+    compact = text.replace(" ", "")
+    if registry_plate_validator.regex.search(compact):
+        return list(parcels.filter(registry_plate=compact)[:20])
+    if renovation_code_validator.regex.search(compact):
+        return list(parcels.filter(renovation_code=compact)[:20])
     raise LookupNotUnderstood(str(LookupNotUnderstood.message))
 
 

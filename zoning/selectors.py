@@ -4,7 +4,6 @@ import dataclasses
 
 import psycopg
 import shapely
-from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
 from django.db import connection
 from shapely.geometry.base import BaseGeometry
 
@@ -34,37 +33,6 @@ def live_zones():
 def live_streets():
     """Streets of the live version."""
     return Street.objects.filter(version_id=active_version_id(DatasetKind.STREETS))
-
-
-def zones_geojson_rows():
-    """Every live plan zone with its rules and its geometry as GeoJSON in EPSG:4326."""
-    return (
-        live_zones()
-        .annotate(geojson=AsGeoJSON(Transform("geom", WGS84), precision=6))
-        .order_by("id")
-        .values(
-            "id",
-            "plan_code",
-            "land_use",
-            "density_class",
-            "density_pct",
-            "coverage_pct",
-            "max_floors",
-            "min_plot_area_m2",
-            "min_frontage_m",
-            "geojson",
-        )
-    )
-
-
-def streets_geojson_rows():
-    """Every live street with its widths and its centreline as GeoJSON in EPSG:4326."""
-    return (
-        live_streets()
-        .annotate(geojson=AsGeoJSON(Transform("geom", WGS84), precision=6))
-        .order_by("id")
-        .values("id", "name", "hierarchy", "existing_width_m", "approved_width_m", "geojson")
-    )
 
 
 # --- geometric facts of a parcel (issue 4) -------------------------------------------------------

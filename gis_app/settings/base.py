@@ -168,6 +168,7 @@ LEAFLET_CONFIG = {
     "ATTRIBUTION_PREFIX": "Bojnord municipality (synthetic sample data)",
     "RESET_VIEW": False,
     "NO_GLOBALS": False,
+    "SCALE": None,  # the map script adds its own, placed away from the side panel
 }
 
 # --- security -------------------------------------------------------------------------------------------

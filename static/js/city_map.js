@@ -1,94 +1,337 @@
-/* The city map: our own layers only (no external tile server). Hooked on django-leaflet's map:init. */
+/* The city map: our own vector tiles and terrain only (no external tile server), click-to-check,
+   the property finder, coordinates in UTM and lat/lon. Hooked on django-leaflet's map:init. The
+   same script draws the print view (body.print-page), without the panel. */
 (function () {
   "use strict";
   const readJSON = (id) => JSON.parse(document.getElementById(id).textContent);
   const config = readJSON("map-config");
-  const labels = readJSON("map-labels");
-  const landUses = readJSON("land-uses");
-  const persian = document.documentElement.lang.startsWith("fa");
+  const T = readJSON("map-labels");
+  const persian = config.lang.startsWith("fa");
+  const printMode = document.body.classList.contains("print-page");
   const COLORS = {
     residential: "#f2d16b", commercial: "#e8743b", mixed: "#d9a441", park: "#5bb36a", education: "#5b8fd9",
-    health: "#d95b7a", religious: "#8d6bd9", administrative: "#7a8a99", sport: "#3fb0a5",
-    cultural: "#b36bd9", urban_equipment: "#999999", utilities: "#666666", transport: "#444444",
+    higher_education: "#3d6fb8", health: "#d95b7a", religious: "#8d6bd9", administrative: "#7a8a99",
+    sport: "#3fb0a5", cultural: "#b36bd9", urban_equipment: "#999999", utilities: "#666666",
+    transport: "#444444", military: "#6b705c", agriculture: "#a3c96b", heritage: "#a0522d",
+    natural: "#7fb89a", buffer: "#c9c9a3", tourism: "#4fc1e9", industrial: "#8e6c8a",
   };
-  const fa = (v) => (persian ? String(v).replace(/\d/g, (d) => "۰۱۲۳۴۵۶۷۸۹"[d]) : String(v));
+  const SELECTION = {
+    parcel: {color: "#0b3d91", weight: 3, fill: false},
+    envelope: {color: "#1e7b34", weight: 2, fillColor: "#2ecc71", fillOpacity: 0.45},
+    setback_strip: {color: "#c0392b", weight: 1, fillColor: "#e74c3c", fillOpacity: 0.55},
+    realigned_line: {color: "#c0392b", weight: 2.5, dashArray: "6 4"},
+    chamfer: {color: "#d35400", weight: 1, fillColor: "#f39c12", fillOpacity: 0.7},
+  };
+  const number = new Intl.NumberFormat(persian ? "fa-IR" : "en-US", {maximumFractionDigits: 2});
+  const fmt = (v) => (v === null || v === undefined || v === "" ? "—" : typeof v === "number" ? number.format(v) : String(v));
+  const digits = (v) => (persian ? String(v).replace(/\d/g, (d) => "۰۱۲۳۴۵۶۷۸۹"[d]) : String(v));
   const esc = (v) => String(v).replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
+  const code = (v) => `<bdi dir="ltr" class="code">${esc(digits(v))}</bdi>`;
+  const $ = (id) => document.getElementById(id);
+  const firstError = (data, fallback) => {
+    const errors = (data && data.errors) || {};
+    for (const list of Object.values(errors)) if (list.length) return list[0].message;
+    return fallback;
+  };
 
-  function show(props, keys) {
-    const rows = keys.filter((k) => props[k] !== null && props[k] !== undefined && props[k] !== "")
-      .map((k) => {
-        let v = k === "land_use" ? (landUses[props[k]] || props[k]) : props[k];
-        const code = ["file_code", "renovation_code", "registry_plate", "plan_code"].includes(k);
-        v = code ? `<bdi dir="ltr" class="code">${esc(fa(v))}</bdi>` : esc(fa(v));
-        return `<dt>${esc(labels[k])}</dt><dd data-key="${k}">${v}</dd>`;
-      });
-    document.getElementById("map-details").innerHTML = `<dl>${rows.join("")}</dl>`;
+  const metresPerPixel = (zoom) => (156543.03 * Math.cos((config.centreLat || 37.47) * Math.PI / 180)) / 2 ** zoom;
+
+  function legendHtml() {
+    const swatch = (style, label) => `<li><span class="sw" style="${style}"></span>${esc(label)}</li>`;
+    const uses = Object.entries(T.land_uses).filter(([k]) => COLORS[k])
+      .map(([k, label]) => swatch(`background:${COLORS[k]}`, label));
+    return `<h3>${esc(T.zones)}</h3><ul class="cols">${uses.join("")}</ul><ul>` + [
+      swatch("background:#c0392b;height:.3rem", T.widened),
+      swatch("background:#34495e;height:.3rem", T.not_widened),
+      swatch("border:2px dashed #c0392b;background:none", T.corridors),
+      swatch("border:1px solid #1f4e79;background:none", T.parcels),
+      swatch("background:#8c7b6b", T.buildings),
+      swatch("border:2px solid #0b3d91;background:none", T.parcel),
+      swatch("background:#2ecc71", T.envelope),
+      swatch("background:#e74c3c", T.setback),
+      swatch("background:#f39c12", T.chamfer),
+    ].join("") + "</ul>";
   }
 
-  function setHint(text) { document.getElementById("map-hint").textContent = text; }
-
-  async function getJSON(url) {
-    const r = await fetch(url, {headers: {Accept: "application/geo+json"}});
-    if (!r.ok) throw new Error(r.status);
-    return r.json();
-  }
-
-  window.addEventListener("map:init", async (e) => {
+  window.addEventListener("map:init", (e) => {
     const map = e.detail.map;
+    window.cityMap = map;
     map.attributionControl.setPrefix(false);
-    // The panel sits at the inline end; keep the zoom buttons on the other side in both directions.
     if (map.zoomControl) map.zoomControl.setPosition(document.dir === "rtl" ? "topright" : "topleft");
-    const zones = L.geoJSON(null, {
-      style: (f) => ({color: "#555", weight: 1, fillColor: COLORS[f.properties.land_use] || "#ccc", fillOpacity: 0.45}),
-      onEachFeature: (f, layer) => layer.on("click", () => show(f.properties,
-        ["plan_code", "land_use", "density_pct", "coverage_pct", "max_floors", "min_plot_area_m2", "min_frontage_m"])),
-    }).addTo(map);
-    const streets = L.geoJSON(null, {
-      style: (f) => ({color: f.properties.approved_width_m > f.properties.existing_width_m ? "#c0392b" : "#34495e",
-        weight: Math.max(2, f.properties.existing_width_m / 4)}),
-      onEachFeature: (f, layer) => layer.on("click", () => show(f.properties, ["name", "existing_width_m", "approved_width_m"])),
-    }).addTo(map);
-    const parcels = L.geoJSON(null, {
-      style: {color: "#1d2a26", weight: 0.8, fillOpacity: 0.05},
-      onEachFeature: (f, layer) => layer.on("click", (ev) => {
-        L.DomEvent.stopPropagation(ev);
-        show(f.properties, ["file_code", "renovation_code", "registry_plate"]);
-      }),
-    }).addTo(map);
+    // the panel sits at the inline end; scale and coordinates go to the other bottom corner
+    const freeCorner = document.dir === "rtl" ? "bottomright" : "bottomleft";
+    L.control.scale({metric: true, imperial: false, position: freeCorner}).addTo(map);
+    $("map-legend").innerHTML = legendHtml();
 
-    try {
-      const [z, s] = await Promise.all([getJSON(config.zones), getJSON(config.streets)]);
-      zones.addData(z);
-      streets.addData(s);
-      if (zones.getLayers().length) map.fitBounds(zones.getBounds(), {animate: false});
-      map.getContainer().dataset.layersLoaded = "true";
-    } catch (err) {
-      setHint(labels.load_error);
+    // --- layers: terrain from our DEM, then our vector tiles ---------------------------------------
+    map.createPane("terrain").style.zIndex = 150;  // under the vector tiles (tilePane is 200)
+    const terrain = config.hillshade
+      ? L.imageOverlay(config.hillshade.url, config.hillshade.bounds, {interactive: false, pane: "terrain"})
+      : L.layerGroup();
+    terrain.addTo(map);
+    const visible = new Set(["zones", "streets", "corridors", "parcels", "buildings"]);
+    const hidden = {stroke: false, fill: false, weight: 0, opacity: 0, fillOpacity: 0};
+    const styles = {
+      zones: (p) => (visible.has("zones")
+        ? {fill: true, fillColor: COLORS[p.land_use] || "#ccc", fillOpacity: 0.35, color: "#777", weight: 0.7} : hidden),
+      // drawn at the street's approved width on the ground (at least 1.5 px)
+      streets: (p, zoom) => (visible.has("streets")
+        ? {color: p.widened ? "#c0392b" : "#34495e", weight: Math.max(1.5, p.approved_width_m / metresPerPixel(zoom)),
+          opacity: 0.35} : hidden),
+      corridors: (p) => (visible.has("corridors")
+        ? {color: p.widened ? "#c0392b" : "#7f8c8d", weight: 1.2, dashArray: "5 4", fill: false} : hidden),
+      parcels: () => (visible.has("parcels") ? {color: "#1f4e79", weight: 0.7, fill: false} : hidden),
+      buildings: () => (visible.has("buildings")
+        ? {fill: true, fillColor: "#8c7b6b", fillOpacity: 0.55, color: "#5d4e40", weight: 0.4} : hidden),
+    };
+    const tiles = L.vectorGrid.protobuf(config.tiles, {
+      vectorTileLayerStyles: styles,
+      rendererFactory: L.canvas.tile,
+      maxNativeZoom: 20,
+      interactive: false,
+      attribution: "",
+    });
+    tiles.on("loading", () => { document.body.dataset.tilesLoaded = "false"; });
+    tiles.on("load", () => { document.body.dataset.tilesLoaded = "true"; });
+    tiles.addTo(map);
+    const selection = L.layerGroup().addTo(map);
+    map.on("movestart", () => { document.body.dataset.mapIdle = "false"; });
+    map.on("moveend", () => { document.body.dataset.mapIdle = "true"; });
+
+    const overlays = {};
+    overlays[T.basemap] = terrain;
+    for (const name of ["zones", "streets", "corridors", "parcels", "buildings"]) {
+      const proxy = L.layerGroup();
+      proxy.tileLayerName = name;
+      proxy.addTo(map);
+      overlays[T[name]] = proxy;
     }
-    const present = new Set(zones.getLayers().map((l) => l.feature.properties.land_use));
-    const legend = Object.entries(COLORS).filter(([k]) => present.has(k) && landUses[k])
-      .map(([k, c]) => `<li><span style="background:${c}"></span>${esc(landUses[k])}</li>`).join("");
-    document.getElementById("map-legend").innerHTML = `<ul>${legend}</ul>`;
+    const valueZones = L.geoJSON(null, {
+      style: {color: "#8e44ad", weight: 2, dashArray: "2 4", fill: false},
+      onEachFeature: (f, layer) => layer.bindTooltip(esc(`${f.properties.name || f.properties.code}`)),
+    });
+    overlays[T.value_zones] = valueZones;
+    let valueZonesLoaded = false;
+    map.on("overlayadd overlayremove", (ev) => {
+      const name = ev.layer.tileLayerName;
+      if (name) {
+        if (ev.type === "overlayadd") visible.add(name); else visible.delete(name);
+        tiles.redraw();
+      }
+      if (ev.layer === valueZones && ev.type === "overlayadd" && !valueZonesLoaded) {
+        valueZonesLoaded = true;
+        fetch(config.valueZones).then((r) => r.json()).then((data) => valueZones.addData(data)).catch(() => {});
+      }
+    });
+    L.control.layers(null, overlays, {collapsed: true, position: document.dir === "rtl" ? "topright" : "topleft"}).addTo(map);
 
-    let pending = null;
-    async function refreshParcels() {
-      if (map.getZoom() < config.parcelsMinZoom) { parcels.clearLayers(); setHint(labels.zoom_in); return; }
-      const b = map.getBounds();
-      const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(6)).join(",");
-      if (pending) pending.abort();
-      pending = new AbortController();
+    // --- coordinates under the cursor (UTM of the storage CRS and lat/lon) --------------------------
+    const toUtm = proj4("EPSG:4326", config.storage.proj4);
+    const Coords = L.Control.extend({
+      options: {position: freeCorner},
+      onAdd() {
+        this._div = L.DomUtil.create("div", "coords");
+        this._div.dataset.testid = "coords";
+        return this._div;
+      },
+      show(latlng) {
+        const [x, y] = toUtm.forward([latlng.lng, latlng.lat]);
+        const zone = config.storage.name.replace(/^.*UTM zone\s*/i, "");
+        const f0 = new Intl.NumberFormat(persian ? "fa-IR" : "en-US", {maximumFractionDigits: 0});
+        const f5 = new Intl.NumberFormat(persian ? "fa-IR" : "en-US", {minimumFractionDigits: 5, maximumFractionDigits: 5});
+        this._div.innerHTML = `<span>${esc(T.utm)} ${esc(digits(zone))}: E ${f0.format(x)} · N ${f0.format(y)}</span>`
+          + `<span>${esc(T.latlon)}: ${f5.format(latlng.lat)}° · ${f5.format(latlng.lng)}°</span>`;
+      },
+    });
+    const coords = new Coords().addTo(map);
+    coords.show(map.getCenter());
+    map.on("mousemove", (ev) => coords.show(ev.latlng));
+    map.on("moveend", () => {
+      coords.show(map.getCenter());
+      const link = $("print-link");
+      if (link) link.href = `${config.print}?bbox=${map.getBounds().toBBoxString()}`;
+    });
+
+    if (printMode) {
+      const b = config.printBbox;
+      if (b) map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
+      else if (config.hillshade) map.fitBounds(config.hillshade.bounds);
+      return;
+    }
+
+    // --- click a parcel: what the detailed plan allows on it -----------------------------------------
+    const panel = $("map-details");
+    const hint = $("map-hint");
+    const dl = (rows) => `<dl>${rows.filter(([, v]) => v !== null && v !== undefined && v !== "")
+      .map(([k, v]) => `<dt>${esc(T[k] || k)}</dt><dd data-key="${esc(k)}">${v}</dd>`).join("")}</dl>`;
+
+    function renderReport(data) {
+      const p = data.parcel;
+      const z = data.zone;
+      const env = data.envelope;
+      const parts = [];
+      parts.push(`<h2 data-testid="panel-file-code">${esc(T.file_code)}: ${code(p.file_code)}</h2>`);
+      parts.push(dl([
+        ["renovation_code", p.renovation_code ? code(p.renovation_code) : null],
+        ["registry_plate", p.registry_plate ? code(p.registry_plate) : null],
+        ["area_m2", fmt(p.area_m2)], ["deed_area_m2", fmt(p.deed_area_m2)],
+        ["setback_area_m2", fmt(p.setback_area_m2)], ["chamfer_area_m2", fmt(p.chamfer_area_m2)],
+        ["net_area_m2", fmt(p.net_area_m2)], ["depth_m", fmt(p.depth_m)],
+      ]));
+      if (z) {
+        parts.push(`<h3>${esc(T.zone)}</h3>`);
+        parts.push(dl([
+          ["plan_code", code(z.plan_code)], ["land_use", esc(T.land_uses[z.land_use] || z.land_use)],
+          ["density_pct", fmt(z.density_pct)], ["coverage_pct", fmt(z.coverage_pct)],
+          ["max_floors", fmt(z.max_floors)], ["max_height_m", fmt(z.max_height_m)],
+          ["min_plot_area_m2", fmt(z.min_plot_area_m2)], ["min_frontage_m", fmt(z.min_frontage_m)],
+        ]));
+        if (data.zones.length > 1) {
+          parts.push(`<h3>${esc(T.zone_shares)}</h3><ul>${data.zones.map((s) =>
+            `<li>${code(s.plan_code)} — ${fmt(Math.round(s.share * 1000) / 10)}٪</li>`).join("")}</ul>`);
+        }
+      }
+      if (data.streets.length) {
+        parts.push(`<h3>${esc(T.street_list)}</h3><ul class="streets">${data.streets.map((s) =>
+          `<li><b>${esc(s.name || "—")}</b>: ${esc(T.existing_width_m)} ${fmt(s.existing_width_m)}، `
+          + `${esc(T.approved_width_m)} ${fmt(s.approved_width_m)}، ${esc(T.frontage_m)} ${fmt(s.frontage_m)} → ${fmt(s.frontage_after_m)}</li>`).join("")}</ul>`);
+      }
+      parts.push(`<h3>${esc(T.envelope_title)}</h3>`);
+      parts.push(dl([
+        ["max_footprint_m2", fmt(env.max_footprint_m2)], ["max_floor_area_m2", fmt(env.max_floor_area_m2)],
+        ["max_floors", fmt(env.max_floors)], ["band_depth_m", fmt(env.band_depth_m)],
+      ]));
+      parts.push(`<h3>${esc(T.results)}</h3><ul class="results" data-testid="rule-results">${data.results.map((r) =>
+        `<li class="${esc(r.status)}"><span class="status">${esc(T[r.status] || r.status)}</span> `
+        + `${esc(persian ? r.explanation.fa : r.explanation.en)}</li>`).join("")}</ul>`);
+      if (data.notes.length) {
+        parts.push(`<h3>${esc(T.notes)}</h3><ul class="notes">${data.notes.map((n) =>
+          `<li>${esc(persian ? n.fa : n.en)}</li>`).join("")}</ul>`);
+      }
+      const next = `${location.pathname}?file_code=${encodeURIComponent(p.file_code)}`;
+      parts.push(`<p><a class="button" data-testid="start-request" href="${esc(config.login)}?next=${encodeURIComponent(next)}">${esc(T.start_request)}</a></p>`);
+      panel.innerHTML = parts.join("");
+    }
+
+    // fitBounds padding that keeps what is shown out from under the panel (side or bottom sheet)
+    function clearOfPanel() {
+      const m = map.getContainer().getBoundingClientRect();
+      const p = document.getElementById("map-panel").getBoundingClientRect();
+      const pad = {paddingTopLeft: [20, 20], paddingBottomRight: [20, 20]};
+      if (p.height < m.height * 0.6) pad.paddingBottomRight[1] += Math.max(0, m.bottom - p.top);
+      else if (p.left - m.left < m.right - p.right) pad.paddingTopLeft[0] += Math.max(0, p.right - m.left);
+      else pad.paddingBottomRight[0] += Math.max(0, m.right - p.left);
+      return pad;
+    }
+
+    function drawSelection(geometry) {
+      selection.clearLayers();
+      const order = ["parcel", "setback_strip", "chamfer", "envelope", "realigned_line"];
+      const features = [...geometry.features].sort((a, b) => order.indexOf(a.properties.kind) - order.indexOf(b.properties.kind));
+      const layer = L.geoJSON({type: "FeatureCollection", features}, {
+        style: (f) => SELECTION[f.properties.kind] || {color: "#333"},
+        interactive: false,
+      });
+      layer.eachLayer((l) => {
+        const kind = l.feature.properties.kind;
+        l.options.className = `sel-${kind}`;
+      });
+      selection.addLayer(layer);
+      document.body.dataset.envelopeDrawn = String(geometry.features.some((f) => f.properties.kind === "envelope"));
+      return layer;
+    }
+
+    async function check(params, {fit = false} = {}) {
+      hint.textContent = T.loading;
+      panel.setAttribute("aria-busy", "true");
+      const query = new URLSearchParams({...params, lang: config.lang});
       try {
-        const r = await fetch(`${config.parcels}?bbox=${bbox}`, {signal: pending.signal});
-        if (!r.ok) { setHint(labels.zoom_in); return; }
+        const r = await fetch(`${config.buildable}?${query}`, {headers: {Accept: "application/json"}});
         const data = await r.json();
-        parcels.clearLayers();
-        parcels.addData(data);
-        setHint(data.features.length >= 3000 ? labels.too_many : "");
+        if (!r.ok) {
+          selection.clearLayers();
+          panel.innerHTML = "";
+          hint.textContent = firstError(data, T.load_error);
+          hint.classList.add("error");
+          return;
+        }
+        hint.textContent = "";
+        hint.classList.remove("error");
+        renderReport(data);
+        const layer = drawSelection(data.geometry);
+        if (fit) map.fitBounds(layer.getBounds(), {maxZoom: 19, ...clearOfPanel()});
       } catch (err) {
-        if (err.name !== "AbortError") setHint(labels.load_error);
+        hint.textContent = T.load_error;
+        hint.classList.add("error");
+      } finally {
+        panel.removeAttribute("aria-busy");
       }
     }
-    map.on("moveend", refreshParcels);
-    refreshParcels();
+
+    map.on("click", (ev) => check({lon: ev.latlng.lng.toFixed(7), lat: ev.latlng.lat.toFixed(7)}));
+
+    // --- find my property ------------------------------------------------------------------------------
+    const message = $("finder-message");
+    const list = $("finder-results");
+    function go(result) {
+      list.innerHTML = "";
+      if (result.kind === "parcel") {
+        check({file_code: result.file_code}, {fit: true});
+      } else {
+        const b = result.bbox;
+        map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {maxZoom: 18, ...clearOfPanel()});
+        message.textContent = `${T.found}: ${result.name}`;
+      }
+    }
+    $("finder").addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const q = $("finder-q").value.trim();
+      if (!q) return;
+      message.textContent = T.searching;
+      message.classList.remove("error");
+      list.innerHTML = "";
+      try {
+        const r = await fetch(`${config.find}?${new URLSearchParams({q, lang: config.lang})}`);
+        const data = await r.json();
+        if (!r.ok) {
+          message.textContent = firstError(data, T.load_error);
+          message.classList.add("error");
+          return;
+        }
+        message.textContent = "";
+        if (data.results.length === 1) { go(data.results[0]); return; }
+        for (const result of data.results) {
+          const li = document.createElement("li");
+          const button = document.createElement("button");
+          button.type = "button";
+          button.className = "linklike";
+          button.textContent = digits(result.label);
+          button.addEventListener("click", () => go(result));
+          li.appendChild(button);
+          list.appendChild(li);
+        }
+      } catch (err) {
+        message.textContent = T.load_error;
+        message.classList.add("error");
+      }
+    });
+    $("my-location").addEventListener("click", () => {
+      if (!navigator.geolocation) { message.textContent = T.no_gps; return; }
+      message.textContent = T.locating;
+      navigator.geolocation.getCurrentPosition((pos) => {
+        message.textContent = "";
+        const latlng = L.latLng(pos.coords.latitude, pos.coords.longitude);
+        map.fitBounds(latlng.toBounds(120), {maxZoom: 18, ...clearOfPanel()});
+        L.circle(latlng, {radius: Math.max(pos.coords.accuracy || 0, 3), color: "#2980b9", weight: 1}).addTo(selection);
+        check({lon: latlng.lng.toFixed(7), lat: latlng.lat.toFixed(7)});
+      }, () => {
+        message.textContent = T.no_gps;
+        message.classList.add("error");
+      }, {enableHighAccuracy: true, timeout: 15000});
+    });
+
+    // a shared or returned-to link: /map/?file_code=...
+    const asked = new URLSearchParams(location.search).get("file_code");
+    if (asked) check({file_code: asked}, {fit: true});
   });
 })();

@@ -1,8 +1,13 @@
 import re
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
+
+from gis_app.text import digits_to_persian
+from parcels.models import Parcel
+from zoning.selectors import parcel_facts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,28 +42,91 @@ def test_home_in_persian_then_english_then_login_as_demo_user(page, live_url, tm
     expect(page.get_by_role("link", name="Administration")).to_be_visible()  # planners are staff
 
 
-def test_map_shows_zones_and_parcels_on_a_phone(phone, live_url):
+SCREENSHOTS = Path(__file__).resolve().parents[2] / ".local" / "screenshots"
+
+
+@pytest.mark.parametrize("device", ["page", "phone"])
+def test_find_a_parcel_click_it_and_see_what_may_be_built(device, request, live_url):
+    """The map's main journey on a desktop and on a phone: search a file code, click the parcel,
+    read the panel, see the envelope drawn; only our own server is ever asked for anything."""
+    tab = request.getfixturevalue(device)
     call_command("sample_city_load", verbosity=0)
-    errors = []
-    phone.on("pageerror", lambda exc: errors.append(str(exc)))
-    external = []
-    phone.on(
-        "request",
-        lambda req: external.append(req.url) if not req.url.startswith(live_url) else None,
+    # a parcel on a street to be widened, so it has a setback strip to highlight
+    parcel = next(
+        p
+        for p in Parcel.objects.filter(version__is_active=True).order_by("id")[40:]
+        if parcel_facts(file_code=p.file_code).setback_area_m2 > 1
     )
-    phone.goto(live_url + "/map/")
-    phone.wait_for_selector("[data-layers-loaded=true]")
-    assert phone.evaluate("document.querySelectorAll('.leaflet-overlay-pane path').length") == 23 + 24
-    # Zoom in to the street level: parcels appear.
-    phone.evaluate("() => { const m = window.maps[0]; m.setView(m.getCenter(), 17); }")
-    phone.wait_for_function("document.querySelectorAll('.leaflet-overlay-pane path').length > 200")
-    # Click the map centre: a parcel (or a zone) tells what it is, in Persian.
-    phone.locator("#city-map").click(position={"x": 195, "y": 200})
-    expect(phone.locator("#map-details dl")).to_be_visible()
+    errors, external = [], []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.on("request", lambda req: None if req.url.startswith(live_url) else external.append(req.url))
+
+    tab.goto(live_url + "/map/")
+    tab.wait_for_selector("body[data-tiles-loaded=true]")
+    tab.get_by_test_id("finder-q").fill(digits_to_persian(parcel.file_code))  # typed with Persian digits
+    tab.get_by_test_id("finder-go").click()
+    code = tab.get_by_test_id("panel-file-code")
+    expect(code).to_contain_text(digits_to_persian(parcel.file_code.split("-")[-1]))
+    tab.wait_for_selector("body[data-envelope-drawn=true]")
+
+    # now click the parcel itself on the map (the finder has centred it clear of the panel)
+    tab.wait_for_selector("body[data-map-idle=true][data-tiles-loaded=true]")
+    tab.evaluate("document.getElementById('map-details').innerHTML = ''")
+    inside = parcel.anchor.transform(4326, clone=True)  # a point on the parcel's surface
+    x, y = tab.evaluate(
+        """([lat, lon]) => {
+          const p = window.cityMap.latLngToContainerPoint([lat, lon]);
+          const r = window.cityMap.getContainer().getBoundingClientRect();
+          return [r.left + p.x, r.top + p.y];
+        }""",
+        [inside.y, inside.x],
+    )
+    tab.mouse.click(x, y)
+    expect(code).to_have_text(re.compile(re.escape(digits_to_persian(parcel.file_code))))
+    expect(tab.locator("path.sel-envelope")).to_have_count(1)
+    expect(tab.locator("path.sel-setback_strip").first).to_be_attached()
+    results = tab.get_by_test_id("rule-results").locator("li")
+    expect(results.first).to_be_visible()
+    assert results.count() >= 8
+    start = tab.get_by_test_id("start-request")
+    assert start.get_attribute("href").startswith("/accounts/login/?next=%2Fmap%2F%3Ffile_code%3D")
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SCREENSHOTS / f"map-{device}.png"
+    tab.screenshot(path=str(shot))
+    with request.config.pluginmanager.getplugin("capturemanager").global_and_fixture_disabled():
+        print(f"\nscreenshot: {shot}")
     assert not errors, errors
     assert not external, f"requests left the site: {external[:3]}"
-    width = phone.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, "no horizontal scrolling on a phone"
+    if device == "phone":
+        assert tab.evaluate("document.documentElement.scrollWidth") <= 390, "no horizontal scrolling on a phone"
+
+
+def test_my_location_checks_the_parcel_under_the_phone_or_says_it_is_outside(phone, live_url):
+    call_command("sample_city_load", verbosity=0)
+    parcel = Parcel.objects.filter(version__is_active=True).order_by("id")[100]
+    where = parcel.anchor.transform(4326, clone=True)
+    phone.context.grant_permissions(["geolocation"])
+    phone.context.set_geolocation({"latitude": where.y, "longitude": where.x, "accuracy": 5})
+    phone.goto(live_url + "/map/")
+    phone.get_by_test_id("my-location").click()
+    expect(phone.get_by_test_id("panel-file-code")).to_contain_text(digits_to_persian(parcel.file_code[-5:]))
+
+    phone.context.set_geolocation({"latitude": 36.3, "longitude": 59.6})  # Mashhad
+    phone.get_by_test_id("my-location").click()
+    expect(phone.locator("#map-hint")).to_have_text("این نقطه بیرون از محدودهٔ شهر است.")
+    expect(phone.get_by_test_id("panel-file-code")).to_have_count(0)
+
+
+def test_finder_says_when_nothing_matches(page, live_url):
+    call_command("sample_city_load", verbosity=0)
+    page.goto(live_url + "/en/map/")
+    page.get_by_test_id("finder-q").fill("40N-5291-41476-007-4")
+    page.get_by_test_id("finder-go").click()
+    expect(page.locator("#finder-message")).to_contain_text("check character")
+    page.get_by_test_id("finder-q").fill("No Such Street")
+    page.get_by_test_id("finder-go").click()
+    expect(page.locator("#finder-message")).to_have_text("No parcel or street matches this text.")
 
 
 def test_home_and_login_fit_a_phone_screen(phone, live_url):

@@ -41,7 +41,7 @@ def test_z16_tile_has_parcels_buildings_zones_streets_without_owner_data(client,
     assert r.status_code == 200
     assert r["Content-Type"] == MVT
     layers = read_layers(tmp_path, tile, r.content)
-    assert set(layers) == {"zones", "streets", "parcels", "buildings"}
+    assert set(layers) == {"zones", "streets", "corridors", "parcels", "buildings"}
     parcels = layers["parcels"]
     assert len(parcels) > 100
     assert {"file_code", "renovation_code", "registry_plate", "area_m2"} <= set(parcels.columns)
@@ -56,6 +56,7 @@ def test_z16_tile_has_parcels_buildings_zones_streets_without_owner_data(client,
     assert south - margin <= miny < maxy <= north + margin
     assert layers["zones"]["land_use"].notna().all()
     assert layers["buildings"]["floors"].min() >= 1
+    assert layers["corridors"]["widened"].any()  # the approved street lines of a street to be widened
 
 
 def test_low_zoom_tile_is_generalised_and_small(client, city, tmp_path):

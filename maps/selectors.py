@@ -1,0 +1,75 @@
+"""Reads behind the map: finding a property by any of the ways citizens know it."""
+
+from __future__ import annotations
+
+from django.contrib.gis.db.models import Collect, Extent
+from django.contrib.gis.db.models.functions import Centroid, Transform
+from django.utils.translation import gettext_lazy as _
+
+from gis_app.geometry import WGS84
+from gis_app.text import search_text
+from parcels.selectors import LookupNotUnderstood, parcels_lookup
+from zoning.selectors import live_streets
+
+MAX_STREETS = 10
+
+
+class NothingFound(LookupError):
+    """Nothing live matches; the message says why."""
+
+
+def _parcel_result(p) -> dict:
+    anchor = p.anchor.transform(WGS84, clone=True)
+    return {
+        "kind": "parcel",
+        "label": p.file_code,
+        "file_code": p.file_code,
+        "renovation_code": p.renovation_code,
+        "registry_plate": p.registry_plate,
+        "lon": round(anchor.x, 6),
+        "lat": round(anchor.y, 6),
+    }
+
+
+def streets_named(text: str) -> list[dict]:
+    """Live streets whose name contains the text (Persian normalised), one result per name with
+    the middle of its segments and the lon/lat box around them."""
+    name = search_text(text)
+    if len(name) < 2:
+        return []
+    rows = (
+        live_streets()
+        .filter(name__icontains=name)
+        .values("name")
+        .annotate(extent=Extent(Transform("geom", WGS84)), middle=Centroid(Transform(Collect("geom"), WGS84)))
+        .order_by("name")[:MAX_STREETS]
+    )
+    return [
+        {
+            "kind": "street",
+            "label": row["name"],
+            "name": row["name"],
+            "lon": round(row["middle"].x, 6),
+            "lat": round(row["middle"].y, 6),
+            "bbox": [round(v, 6) for v in row["extent"]],
+        }
+        for row in rows
+    ]
+
+
+def find_property(text: str) -> list[dict]:
+    """Parcels by file code, renovation code or registry plate; else streets by name.
+
+    Raises InvalidFileCode for a malformed file code (its check character catches typos) and
+    NothingFound, with the reason, when nothing matches.
+    """
+    try:
+        parcels = parcels_lookup(code=text)
+    except LookupNotUnderstood:
+        streets = streets_named(text)
+        if not streets:
+            raise NothingFound(_("No parcel or street matches this text.")) from None
+        return streets
+    if not parcels:
+        raise NothingFound(_("No parcel with this code in the live data."))
+    return [_parcel_result(p) for p in parcels]
