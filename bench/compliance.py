@@ -4,7 +4,7 @@
 
 For each size a fresh database gets the sample city, then a city of that many parcels: the tiled
 parcels GeoPackage of bench/import_parcels.py imported with our importer (file codes and all), and
-the plan zones and streets copied onto every tile by the same shifts. Then, in the same run:
+the plan zones, streets and buildings copied onto every tile by the same shifts. Then, in the same run:
 
 - the floor: a bare point-in-polygon query (prepared, same point transform) -> parcel id;
 - the database part: the one parcel_facts statement (parcel, zones, streets, overlays, parameters);
@@ -82,7 +82,8 @@ load_s = time.perf_counter() - t
 dx = [o[0] for o in args["offsets"]]
 dy = [o[1] for o in args["offsets"]]
 with transaction.atomic(), connection.cursor() as cur:
-    for kind, table in (("zones", "zoning_planzone"), ("streets", "zoning_street")):
+    for kind, table in (("zones", "zoning_planzone"), ("streets", "zoning_street"),
+                        ("buildings", "parcels_existingbuilding")):
         live = DatasetVersion.objects.get(kind=kind, is_active=True)
         tiled = DatasetVersion.objects.create(kind=kind, source_name=f"{live.source_name} x {len(dx)} tiles",
                                               source_sha256=live.source_sha256)
@@ -110,6 +111,9 @@ with connection.cursor() as cur:
                 "WHERE version_id = %s ORDER BY random() LIMIT %s) s", [version.pk, args["clicks"] + 200])
     points = cur.fetchall()
 random.Random(1405).shuffle(points)
+if args.get("city_only"):  # bench/tiles.py: the city and random anchors, no timings
+    print(json.dumps({"parcels": parcels, "load_s": load_s, "points": points, "parcels_version": version.pk}))
+    sys.exit(0)
 connection.ensure_connection()
 conn = connection.connection
 BARE = ("SELECT id FROM parcels_parcel WHERE version_id = %(pv)s AND ST_Intersects(geom, "
@@ -159,7 +163,7 @@ def child_env(url: str) -> dict:
     }
 
 
-def measure_in_django(url: str, n: int, clicks: int) -> dict:
+def measure_in_django(url: str, n: int, clicks: int, *, city_only: bool = False) -> dict:
     mapping = OUT / "parcels_only.yaml"
     mapping.write_text(PARCELS_ONLY_MAPPING)
     args = {
@@ -167,6 +171,7 @@ def measure_in_django(url: str, n: int, clicks: int) -> dict:
         "mapping": str(mapping),
         "offsets": tile_offsets(n, sample_parcel_geoms()),
         "clicks": clicks,
+        "city_only": city_only,
     }
     done = subprocess.run(  # noqa: S603 - our own interpreter and code
         [sys.executable, "-c", CHILD, json.dumps(args)],

@@ -10,7 +10,7 @@ be checked against a fresh run.
 
 Layers (shapefiles with .prj and .cpg, UTF-8; Persian text in the parcels, streets and zones tables):
 - parcels: ~3,300 parcels in blocks along streets (corner plots at block ends, some through-lots),
-  registry plate, renovation code, deed area (drawn area ± a little, as on real deeds), one or two
+  registry plate, renovation code, postal code, deed area (drawn area ± a little, as on real deeds), one or two
   fictional owners with valid national IDs and their shares in dang. A few are invalid on purpose.
 - streets: centrelines with hierarchy, existing and approved widths (some to be widened).
 - zones: detailed-plan zones (land use, density class, density %, coverage %, floors, height,
@@ -462,6 +462,10 @@ def generate(out: Path, seed: int) -> dict:
                 "parcel_id": f"P{seq:05d}",
                 "plate": f"{main_plate}/{p_idx + 1}",
                 "renov_code": f"{district_no}-{region_no}-{b_idx + 1}-{p_idx + 1}-0-0-0",
+                # ten digits, none of the first five 0 or 2 (as Iran Post's codes); unique per plot
+                "postcode": "94"
+                + "".join("13456789"[n % 8] for n in (district_no, region_no, b_idx))
+                + f"{(b_idx // 8) * 100 + p_idx + 1:05d}",
                 "deed_area": deed,
                 "own1_nid": owners[0][0],
                 "own1_name": owners[0][1],

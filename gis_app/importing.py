@@ -240,16 +240,19 @@ def column_values(source: SourceData, spec: FieldSpec | None, *, numeric: bool =
     return pc.if_else(pc.equal(column, ""), _nulls(n, pa.string()), column)
 
 
-def code_column_values(source: SourceData, spec: FieldSpec | None, *, pattern: str) -> tuple[pa.Array, int]:
-    """A code field (plate, renovation code) cleaned in Arrow: spaces removed, Persian and
-    Arabic-Indic digits to ASCII, values not matching pattern (RE2 syntax) left empty.
+def code_column_values(
+    source: SourceData, spec: FieldSpec | None, *, pattern: str, strip: str = " "
+) -> tuple[pa.Array, int]:
+    """A code field (plate, renovation code, postal code) cleaned in Arrow: the characters in strip
+    removed, Persian and Arabic-Indic digits to ASCII, values not matching pattern (RE2) left empty.
 
     Returns the values and how many non-empty values were dropped as malformed.
     """
     arr = column_values(source, spec)
     if spec is None or spec.source is None:
         return arr, 0
-    arr = pc.replace_substring(arr, " ", "")
+    for char in strip:
+        arr = pc.replace_substring(arr, char, "")
     if pc.any(pc.match_substring_regex(arr, "[۰-۹٠-٩]")).as_py():
         arr = pa.array([digits_to_ascii(v) if v else v for v in arr.to_pylist()], type=pa.string())
     ok = pc.fill_null(pc.match_substring_regex(arr, pattern), False)

@@ -58,10 +58,11 @@ def streets_named(text: str) -> list[dict]:
 
 
 def find_property(text: str) -> list[dict]:
-    """Parcels by file code, renovation code or registry plate; else streets by name.
+    """Parcels by file code, postal code, renovation code or registry plate; else streets by name.
 
-    Raises InvalidFileCode for a malformed file code (its check character catches typos) and
-    NothingFound, with the reason, when nothing matches.
+    Raises InvalidFileCode for a malformed file code (its check character catches typos),
+    InvalidPostalCode for ten digits that are no postal code, and NothingFound, with the reason,
+    when nothing matches.
     """
     try:
         parcels = parcels_lookup(code=text)

@@ -9,15 +9,17 @@ independent protobuf messages, so concatenated tiles are one valid tile):
     corridors  zoom >= 15      the street's land at its approved width (its edges are the realigned
                                lines), widened flag
     parcels    zoom >= 14      file code, renovation code, registry plate, area (raw geometry)
-    buildings  zoom >= 14      floors
+    buildings  zoom >= 15      floors (from 15 so that a dense z14 tile stays under 500 KB)
 
 The tile's ETag is the live versions of those layers and their edit revisions; an edit or a new
-version changes it, and the map asks for tiles with that stamp in the URL.
+version changes it. The map asks for tiles with that stamp in the URL (?v=): such a tile is drawn
+from the versions the stamp names, needs no look-up of the live ones and may be cached for good.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import psycopg
@@ -33,6 +35,7 @@ MAX_ZOOM = 22
 PARCELS_MIN_ZOOM = 14
 STREETS_MIN_ZOOM = 13
 CORRIDORS_MIN_ZOOM = 15
+BUILDINGS_MIN_ZOOM = 15
 EXTENT = 4096  # MVT grid per tile side
 BUFFER = 64  # grid cells drawn beyond the tile edge so strokes join across tiles
 TILE_KINDS = (DatasetKind.ZONES, DatasetKind.STREETS, DatasetKind.PARCELS, DatasetKind.BUILDINGS)
@@ -47,6 +50,9 @@ def _mapped_models():
 
 
 MAPPED_MODELS = _mapped_models()
+
+
+_STAMP_RE = re.compile(r"[bpsz]\d{1,18}\.\d{1,9}(-[bpsz]\d{1,18}\.\d{1,9}){0,3}")
 
 
 class TileOutOfRange(ValueError):
@@ -103,6 +109,18 @@ class TileStamp:
     def version(self, kind: str) -> int | None:
         return self.versions.get(kind, (None, 0))[0]
 
+    @classmethod
+    def parse(cls, text: str) -> TileStamp | None:
+        """The stamp an etag string names ("b27.0-p26.3-s30.0-z29.0"), or None when malformed."""
+        if len(text) > 200 or not _STAMP_RE.fullmatch(text):
+            return None
+        kinds = {kind[0]: kind for kind in TILE_KINDS}
+        versions = {}
+        for part in text.split("-"):
+            vid, rev = part[1:].split(".")
+            versions[kinds[part[0]]] = (int(vid), int(rev))
+        return cls(versions)
+
 
 def tile_stamp() -> TileStamp:
     rows = DatasetVersion.objects.filter(is_active=True, kind__in=TILE_KINDS).values_list("kind", "id", "revision")
@@ -158,7 +176,7 @@ SELECT
     SELECT e.id, e.floors,
            ST_AsMVTGeom(ST_Transform(e.geom, 3857), b.env, %(extent)s, %(buffer)s, true) AS geom
     FROM parcels_existingbuilding e, b
-    WHERE %(parcels)s AND e.version_id = %(bv)s::bigint AND e.geom && b.box
+    WHERE %(buildings)s AND e.version_id = %(bv)s::bigint AND e.geom && b.box
   ) q), '')
 """
 
@@ -180,6 +198,7 @@ def tile_params(tile: Tile, stamp: TileStamp) -> dict:
         "corridors": tile.z >= CORRIDORS_MIN_ZOOM,
         "max_half_width": MAX_STREET_WIDTH_M / 2,
         "parcels": tile.z >= PARCELS_MIN_ZOOM,
+        "buildings": tile.z >= BUILDINGS_MIN_ZOOM,
         "zv": stamp.version(DatasetKind.ZONES),
         "sv": stamp.version(DatasetKind.STREETS),
         "pv": stamp.version(DatasetKind.PARCELS),

@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 import orjson
 from django.conf import settings
 from django.contrib.gis.gdal import SpatialReference
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -18,8 +18,9 @@ from maps.basemap import hillshade
 from maps.forms import FindForm, ItemsForm, PrintForm
 from maps.ogc import COLLECTIONS, CONFORMANCE, CRS84, Collection, collection_extent, collection_item, collection_items
 from maps.selectors import NothingFound, find_property
-from maps.tiles import PARCELS_MIN_ZOOM, STREETS_MIN_ZOOM, Tile, TileOutOfRange, tile_bytes, tile_stamp
+from maps.tiles import PARCELS_MIN_ZOOM, STREETS_MIN_ZOOM, Tile, TileOutOfRange, TileStamp, tile_bytes, tile_stamp
 from parcels.filecodes import InvalidFileCode
+from parcels.selectors import InvalidPostalCode
 from zoning.models import LandUse
 
 PNG = "image/png"
@@ -175,7 +176,7 @@ def find(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
     try:
         results = find_property(form.cleaned_data["q"])
-    except InvalidFileCode as exc:
+    except (InvalidFileCode, InvalidPostalCode) as exc:
         return JsonResponse({"errors": {"q": [{"message": str(exc), "code": "invalid"}]}}, status=400)
     except NothingFound as exc:
         return JsonResponse({"errors": {"q": [{"message": str(exc), "code": "not_found"}]}}, status=404)
@@ -187,22 +188,27 @@ MVT = "application/vnd.mapbox-vector-tile"
 
 @require_GET
 def tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
-    """Public: a vector tile of the live plan zones, streets, parcels (no owner data) and buildings.
+    """Public: a vector tile of the plan zones, streets, parcels (no owner data) and buildings.
 
-    Tiles asked for with the current stamp (?v=, as the map does) are cached for good, since a new
-    stamp means a new URL; others revalidate against the ETag every time (a cheap 304)."""
+    Without ?v= the live versions are drawn and the answer revalidates against the ETag every time
+    (a cheap 304). With ?v=<stamp> (the map's URLs) the versions the stamp names are drawn (public
+    data of any version, as every version stays queryable) and the answer is cached for good: a new
+    version or an edit gives the map a new stamp, hence new URLs."""
     try:
         wanted = Tile(z, x, y)
     except TileOutOfRange as exc:
         raise Http404(str(exc)) from None
-    stamp = tile_stamp()
+    asked = request.GET.get("v")
+    stamp = TileStamp.parse(asked) if asked else tile_stamp()
+    if stamp is None:
+        return HttpResponseBadRequest(_("v must be a tile stamp such as b27.0-p26.0-s30.0-z29.0."))
     etag = f'"{stamp.etag}"'
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is not None:
         return not_modified
     response = HttpResponse(tile_bytes(wanted, stamp), content_type=MVT)
     response["ETag"] = etag
-    if request.GET.get("v") == stamp.etag:
+    if asked:
         response["Cache-Control"] = "public, max-age=31536000, immutable"
     else:
         response["Cache-Control"] = "public, max-age=0, must-revalidate"

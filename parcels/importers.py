@@ -41,6 +41,7 @@ PARCEL_FIELDS = {
     "registry_plate": "text",
     "renovation_code": "text",
     "address": "text",
+    "postal_code": "text",
     "deed_area_m2": "float8",
 }
 OWNER_FIELDS = {"national_id", "full_name", "share_dang"}
@@ -159,6 +160,7 @@ def parcels_import(
 
 RENOVATION_CODE_RE = r"^\d{1,4}(-\d{1,5}){6}$"
 REGISTRY_PLATE_RE = r"^\d{1,6}/\d{1,6}$"
+POSTAL_CODE_RE = r"^[13-9]{5}[0-9]{5}$"  # ten digits, no 0 or 2 in the first five (Iran Post)
 
 
 def _parcel_columns(source, mapping, report: ImportReport) -> list[Column]:
@@ -167,6 +169,9 @@ def _parcel_columns(source, mapping, report: ImportReport) -> list[Column]:
         source, mapping.fields.get("renovation_code"), pattern=RENOVATION_CODE_RE
     )
     plate, plate_dropped = code_column_values(source, mapping.fields.get("registry_plate"), pattern=REGISTRY_PLATE_RE)
+    postal, postal_dropped = code_column_values(
+        source, mapping.fields.get("postal_code"), pattern=POSTAL_CODE_RE, strip=" -"
+    )
     deed = column_values(source, mapping.fields.get("deed_area_m2"), numeric=True)
     positive = pc.fill_null(pc.greater(deed, 0), True)
     deed_dropped = pc.sum(pc.invert(positive)).as_py() or 0
@@ -174,6 +179,7 @@ def _parcel_columns(source, mapping, report: ImportReport) -> list[Column]:
     for n, message in (
         (renovation_dropped, _("%(n)d malformed renovation codes were left empty.")),
         (plate_dropped, _("%(n)d malformed registry plates were left empty.")),
+        (postal_dropped, _("%(n)d malformed postal codes were left empty.")),
         (deed_dropped, _("%(n)d deed areas that were not positive were left empty.")),
     ):
         if n:
@@ -183,6 +189,7 @@ def _parcel_columns(source, mapping, report: ImportReport) -> list[Column]:
         Column("registry_plate", "text", plate),
         Column("renovation_code", "text", renovation),
         Column("address", "text", column_values(source, mapping.fields.get("address"))),
+        Column("postal_code", "text", postal),
         Column("deed_area_m2", "float8", deed),
     ]
 
@@ -311,6 +318,7 @@ def _partition_create(st: Staging, *, version_id: int, seq_table: str) -> int:
                coalesce(p.registry_plate, '')::varchar(32) COLLATE "C" AS registry_plate,
                coalesce(p.renovation_code, '')::varchar(40) COLLATE "C" AS renovation_code,
                coalesce(p.address, '')::varchar(255) AS address,
+               coalesce(p.postal_code, '')::varchar(10) COLLATE "C" AS postal_code,
                round(p.deed_area_m2::numeric, 2)::numeric(12, 2) AS deed_area_m2,
                {v}::bigint AS version_id
         FROM {st.proc} p
@@ -334,6 +342,7 @@ def _partition_create(st: Staging, *, version_id: int, seq_table: str) -> int:
             "registry_plate",
             "renovation_code",
             "address",
+            "postal_code",
             "version_id",
         )
     )

@@ -4,7 +4,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from gis_app.geometry import gist_index, valid_geometry_constraint
-from gis_app.identifiers import validate_national_id
+from gis_app.identifiers import validate_national_id, validate_postal_code
 from gis_app.models import DatasetVersion
 
 renovation_code_validator = RegexValidator(
@@ -65,6 +65,9 @@ class Parcel(models.Model):
         _("renovation code"), max_length=40, blank=True, validators=[renovation_code_validator], db_collation="C"
     )
     address = models.CharField(_("address"), max_length=255, blank=True)
+    postal_code = models.CharField(
+        _("postal code"), max_length=10, blank=True, validators=[validate_postal_code], db_collation="C"
+    )
     deed_area_m2 = models.DecimalField(
         _("deed area (m²)"),
         max_digits=12,
@@ -84,6 +87,7 @@ class Parcel(models.Model):
             gist_index("geom", name="parcel_geom_gist"),
             models.Index(fields=["renovation_code"], name="parcel_renovation_code_idx"),
             models.Index(fields=["registry_plate"], name="parcel_registry_plate_idx"),
+            models.Index(fields=["postal_code"], name="parcel_postal_code_idx"),
         ]
         constraints = [
             valid_geometry_constraint("geom", name="parcel_geom_valid"),

@@ -6,6 +6,7 @@ from django.contrib.gis.geos import Point
 from django.utils.translation import gettext_lazy as _
 
 from gis_app.geometry import WGS84
+from gis_app.identifiers import is_valid_postal_code
 from gis_app.models import DatasetKind
 from gis_app.selectors import active_version_id
 from gis_app.text import digits_to_ascii
@@ -17,8 +18,15 @@ class LookupNotUnderstood(ValueError):
     """The text is none of the codes a parcel can be found by."""
 
     message = _(
-        "Enter a file code (40N-5291-41476-007-3), a renovation code (1-2-15-20-0-0-0) or a registry plate (1452/23)."
+        "Enter a file code (40N-5291-41476-007-3), a postal code (9413671150), a renovation code (1-2-15-20-0-0-0) "
+        "or a registry plate (1452/23)."
     )
+
+
+class InvalidPostalCode(ValueError):
+    """Ten digits that cannot be a postal code."""
+
+    message = _("This is not a valid postal code (ten digits, no 0 or 2 in the first five).")
 
 
 def live_parcels(*, version_id: int | None = None):
@@ -30,10 +38,12 @@ def live_parcels(*, version_id: int | None = None):
 
 
 def parcels_lookup(*, code: str, version_id: int | None = None) -> list[Parcel]:
-    """Live parcels by file code (typos caught by its check character), renovation code or plate.
+    """Live parcels by file code (typos caught by its check character), postal code, renovation code
+    or plate.
 
     Raises InvalidFileCode when the text looks like a file code but is malformed or its check
-    character is wrong, and LookupNotUnderstood when it is no code at all.
+    character is wrong, InvalidPostalCode for ten digits that are no postal code, and
+    LookupNotUnderstood when it is no code at all.
     """
     text = digits_to_ascii(code).strip()
     parcels = live_parcels(version_id=version_id)
@@ -42,6 +52,11 @@ def parcels_lookup(*, code: str, version_id: int | None = None) -> list[Parcel]:
     if text[:2].isdigit() and text[2:3].upper() in {"N", "S"}:
         return list(parcels.filter(file_code=str(file_code_parse(text))))
     compact = text.replace(" ", "")
+    postal = compact.replace("-", "")
+    if len(postal) == 10 and postal.isdigit():
+        if not is_valid_postal_code(postal):
+            raise InvalidPostalCode(str(InvalidPostalCode.message))
+        return list(parcels.filter(postal_code=postal)[:20])
     if registry_plate_validator.regex.search(compact):
         return list(parcels.filter(registry_plate=compact)[:20])
     if renovation_code_validator.regex.search(compact):

@@ -5,19 +5,19 @@ from gis_app.api import api_language
 from gis_app.geometry import WGS84
 from parcels.filecodes import InvalidFileCode
 from parcels.forms import ParcelLookupForm
-from parcels.selectors import LookupNotUnderstood, parcels_lookup
+from parcels.selectors import InvalidPostalCode, LookupNotUnderstood, parcels_lookup
 
 
 @require_GET
 @api_language
 def parcel_lookup(request: HttpRequest) -> JsonResponse:
-    """Public: find live parcels by file code, renovation code or plate (no owner data is returned)."""
+    """Public: find live parcels by file code, postal code, renovation code or plate (no owner data)."""
     form = ParcelLookupForm(request.GET)
     if not form.is_valid():
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
     try:
         parcels = parcels_lookup(code=form.cleaned_data["q"])
-    except (InvalidFileCode, LookupNotUnderstood) as exc:
+    except (InvalidFileCode, InvalidPostalCode, LookupNotUnderstood) as exc:
         return JsonResponse({"errors": {"q": [{"message": str(exc), "code": "invalid"}]}}, status=400)
     results = []
     for p in parcels:

@@ -19,6 +19,13 @@ def test_find_by_file_code_in_persian_digits(client, parcel):
     assert "owners" not in result and "national_id" not in str(result)
 
 
+def test_find_by_postal_code_written_with_persian_digits_and_a_dash(client, parcel):
+    assert len(parcel.postal_code) == 10
+    typed = digits_to_persian(parcel.postal_code[:5] + "-" + parcel.postal_code[5:])
+    (result,) = client.get("/api/find", {"q": typed}).json()["results"]
+    assert result["file_code"] == parcel.file_code
+
+
 def test_find_by_renovation_code_and_by_plate(client, parcel):
     by_code = client.get("/api/find", {"q": parcel.renovation_code}).json()["results"]
     assert [r["file_code"] for r in by_code] == [parcel.file_code]
@@ -50,6 +57,8 @@ def test_find_a_street_with_latin_digits_in_its_name(client, city):
         ("40N-5291-41476-007-4", 400, "check character"),
         (str(file_code_for(srid=32640, easting=100_000, northing=100_000, seq=1)), 404, "No parcel with this code"),
         ("9999/99", 404, "No parcel with this code"),
+        ("0123456789", 400, "not a valid postal code"),
+        ("9413199999", 404, "No parcel with this code"),
         ("خیابان ناموجود", 404, "No parcel or street matches"),
         ("<script>alert(1)</script>", 404, "No parcel or street matches"),
     ],

@@ -42,6 +42,8 @@ def test_z16_tile_has_parcels_buildings_zones_streets_without_owner_data(client,
     assert r["Content-Type"] == MVT
     layers = read_layers(tmp_path, tile, r.content)
     assert set(layers) == {"zones", "streets", "corridors", "parcels", "buildings"}
+    z14 = Tile.containing(*CENTRE, 14)
+    assert set(read_layers(tmp_path, z14, client.get(tile_url(z14)).content)) == {"zones", "streets", "parcels"}
     parcels = layers["parcels"]
     assert len(parcels) > 100
     assert {"file_code", "renovation_code", "registry_plate", "area_m2"} <= set(parcels.columns)
@@ -92,6 +94,27 @@ def test_tiles_revalidate_and_change_with_an_edit_or_a_new_version(client, city)
     after_import = client.get(url, HTTP_IF_NONE_MATCH=after_edit["ETag"])
     assert after_import.status_code == 200
     assert f"p{live.id}.0" in after_import["ETag"]
+
+
+def test_a_stamped_tile_draws_the_versions_it_names(client, city, tmp_path):
+    tile = Tile.containing(*CENTRE, 16)
+    live = client.get(tile_url(tile))
+    stamp = live["ETag"].strip('"')
+    stamped = client.get(tile_url(tile), {"v": stamp})
+    assert stamped.content == live.content and stamped["ETag"] == live["ETag"]
+    assert client.get(tile_url(tile), {"v": stamp}, HTTP_IF_NONE_MATCH=live["ETag"]).status_code == 304
+    # a stamp naming only the zones version draws only the zones
+    zones_only = stamp.split("-")[-1]
+    assert zones_only.startswith("z")
+    layers = read_layers(tmp_path, tile, client.get(tile_url(tile), {"v": zones_only}).content)
+    assert set(layers) == {"zones"}
+
+
+@pytest.mark.parametrize("v", ["x1.0", "p1", "p1.0-", "p1.0;DROP TABLE x", "p" + "9" * 30 + ".0", "p1.0-" * 10])
+def test_a_malformed_stamp_is_400(client, db, v):
+    r = client.get("/tiles/16/43204/25400.mvt", {"v": v}, HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 400
+    assert b"tile stamp" in r.content
 
 
 @pytest.mark.parametrize("path", ["/tiles/9/0/0.mvt", "/tiles/14/16384/0.mvt", "/tiles/23/0/0.mvt", "/tiles/a/b/c.mvt"])
