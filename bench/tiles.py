@@ -159,6 +159,20 @@ def pgbench_ceiling(url: str, tiles: dict[int, list], seconds: float) -> dict[in
     return out
 
 
+def low_zoom_sizes(points: list, stamp_text: str) -> dict[int, tuple[int, int, float]]:
+    """Every tile at z10..13 that holds a parcel of the city: (count, largest bytes, total ms)."""
+    from maps.tiles import Tile, TileStamp, tile_bytes
+
+    stamp = TileStamp.parse(stamp_text)
+    out = {}
+    for z in range(10, 14):
+        tiles = {tile_of(lon, lat, z) for lon, lat in points}
+        t = time.perf_counter()
+        largest = max(len(tile_bytes(Tile(*coords), stamp)) for coords in sorted(tiles))
+        out[z] = (len(tiles), largest, (time.perf_counter() - t) * 1000)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parcels", type=int, default=1_000_000)
@@ -188,6 +202,11 @@ def main() -> None:
     from maps.tiles import tile_stamp
 
     stamp = tile_stamp().etag
+    sizes = low_zoom_sizes(city["points"], stamp)
+    print("\n== every tile over the city below the parcels' zooms (generalised zones, streets from z13)")
+    for z, (count, largest, total_ms) in sizes.items():
+        print(f"   z{z}: {count:4d} tiles, largest {largest / 1024:6.1f} KB, {total_ms / count:7.1f} ms per tile")
+
     env = child_env(url)
     results: dict[str, dict[int, dict]] = {"ours": {}, "tipg": {}}
     port = free_port()

@@ -149,21 +149,30 @@ def print_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _cached(request, etag: str, body, content_type: str, *, immutable: bool, max_age: int) -> HttpResponse:
+    """A public answer with an ETag: 304 when the caller has it (body() is not even made), else
+    body() cached for good (immutable URLs) or for max_age seconds, then revalidated."""
+    etag = f'"{etag}"'
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        return not_modified
+    response = HttpResponse(body(), content_type=content_type)
+    response["ETag"] = etag
+    if immutable:
+        response["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:
+        response["Cache-Control"] = f"public, max-age={max_age}, must-revalidate"
+    return response
+
+
 @require_GET
 def hillshade_png(request: HttpRequest) -> HttpResponse:
     """Public: the terrain basemap image (made from the district DEM)."""
     shade = hillshade()
     if shade is None:
         raise Http404(_("There is no elevation model for this city."))
-    etag = f'"{shade.etag}"'
-    not_modified = get_conditional_response(request, etag=etag)
-    if not_modified is not None:
-        return not_modified
-    response = HttpResponse(shade.png, content_type=PNG)
-    response["ETag"] = etag
     immutable = request.GET.get("v") == shade.etag
-    response["Cache-Control"] = "public, max-age=31536000, immutable" if immutable else "public, max-age=3600"
-    return response
+    return _cached(request, shade.etag, lambda: shade.png, PNG, immutable=immutable, max_age=3600)
 
 
 @require_GET
@@ -202,17 +211,7 @@ def tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
     stamp = TileStamp.parse(asked) if asked else tile_stamp()
     if stamp is None:
         return HttpResponseBadRequest(_("v must be a tile stamp such as b27.0-p26.0-s30.0-z29.0."))
-    etag = f'"{stamp.etag}"'
-    not_modified = get_conditional_response(request, etag=etag)
-    if not_modified is not None:
-        return not_modified
-    response = HttpResponse(tile_bytes(wanted, stamp), content_type=MVT)
-    response["ETag"] = etag
-    if asked:
-        response["Cache-Control"] = "public, max-age=31536000, immutable"
-    else:
-        response["Cache-Control"] = "public, max-age=0, must-revalidate"
-    return response
+    return _cached(request, stamp.etag, lambda: tile_bytes(wanted, stamp), MVT, immutable=bool(asked), max_age=0)
 
 
 # --- OGC API - Features ---------------------------------------------------------------------------
