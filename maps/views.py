@@ -196,6 +196,7 @@ MVT = "application/vnd.mapbox-vector-tile"
 
 
 @require_GET
+@api_language
 def tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
     """Public: a vector tile of the plan zones, streets, parcels (no owner data) and buildings.
 
@@ -210,7 +211,8 @@ def tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
     asked = request.GET.get("v")
     stamp = TileStamp.parse(asked) if asked else tile_stamp()
     if stamp is None:
-        return HttpResponseBadRequest(_("v must be a tile stamp such as b27.0-p26.0-s30.0-z29.0."))
+        message = _("v must be a tile stamp such as b27.0-p26.0-s30.0-z29.0.")
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
     return _cached(request, stamp.etag, lambda: tile_bytes(wanted, stamp), MVT, immutable=bool(asked), max_age=0)
 
 

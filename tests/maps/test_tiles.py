@@ -115,6 +115,7 @@ def test_a_malformed_stamp_is_400(client, db, v):
     r = client.get("/tiles/16/43204/25400.mvt", {"v": v}, HTTP_ACCEPT_LANGUAGE="en")
     assert r.status_code == 400
     assert b"tile stamp" in r.content
+    assert "مهر کاشی" in client.get("/tiles/16/43204/25400.mvt", {"v": v}).content.decode()
 
 
 @pytest.mark.parametrize("path", ["/tiles/9/0/0.mvt", "/tiles/14/16384/0.mvt", "/tiles/23/0/0.mvt", "/tiles/a/b/c.mvt"])
