@@ -193,26 +193,45 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def client(args: tuple[int, list, float]) -> list[float]:
-    """One client: requests one after another for the given seconds; latencies in ms. A bare socket
-    HTTP/1.0 client, so the load generator takes as little of the two cores as it can."""
-    port, points, seconds = args
-    out, i, end = [], 0, time.perf_counter() + seconds
+def client(args: tuple[int, list[str], float]) -> tuple[list[float], int, int]:
+    """One client: GETs the paths one after another for the given seconds. A bare socket HTTP/1.0
+    client, so the load generator takes as little of the two cores as it can. Returns the latencies
+    in ms, the largest body and how many answers were not 200."""
+    port, paths, seconds = args
+    out, largest, bad, i = [], 0, 0, 0
+    end = time.perf_counter() + seconds
     while time.perf_counter() < end:
-        x, y = points[i % len(points)]
+        request = f"GET {paths[i % len(paths)]} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode()
         i += 1
-        request = f"GET /api/buildable?lon={x:.7f}&lat={y:.7f} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode()
         t = time.perf_counter()
         with socket.create_connection(("127.0.0.1", port)) as s:
             s.sendall(request)
             chunks = []
-            while chunk := s.recv(65536):
+            while chunk := s.recv(262144):
                 chunks.append(chunk)
         out.append((time.perf_counter() - t) * 1000)
-        status = chunks[0][:12]
-        if not status.endswith(b"200"):
-            raise RuntimeError(f"{status!r} for {x}, {y}")
-    return out
+        head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+        bad += not head[:12].endswith(b"200")
+        largest = max(largest, len(body))
+    return out, largest, bad
+
+
+def http_load(port: int, paths: list[str], seconds: float) -> dict:
+    """CLIENTS clients (one process each) GET the paths for the given seconds, after warming every
+    worker: latency percentiles, requests, requests/s, the largest body and non-200 answers."""
+    client((port, paths[:200], 2.0))
+    chunks = [paths[k::CLIENTS] for k in range(CLIENTS)]
+    with multiprocessing.get_context("spawn").Pool(CLIENTS) as pool:
+        t = time.perf_counter()
+        parts = pool.map(client, [(port, chunk, seconds) for chunk in chunks])
+        elapsed = time.perf_counter() - t
+    flat = [v for part in parts for v in part[0]]
+    return summary(flat) | {
+        "requests": len(flat),
+        "rps": len(flat) / elapsed,
+        "largest": max(part[1] for part in parts),
+        "errors": sum(part[2] for part in parts),
+    }
 
 
 def measure_http(url: str, points: list, seconds: float, workers: int) -> dict:
@@ -238,17 +257,13 @@ def measure_http(url: str, points: list, seconds: float, workers: int) -> dict:
                 break
             except OSError:
                 time.sleep(0.2)
-        client((port, points[:200], 2.0))  # warm every worker
-        chunks = [points[k::CLIENTS] for k in range(CLIENTS)]
-        with multiprocessing.get_context("spawn").Pool(CLIENTS) as pool:
-            t = time.perf_counter()
-            latencies = pool.map(client, [(port, chunk, seconds) for chunk in chunks])
-            elapsed = time.perf_counter() - t
+        http = http_load(port, [f"/api/buildable?lon={x:.7f}&lat={y:.7f}" for x, y in points], seconds)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    flat = [v for part in latencies for v in part]
-    return summary(flat) | {"requests": len(flat), "rps": len(flat) / elapsed}
+    if http["errors"]:
+        raise RuntimeError(f"{http['errors']} answers of /api/buildable were not 200")
+    return http
 
 
 def main() -> None:

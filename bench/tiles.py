@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import random
 import re
@@ -37,7 +36,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT))
 
-from compliance import CLIENTS, child_env, free_port, measure_in_django, summary  # noqa: E402
+from compliance import CLIENTS, child_env, free_port, http_load, measure_in_django  # noqa: E402
 from import_parcels import fresh_database, pg_params  # noqa: E402
 
 ZOOMS = (14, 15, 16)
@@ -50,33 +49,6 @@ def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
     return t.z, t.x, t.y
 
 
-def http_client(args: tuple[int, list[str], float]) -> tuple[list[float], int, int]:
-    """Requests paths one after another for the given seconds (bare HTTP/1.0 socket client):
-    latencies in ms, the largest body and the count of non-200 answers."""
-    import socket
-
-    port, paths, seconds = args
-    out, largest, bad, i = [], 0, 0, 0
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        path = paths[i % len(paths)]
-        i += 1
-        request = f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode()
-        t = time.perf_counter()
-        with socket.create_connection(("127.0.0.1", port)) as s:
-            s.sendall(request)
-            chunks = []
-            while chunk := s.recv(262144):
-                chunks.append(chunk)
-        out.append((time.perf_counter() - t) * 1000)
-        raw = b"".join(chunks)
-        head, _, body = raw.partition(b"\r\n\r\n")
-        if not head[:12].endswith(b"200"):
-            bad += 1
-        largest = max(largest, len(body))
-    return out, largest, bad
-
-
 def wait_for(url: str) -> None:
     for _ in range(150):
         try:
@@ -85,21 +57,6 @@ def wait_for(url: str) -> None:
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer")
-
-
-def load(port: int, paths: list[str], seconds: float) -> dict:
-    http_client((port, paths[:50], 2.0))  # warm every worker, prepared statements, pools
-    chunks = [paths[k::CLIENTS] for k in range(CLIENTS)]
-    with multiprocessing.get_context("spawn").Pool(CLIENTS) as pool:
-        t = time.perf_counter()
-        parts = pool.map(http_client, [(port, chunk, seconds) for chunk in chunks])
-        elapsed = time.perf_counter() - t
-    flat = [v for p in parts for v in p[0]]
-    return summary(flat) | {
-        "tiles_s": len(flat) / elapsed,
-        "largest": max(p[1] for p in parts),
-        "errors": sum(p[2] for p in parts),
-    }
 
 
 def start(args: list[str], env: dict, health: str) -> subprocess.Popen:
@@ -219,7 +176,7 @@ def main() -> None:
     try:
         for z in ZOOMS:
             paths = [f"/tiles/{z}/{x}/{y}.mvt?v={stamp}" for z, x, y in tiles[z]]  # stamped, as the map asks
-            results["ours"][z] = load(port, paths, args.seconds)
+            results["ours"][z] = http_load(port, paths, args.seconds)
     finally:
         stop(server)
 
@@ -241,7 +198,7 @@ def main() -> None:
         base = f"/collections/public.{partition}/tiles/WebMercatorQuad"
         query = "?properties=file_code,renovation_code,registry_plate"
         for z in ZOOMS:
-            results["tipg"][z] = load(port, [f"{base}/{z}/{x}/{y}{query}" for z, x, y in tiles[z]], args.seconds)
+            results["tipg"][z] = http_load(port, [f"{base}/{z}/{x}/{y}{query}" for z, x, y in tiles[z]], args.seconds)
     finally:
         stop(server)
 
@@ -250,13 +207,13 @@ def main() -> None:
         for z in ZOOMS:
             r = results[name][z]
             print(
-                f"   {title:<26s} z{z}: {r['tiles_s']:7.1f} tiles/s  p50 {r['p50']:6.2f} ms  p95 {r['p95']:6.2f} ms  "
+                f"   {title:<26s} z{z}: {r['rps']:7.1f} tiles/s  p50 {r['p50']:6.2f} ms  p95 {r['p95']:6.2f} ms  "
                 f"largest {r['largest'] / 1024:6.1f} KB  errors {r['errors']}"
             )
     print("\n== ratios")
     for z in ZOOMS:
-        vs_db = results["ours"][z]["tiles_s"] / ceiling[z]["tiles_s"]
-        vs_tipg = results["ours"][z]["tiles_s"] / results["tipg"][z]["tiles_s"]
+        vs_db = results["ours"][z]["rps"] / ceiling[z]["tiles_s"]
+        vs_tipg = results["ours"][z]["rps"] / results["tipg"][z]["rps"]
         print(f"   z{z}: ours / database ceiling = {vs_db:.2f}x (>= 0.8)   ours / TiPg = {vs_tipg:.2f}x (>= 3 at z16)")
     largest = max(results["ours"][z]["largest"] for z in ZOOMS)
     print(f"   largest tile of ours: {largest / 1024:.1f} KB (<= 500 KB)")

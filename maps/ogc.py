@@ -182,12 +182,7 @@ def collection_item(collection: Collection, feature_id: str) -> tuple | None:
     return rows[0] if rows else None
 
 
-def collection_extent(collection: Collection) -> list[float] | None:
-    """The collection's lon/lat extent: the live city limits when known (one row), else the layer's."""
-    table, kind = "parcels_cityboundary", DatasetKind.BOUNDARY
-    if active_version_id(kind) is None:
-        table, kind = collection.table, collection.kind
-    version = active_version_id(kind)
+def _extent(table: str, version: int | None) -> list[float] | None:
     if version is None:
         return None
     with connection.cursor() as cur:
@@ -198,3 +193,13 @@ def collection_extent(collection: Collection) -> list[float] | None:
         )
         row = cur.fetchone()
     return None if row is None or row[0] is None else [round(v, 6) for v in row]
+
+
+def city_extent() -> list[float] | None:
+    """The live city limits' lon/lat extent (one row), or None when no boundary is live."""
+    return _extent("parcels_cityboundary", active_version_id(DatasetKind.BOUNDARY))
+
+
+def layer_extent(collection: Collection) -> list[float] | None:
+    """The lon/lat extent of a collection's live features (used when the city has no boundary)."""
+    return _extent(collection.table, active_version_id(collection.kind))

@@ -3,7 +3,12 @@ ETag and the map's tile URLs: caches holding the old tiles stop being used at on
 
 from django.db.models.signals import post_delete, post_save
 
-from maps.tiles import MAPPED_MODELS, version_touched
+from maps.tiles import version_touched
+from parcels.models import ExistingBuilding, Parcel
+from zoning.models import PlanZone, Street
+
+# the layers drawn in the tiles
+MAPPED_MODELS = (Parcel, ExistingBuilding, PlanZone, Street)
 
 
 def _touched(sender, instance, **kwargs) -> None:

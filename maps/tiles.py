@@ -42,16 +42,6 @@ TILE_KINDS = (DatasetKind.ZONES, DatasetKind.STREETS, DatasetKind.PARCELS, Datas
 _EARTH_CIRCUMFERENCE_M = 2 * math.pi * 6378137.0
 
 
-def _mapped_models():
-    from parcels.models import ExistingBuilding, Parcel
-    from zoning.models import PlanZone, Street
-
-    return (Parcel, ExistingBuilding, PlanZone, Street)
-
-
-MAPPED_MODELS = _mapped_models()
-
-
 _STAMP_RE = re.compile(r"[bpsz]\d{1,18}\.\d{1,9}(-[bpsz]\d{1,18}\.\d{1,9}){0,3}")
 
 

@@ -16,7 +16,16 @@ from gis_app.api import api_language
 from gis_app.geometry import storage_srid
 from maps.basemap import hillshade
 from maps.forms import FindForm, ItemsForm, PrintForm
-from maps.ogc import COLLECTIONS, CONFORMANCE, CRS84, Collection, collection_extent, collection_item, collection_items
+from maps.ogc import (
+    COLLECTIONS,
+    CONFORMANCE,
+    CRS84,
+    Collection,
+    city_extent,
+    collection_item,
+    collection_items,
+    layer_extent,
+)
 from maps.selectors import NothingFound, find_property
 from maps.tiles import PARCELS_MIN_ZOOM, STREETS_MIN_ZOOM, Tile, TileOutOfRange, TileStamp, tile_bytes, tile_stamp
 from parcels.filecodes import InvalidFileCode
@@ -236,8 +245,9 @@ def _url(request: HttpRequest, name: str, *args, **query) -> str:
     return f"{url}?{urlencode(query)}" if query else url
 
 
-def _collection_data(request: HttpRequest, collection: Collection) -> dict:
-    extent = collection_extent(collection)
+def _collection_data(request: HttpRequest, collection: Collection, city: list[float] | None) -> dict:
+    """A collection's description; its extent is the city's (asked once per request) when known."""
+    extent = city or layer_extent(collection)
     return {
         "id": collection.id,
         "title": str(collection.title),
@@ -279,10 +289,11 @@ def ogc_conformance(request: HttpRequest) -> HttpResponse:
 @require_GET
 @api_language
 def ogc_collections(request: HttpRequest) -> HttpResponse:
+    city = city_extent()
     return _json(
         {
             "links": [{"rel": "self", "type": JSON, "href": _url(request, "ogc:collections")}],
-            "collections": [_collection_data(request, c) for c in COLLECTIONS.values()],
+            "collections": [_collection_data(request, c, city) for c in COLLECTIONS.values()],
         }
     )
 
@@ -292,7 +303,7 @@ def ogc_collections(request: HttpRequest) -> HttpResponse:
 def ogc_collection(request: HttpRequest, collection_id: str) -> HttpResponse:
     if collection_id not in COLLECTIONS:
         return _error(404, "NotFound", _("No such collection."))
-    return _json(_collection_data(request, COLLECTIONS[collection_id]))
+    return _json(_collection_data(request, COLLECTIONS[collection_id], city_extent()))
 
 
 def _feature(fid, props: dict, geometry: str) -> dict:
