@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from gis_app.models import DatasetVersion
+from gis_app.models import AuditEvent, DatasetVersion
 
 
 @admin.register(DatasetVersion)
@@ -19,6 +19,24 @@ class DatasetVersionAdmin(admin.ModelAdmin):
         "is_active",
     )
     list_filter = ("kind", "is_active")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the trail is written by the services and never edited."""
+
+    list_display = ("at", "actor", "action", "object_type", "object_id")
+    list_filter = ("action", "object_type")
+    search_fields = ("object_id", "actor__username")
 
     def has_add_permission(self, request):
         return False

@@ -1,13 +1,19 @@
-"""Reads behind the map: finding a property by any of the ways citizens know it."""
+"""Reads behind the map: finding a property by any of the ways citizens know it; what a map page needs."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.gis.db.models import Collect, Extent
 from django.contrib.gis.db.models.functions import Centroid, Transform
+from django.contrib.gis.gdal import SpatialReference
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from gis_app.geometry import WGS84
+from gis_app.geometry import WGS84, storage_srid
 from gis_app.text import search_text
+from maps.basemap import hillshade
+from maps.tiles import PARCELS_MIN_ZOOM, STREETS_MIN_ZOOM, tile_stamp
 from parcels.selectors import LookupNotUnderstood, parcels_lookup
 from zoning.selectors import live_streets
 
@@ -74,3 +80,30 @@ def find_property(text: str) -> list[dict]:
     if not parcels:
         raise NothingFound(_("No parcel with this code in the live data."))
     return [_parcel_result(p) for p in parcels]
+
+
+def map_page_config() -> dict:
+    """What the map script needs: our own layer URLs (tiles stamped with the live versions), the
+    basemap, the storage CRS for the coordinates readout, and its labels in the page's language."""
+    shade = hillshade()
+    srid = storage_srid()
+    srs = SpatialReference(srid)
+    return {
+        "tiles": reverse("tiles:tile", args=(0, 0, 0)).replace("0/0/0", "{z}/{x}/{y}") + f"?v={tile_stamp().etag}",
+        "parcelsMinZoom": PARCELS_MIN_ZOOM,
+        "streetsMinZoom": STREETS_MIN_ZOOM,
+        "buildable": reverse("buildable"),
+        "find": reverse("find"),
+        "valueZones": reverse("ogc:items", args=["value_zones"]) + "?limit=1000",
+        "hillshade": None
+        if shade is None
+        else {
+            "url": reverse("tiles:hillshade") + f"?v={shade.etag}",
+            "bounds": [[shade.bounds[1], shade.bounds[0]], [shade.bounds[3], shade.bounds[2]]],
+        },
+        "storage": {"proj4": srs.proj, "name": srs.name, "srid": srid},
+        "login": reverse("login"),
+        "print": reverse("map:print"),
+        "lang": translation.get_language(),
+        "centreLat": settings.LEAFLET_CONFIG["DEFAULT_CENTER"][0],
+    }

@@ -1,19 +1,16 @@
 from urllib.parse import urlencode
 
 import orjson
-from django.conf import settings
-from django.contrib.gis.gdal import SpatialReference
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from gis_app.api import api_language
-from gis_app.geometry import storage_srid
 from maps.basemap import hillshade
 from maps.forms import FindForm, ItemsForm, PrintForm
 from maps.ogc import (
@@ -26,40 +23,13 @@ from maps.ogc import (
     collection_items,
     layer_extent,
 )
-from maps.selectors import NothingFound, find_property
-from maps.tiles import PARCELS_MIN_ZOOM, STREETS_MIN_ZOOM, Tile, TileOutOfRange, TileStamp, tile_bytes, tile_stamp
+from maps.selectors import NothingFound, find_property, map_page_config
+from maps.tiles import Tile, TileOutOfRange, TileStamp, tile_bytes, tile_stamp
 from parcels.filecodes import InvalidFileCode
 from parcels.selectors import InvalidPostalCode
 from zoning.models import LandUse
 
 PNG = "image/png"
-
-
-def _map_config(request: HttpRequest) -> dict:
-    """What the map script needs: our own layer URLs (tiles stamped with the live versions), the
-    basemap, the storage CRS for the coordinates readout, and its labels in the page's language."""
-    shade = hillshade()
-    srid = storage_srid()
-    srs = SpatialReference(srid)
-    return {
-        "tiles": reverse("tiles:tile", args=(0, 0, 0)).replace("0/0/0", "{z}/{x}/{y}") + f"?v={tile_stamp().etag}",
-        "parcelsMinZoom": PARCELS_MIN_ZOOM,
-        "streetsMinZoom": STREETS_MIN_ZOOM,
-        "buildable": reverse("buildable"),
-        "find": reverse("find"),
-        "valueZones": reverse("ogc:items", args=["value_zones"]) + "?limit=1000",
-        "hillshade": None
-        if shade is None
-        else {
-            "url": reverse("tiles:hillshade") + f"?v={shade.etag}",
-            "bounds": [[shade.bounds[1], shade.bounds[0]], [shade.bounds[3], shade.bounds[2]]],
-        },
-        "storage": {"proj4": srs.proj, "name": srs.name, "srid": srid},
-        "login": reverse("login"),
-        "print": reverse("map:print"),
-        "lang": translation.get_language(),
-        "centreLat": settings.LEAFLET_CONFIG["DEFAULT_CENTER"][0],
-    }
 
 
 def _map_labels() -> dict:
@@ -136,7 +106,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "maps/map.html",
-        {"map_config": _map_config(request), "map_labels": _map_labels(), "find_form": FindForm()},
+        {"map_config": map_page_config(), "map_labels": _map_labels(), "find_form": FindForm()},
     )
 
 
@@ -149,7 +119,7 @@ def print_page(request: HttpRequest) -> HttpResponse:
         request,
         "maps/print.html",
         {
-            "map_config": _map_config(request) | {"printBbox": bbox},
+            "map_config": map_page_config() | {"printBbox": bbox},
             "map_labels": _map_labels(),
             "form_errors": None if form.is_valid() else form.errors,
             "now": timezone.now(),

@@ -1,52 +1,212 @@
+import uuid
+
 from django.conf import settings
 from django.contrib.gis.db import models
-from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from gis_app.geometry import gist_index
+from gis_app.geometry import gist_index, valid_geometry_constraint
 from parcels.models import Parcel
 
 
 class SurveyStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
+    SUBMITTED = "submitted", _("Awaiting review")
     ACCEPTED = "accepted", _("Accepted")
-    REJECTED = "rejected", _("Rejected")
+    RETURNED = "returned", _("Returned to the surveyor")
+    SUPERSEDED = "superseded", _("Superseded by a later accepted survey")
+
+
+class FloorLevelSource(models.TextChoices):
+    MEASURED = "measured", _("measured")
+    DEM = "dem", _("sampled from the elevation model")
+
+
+def survey_upload_to(instance, filename: str) -> str:
+    # The stored name is ours, never the uploader's (their name is kept as text for display only).
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"surveys/{instance.file_code}/{uuid.uuid4().hex}.{suffix[:8]}"
 
 
 class Survey(models.Model):
-    """A surveyor's field measurement of a parcel: corners, frontage (بر) and floor level (کف)."""
+    """A surveyor's field measurement of a parcel: boundary, buildings, corner points, floor level (کف).
+
+    The cadastral geometry is never changed: an accepted survey is the parcel's measured geometry
+    (one accepted survey per file code; accepting another supersedes it).
+    """
 
     # No database constraint: parcels is partitioned by version; the row measured stays in its version.
     parcel = models.ForeignKey(Parcel, on_delete=models.PROTECT, related_name="surveys", db_constraint=False)
+    file_code = models.CharField(_("file code"), max_length=24, db_collation="C", db_index=True)
     surveyor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="surveys")
-    status = models.CharField(_("status"), max_length=16, choices=SurveyStatus.choices, default=SurveyStatus.DRAFT)
+    status = models.CharField(_("status"), max_length=16, choices=SurveyStatus.choices, default=SurveyStatus.SUBMITTED)
     measured_on = models.DateField(_("measured on"))
-    measured_geom = models.PolygonField(
-        _("measured boundary"), srid=settings.GIS_STORAGE_SRID, null=True, blank=True, spatial_index=False
+    source_format = models.CharField(_("file format"), max_length=16)
+    source_name = models.CharField(_("uploaded file name"), max_length=255)
+    source_sha256 = models.CharField(_("file checksum (SHA-256)"), max_length=64)
+    source_file = models.FileField(_("uploaded file"), upload_to=survey_upload_to, max_length=255)
+    source_srid = models.PositiveIntegerField(_("file CRS (EPSG)"))
+    geom = models.PolygonField(_("measured boundary"), srid=settings.GIS_STORAGE_SRID, spatial_index=False)
+    area_m2 = models.FloatField(_("measured area (m²)"))
+    frontage_m = models.FloatField(_("frontage (m)"), default=0)
+    floor_level_m = models.FloatField(_("floor level above sea (m)"), null=True, blank=True)
+    floor_level_source = models.CharField(
+        _("floor level from"), max_length=16, choices=FloorLevelSource.choices, blank=True
     )
-    frontage_m = models.DecimalField(
-        _("frontage (m)"),
-        max_digits=7,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0)],
+    notes = models.TextField(_("surveyor's notes"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    floor_level_m = models.DecimalField(
-        _("floor level above sea (m)"), max_digits=7, decimal_places=2, null=True, blank=True
-    )
-    notes = models.TextField(_("notes"), blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    review_reason = models.TextField(_("reason for returning"), blank=True, max_length=2000)
 
     class Meta:
         verbose_name = _("survey")
         verbose_name_plural = _("surveys")
-        ordering = ["-measured_on", "-created_at"]
-        indexes = [gist_index("measured_geom", name="survey_measured_geom_gist")]
+        ordering = ["-created_at"]
+        indexes = [gist_index("geom", name="survey_geom_gist")]
         constraints = [
             models.CheckConstraint(condition=models.Q(status__in=SurveyStatus.values), name="survey_status_valid"),
+            valid_geometry_constraint("geom", name="survey_geom_valid"),
+            models.UniqueConstraint(
+                fields=["file_code"],
+                condition=models.Q(status="accepted"),
+                name="survey_one_accepted_per_file",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="returned") | ~models.Q(review_reason=""),
+                name="survey_returned_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.parcel} @ {self.measured_on}"
+        return f"{self.file_code} @ {self.measured_on}"
+
+
+class SurveyPoint(models.Model):
+    """A surveyed point: a boundary corner, a floor-level shot or another coded point."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="points")
+    point_id = models.CharField(_("point id"), max_length=32)
+    code = models.CharField(_("code"), max_length=32, blank=True)
+    height_m = models.FloatField(_("height (m)"), null=True, blank=True)
+    geom = models.PointField(_("location"), srid=settings.GIS_STORAGE_SRID, spatial_index=False)
+
+    class Meta:
+        verbose_name = _("surveyed point")
+        verbose_name_plural = _("surveyed points")
+        ordering = ["id"]
+
+
+class SurveyBuilding(models.Model):
+    """An existing building's footprint as measured, with its floors."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="buildings")
+    footprint = models.PolygonField(_("footprint"), srid=settings.GIS_STORAGE_SRID, spatial_index=False)
+    floors = models.PositiveSmallIntegerField(_("floors"), null=True, blank=True)
+    area_m2 = models.FloatField(_("area (m²)"))
+
+    class Meta:
+        verbose_name = _("measured building")
+        verbose_name_plural = _("measured buildings")
+        ordering = ["id"]
+        constraints = [valid_geometry_constraint("footprint", name="surveybuilding_footprint_valid")]
+
+
+class Reconciliation(models.Model):
+    """The measured parcel compared with the cadastre and the plan, stored with the versions used."""
+
+    survey = models.OneToOneField(Survey, on_delete=models.CASCADE, related_name="reconciliation")
+    cadastral_area_m2 = models.FloatField(_("cadastral area (m²)"))
+    deed_area_m2 = models.FloatField(_("deed area (m²)"), null=True, blank=True)
+    measured_area_m2 = models.FloatField(_("measured area (m²)"))
+    hausdorff_m = models.FloatField(_("largest boundary deviation (m)"))
+    hausdorff_line = models.LineStringField(
+        _("where the boundary deviates most"), srid=settings.GIS_STORAGE_SRID, null=True, blank=True
+    )
+    street_land = models.MultiPolygonField(
+        _("measured boundary on approved street land"), srid=settings.GIS_STORAGE_SRID, null=True, blank=True
+    )
+    street_land_m2 = models.FloatField(_("boundary on approved street land (m²)"), default=0)
+    street_land_beyond_cadastre_m2 = models.FloatField(_("street land taken beyond the cadastre (m²)"), default=0)
+    buildings_on_street = models.MultiPolygonField(
+        _("buildings on approved street land"), srid=settings.GIS_STORAGE_SRID, null=True, blank=True
+    )
+    buildings_on_street_m2 = models.FloatField(_("buildings on approved street land (m²)"), default=0)
+    outside_envelope = models.MultiPolygonField(
+        _("buildings outside the buildable envelope"), srid=settings.GIS_STORAGE_SRID, null=True, blank=True
+    )
+    outside_envelope_m2 = models.FloatField(_("buildings outside the envelope (m²)"), default=0)
+    envelope = models.MultiPolygonField(
+        _("buildable envelope of the measured parcel"), srid=settings.GIS_STORAGE_SRID, null=True, blank=True
+    )
+    frontages = models.JSONField(_("frontage per street"), default=list)
+    violation_candidates = models.JSONField(_("violation candidates"), default=list)
+    compliance = models.JSONField(_("plan checks on the measured parcel"), default=dict)
+    parcel_version = models.PositiveIntegerField(_("parcels version"))
+    zones_version = models.PositiveIntegerField(_("zones version"), null=True)
+    streets_version = models.PositiveIntegerField(_("streets version"), null=True)
+    computed_at = models.DateTimeField(_("computed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reconciliation report")
+        verbose_name_plural = _("reconciliation reports")
+
+    @property
+    def area_diff_m2(self) -> float:
+        return self.measured_area_m2 - self.cadastral_area_m2
+
+    @property
+    def area_diff_pct(self) -> float:
+        return 100 * self.area_diff_m2 / self.cadastral_area_m2 if self.cadastral_area_m2 else 0.0
+
+    @property
+    def deed_diff_m2(self) -> float | None:
+        return None if self.deed_area_m2 is None else self.measured_area_m2 - self.deed_area_m2
+
+    @property
+    def deed_diff_pct(self) -> float | None:
+        if not self.deed_area_m2:
+            return None
+        return 100 * (self.measured_area_m2 - self.deed_area_m2) / self.deed_area_m2
+
+
+def photo_upload_to(instance, filename: str) -> str:
+    suffix = "png" if filename.lower().endswith(".png") else "jpg"
+    return f"inspections/{instance.inspection.file_code}/{uuid.uuid4().hex}.{suffix}"
+
+
+class Inspection(models.Model):
+    """An inspector's site visit report (بازدید): checklist, notes and photos, attached to the file."""
+
+    parcel = models.ForeignKey(Parcel, on_delete=models.PROTECT, related_name="inspections", db_constraint=False)
+    file_code = models.CharField(_("file code"), max_length=24, db_collation="C", db_index=True)
+    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="inspections")
+    visited_at = models.DateTimeField(_("visited at"))
+    checklist = models.JSONField(_("checklist"), default=dict)
+    notes = models.TextField(_("notes"), blank=True, max_length=4000)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("inspection report")
+        verbose_name_plural = _("inspection reports")
+        ordering = ["-visited_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_code} @ {self.visited_at:%Y-%m-%d}"
+
+
+class InspectionPhoto(models.Model):
+    """A site photo; where it was taken comes from its EXIF GPS tags when the camera wrote them."""
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to=photo_upload_to, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    location = models.PointField(_("taken where"), srid=settings.GIS_STORAGE_SRID, null=True, blank=True)
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("inspection photo")
+        verbose_name_plural = _("inspection photos")
+        ordering = ["id"]

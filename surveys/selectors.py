@@ -1,4 +1,4 @@
-"""Reads for surveys: elevations sampled from the district's DEM."""
+"""Reads for surveys: elevations sampled from the district's DEM, who sees which survey, measured parcels."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ import rasterio
 from django.conf import settings
 from django.contrib.gis.geos import Point
 
+from accounts.roles import Role
+from gis_app.audit import audit_trail
 from gis_app.geometry import storage_srid
+from surveys.models import Inspection, Survey, SurveyStatus
 
 
 class OutsideDem(ValueError):
@@ -30,3 +33,48 @@ def elevation_at(*, point: Point, dem_path: Path | None = None) -> float:
         if dem.nodata is not None and value == dem.nodata:
             raise OutsideDem("no elevation at this point")
     return float(value)
+
+
+# --- who sees which survey and inspection ---------------------------------------------------------
+# Reviewers see every survey and inspection; a surveyor or inspector sees the ones they made.
+# Citizens and agencies see none here (the workflow shows a citizen their own file's outcome).
+REVIEWER_ROLES = frozenset({Role.PLANNER, Role.MANAGER, Role.VIOLATIONS_OFFICER, Role.CLERK, Role.PERMIT_OFFICER})
+
+
+def _roles(user) -> set:
+    return user.roles() if user.is_authenticated else set()
+
+
+def surveys_visible(*, user):
+    """The surveys this user may open, newest first."""
+    roles = _roles(user)
+    if roles & REVIEWER_ROLES:
+        return Survey.objects.all()
+    if Role.SURVEYOR in roles or Role.INSPECTOR in roles:
+        return Survey.objects.filter(surveyor=user)
+    return Survey.objects.none()
+
+
+def surveys_awaiting_review(*, user):
+    """What a planner has to accept or return."""
+    return surveys_visible(user=user).filter(status=SurveyStatus.SUBMITTED)
+
+
+def inspections_visible(*, user):
+    """The inspection reports this user may open, newest first."""
+    roles = _roles(user)
+    if roles & REVIEWER_ROLES or Role.SURVEYOR in roles:
+        return Inspection.objects.all()
+    if Role.INSPECTOR in roles:
+        return Inspection.objects.filter(inspector=user)
+    return Inspection.objects.none()
+
+
+def measured_parcel(*, file_code: str) -> Survey | None:
+    """The accepted survey of a file: the parcel's measured geometry (the cadastral one is kept)."""
+    return Survey.objects.filter(file_code=file_code, status=SurveyStatus.ACCEPTED).first()
+
+
+def survey_audit(*, survey: Survey):
+    """The survey's audit trail, oldest first."""
+    return audit_trail(survey)

@@ -52,7 +52,7 @@ WITH v AS (
                   (SELECT id FROM gis_app_datasetversion WHERE kind = 'streets' AND is_active)) AS sv
 ),
 p AS MATERIALIZED (
-  SELECT pa.id, pa.version_id, pa.geom, pa.file_code, pa.renovation_code, pa.registry_plate,
+  SELECT pa.id, pa.version_id, {geom} AS geom, pa.file_code, pa.renovation_code, pa.registry_plate,
          pa.deed_area_m2::float8 AS deed
   FROM parcels_parcel pa
   WHERE pa.version_id = coalesce(%(pv)s::bigint,
@@ -109,7 +109,11 @@ _MATCH = {
     "file_code": "pa.file_code = %(file_code)s",
     "point": "ST_Intersects(pa.geom, ST_Transform(ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), %(srid)s), %(storage)s))",
 }
-_FACTS_SQL_BY = {how: _FACTS_SQL.format(match=clause) for how, clause in _MATCH.items()}
+_FACTS_SQL_BY = {how: _FACTS_SQL.format(match=clause, geom="pa.geom") for how, clause in _MATCH.items()}
+# A survey's measured boundary in place of the parcel's cadastral one (surveys' reconciliation).
+_FACTS_SQL_MEASURED = _FACTS_SQL.format(
+    match=_MATCH["id"], geom="ST_Multi(ST_GeomFromWKB(%(geom)s::bytea, %(storage)s))"
+)
 EDGE_TOLERANCE_M = 0.5  # a plot's front edge counts as on the street within this of the street edge
 CLIP_MARGIN_M = 80.0  # street lines are cut this far around the parcel before buffering
 NEAR_M = 25.0  # road land kept around the parcel for the chamfer corners (more than any chamfer leg)
@@ -175,8 +179,10 @@ def parcel_facts_query(
     parcel_version_id: int | None = None,
     zones_version_id: int | None = None,
     streets_version_id: int | None = None,
+    measured_geom: BaseGeometry | None = None,
 ) -> tuple[str, dict]:
-    """The one statement behind parcel_facts and its parameters (the benchmark times it alone)."""
+    """The one statement behind parcel_facts and its parameters (the benchmark times it alone).
+    With measured_geom (storage CRS) the parcel, found by parcel_id, is measured with that shape."""
     params = {
         "pv": parcel_version_id,
         "zv": zones_version_id,
@@ -186,6 +192,11 @@ def parcel_facts_query(
         "near": NEAR_M,
         "reach": MAX_STREET_WIDTH_M / 2 + EDGE_TOLERANCE_M,
     }
+    if measured_geom is not None:
+        if parcel_id is None:
+            raise TypeError("a measured geometry replaces the shape of the parcel given by parcel_id")
+        wkb = shapely.to_wkb(measured_geom)
+        return _FACTS_SQL_MEASURED, params | {"parcel": parcel_id, "geom": wkb, "storage": storage_srid()}
     if parcel_id is not None:
         return _FACTS_SQL_BY["id"], params | {"parcel": parcel_id}
     if file_code is not None:

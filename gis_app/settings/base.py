@@ -157,6 +157,11 @@ MEDIA_URL = "/media/"
 GIS_STORAGE_SRID = int(os.environ.get("GIS_STORAGE_SRID", "32640"))
 GIS_DATA_DIR = Path(os.environ.get("GIS_DATA_DIR", BASE_DIR / "data" / "shapefiles"))
 GIS_DEM_PATH = Path(os.environ.get("GIS_DEM_PATH", GIS_DATA_DIR / "dem.tif"))
+# Coordinate systems a survey file may be in (EPSG codes): the storage CRS, the neighbouring UTM
+# zone (Bojnord lies near the 39/40 border) and GPS lon/lat.
+GIS_SURVEY_SRIDS = [
+    int(code) for code in os.environ.get("GIS_SURVEY_SRIDS", f"{GIS_STORAGE_SRID},32639,4326").split(",")
+]
 
 # The map never asks an external tile server: the layers are our own data.
 LEAFLET_CONFIG = {

@@ -1,0 +1,55 @@
+// The reconciliation map of a survey: the city's own tiles for context, the survey's layers on top.
+// Data comes through json_script (#survey-map-config); no request leaves the site.
+(function () {
+  "use strict";
+  const config = JSON.parse(document.getElementById("survey-map-config").textContent);
+  const STYLES = {
+    cadastral: {color: "#1f4e79", weight: 2, dashArray: "6 4", fill: false},
+    envelope: {color: "#0b6e4f", weight: 1, fillColor: "#0b6e4f", fillOpacity: 0.12},
+    street_land: {color: "#c0392b", weight: 1, fillColor: "#e74c3c", fillOpacity: 0.35},
+    measured: {color: "#e67e22", weight: 3, fill: false},
+    building: {color: "#5d4e40", weight: 1, fillColor: "#8c7b6b", fillOpacity: 0.55},
+    outside_envelope: {color: "#8e44ad", weight: 1, fillColor: "#8e44ad", fillOpacity: 0.45},
+    on_street: {color: "#7b0000", weight: 2, fillColor: "#b3261e", fillOpacity: 0.7},
+    deviation: {color: "#000", weight: 3},
+  };
+  const labels = config.labels || {};
+  const map = L.map("survey-map", {zoomSnap: 0.25});
+  if (config.hillshade) {
+    L.imageOverlay(config.hillshade.url, config.hillshade.bounds, {interactive: false}).addTo(map);
+  }
+  const hidden = {stroke: false, fill: false, weight: 0, opacity: 0, fillOpacity: 0};
+  L.vectorGrid.protobuf(config.tiles, {
+    rendererFactory: L.canvas.tile,
+    maxNativeZoom: 20,
+    interactive: false,
+    vectorTileLayerStyles: {
+      zones: hidden, corridors: hidden, buildings: hidden,
+      streets: {color: "#34495e", weight: 2, opacity: 0.3},
+      parcels: {color: "#7f8c8d", weight: 0.6, fill: false},
+    },
+  }).addTo(map);
+  const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})[c]);
+  const layer = L.geoJSON(config.features, {
+    style: (f) => STYLES[f.properties.kind] || {},
+    pointToLayer: (f, latlng) => L.circleMarker(latlng, {radius: 4, color: "#111", weight: 1, fillColor: "#f1c40f", fillOpacity: 1}),
+    onEachFeature: (f, l) => {
+      const p = f.properties;
+      const extra = p.id ? ` ${p.id}${p.code ? " (" + p.code + ")" : ""}` : (p.area_m2 != null ? ` ${p.area_m2} m²` : (p.distance_m != null ? ` ${p.distance_m} m` : ""));
+      l.bindTooltip(esc((labels[p.kind] || p.kind) + extra));
+    },
+  }).addTo(map);
+  const bounds = layer.getBounds();
+  if (bounds.isValid()) map.fitBounds(bounds.pad(0.3)); else map.setView([37.47, 57.33], 15);
+  const Legend = L.Control.extend({
+    onAdd() {
+      const div = L.DomUtil.create("div", "survey-legend");
+      div.innerHTML = Object.keys(STYLES).filter((k) => labels[k]).map((k) =>
+        `<div><i style="background:${STYLES[k].fillColor || STYLES[k].color};border:1px solid ${STYLES[k].color}"></i>${esc(labels[k])}</div>`).join("");
+      return div;
+    },
+  });
+  new Legend({position: "bottomleft"}).addTo(map);
+  L.control.scale({metric: true, imperial: false}).addTo(map);
+  document.body.dataset.surveyMapReady = "true";
+})();

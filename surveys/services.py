@@ -1,0 +1,321 @@
+"""Writes for surveys and inspections: upload (read, check, reconcile, store), accept, return, inspect."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from dataclasses import dataclass
+
+import shapely
+from django.conf import settings
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from shapely.geometry.base import BaseGeometry
+
+from gis_app.audit import audit_record
+from gis_app.geometry import WGS84, storage_srid
+from gis_app.models import DatasetKind
+from gis_app.selectors import active_version_id
+from parcels.models import CityBoundary, Parcel
+from surveys.measure import DxfLayers, Measured, measured_from_file
+from surveys.models import (
+    FloorLevelSource,
+    Inspection,
+    InspectionPhoto,
+    Reconciliation,
+    Survey,
+    SurveyBuilding,
+    SurveyPoint,
+    SurveyStatus,
+)
+from surveys.reconcile import Figures, reconcile
+from surveys.selectors import OutsideDem, elevation_at
+from surveys.uploads import LIMITS, UploadRefused, upload_format, upload_read
+from zoning.compliance.output import report_data
+from zoning.compliance.runner import compliance_run
+from zoning.selectors import parcel_facts
+
+FAR_FROM_PARCEL_M = 30.0  # a measured boundary farther than this from the parcel is another parcel
+
+
+class SurveyNotReviewable(Exception):
+    """Only a survey awaiting review can be accepted or returned."""
+
+
+def _read_upload(upload: UploadedFile) -> bytes:
+    if upload.size is not None and upload.size > LIMITS.file_bytes:
+        raise UploadRefused("too_large", limit=LIMITS.file_bytes // (1024 * 1024))
+    upload.seek(0)
+    data = upload.read(LIMITS.file_bytes + 1)
+    if len(data) > LIMITS.file_bytes:
+        raise UploadRefused("too_large", limit=LIMITS.file_bytes // (1024 * 1024))
+    return data
+
+
+def _geos(geom: BaseGeometry | None) -> GEOSGeometry | None:
+    if geom is None or geom.is_empty:
+        return None
+    return GEOSGeometry(memoryview(shapely.to_wkb(geom)), srid=storage_srid())
+
+
+def _inside_city(geom: BaseGeometry) -> bool | None:
+    version_id = active_version_id(DatasetKind.BOUNDARY)
+    if version_id is None:
+        return None
+    return CityBoundary.objects.filter(version_id=version_id, geom__covers=_geos(geom)).exists()
+
+
+def survey_measured(
+    *,
+    parcel: Parcel,
+    data: bytes,
+    name: str,
+    declared_srid: int | None,
+    encoding: str | None,
+    dxf_layers: DxfLayers | None = None,
+) -> Measured:
+    """Read a survey file (in the reader process) and check it against the city and the parcel."""
+    raw = upload_read(data=data, name=name, encoding=encoding)
+    accepted = tuple(settings.GIS_SURVEY_SRIDS)
+    args = {"declared_srid": declared_srid, "accepted_srids": accepted, "storage_srid": storage_srid()}
+    measured = measured_from_file(raw, dxf_layers=dxf_layers, **args)
+    everything = measured.everything()
+    if _inside_city(everything) is False:
+        try:
+            flipped = measured_from_file(raw, dxf_layers=dxf_layers, swap_axes=True, **args)
+        except UploadRefused:
+            flipped = None
+        if flipped is not None and _inside_city(flipped.everything()):
+            raise UploadRefused("outside_city_swapped")
+        raise UploadRefused("outside_city")
+    distance = everything.distance(shapely.from_wkb(bytes(parcel.geom.wkb)))
+    if distance > FAR_FROM_PARCEL_M:
+        raise UploadRefused("far_from_parcel", distance=f"{distance:.0f}", file_code=parcel.file_code)
+    return measured
+
+
+def survey_reconcile(*, parcel: Parcel, measured: Measured) -> tuple[Figures, dict]:
+    """The measured parcel against the cadastre and the plan (the plan checks re-run on it)."""
+    facts = parcel_facts(parcel_id=parcel.id, parcel_version_id=parcel.version_id, measured_geom=measured.boundary)
+    report = compliance_run(facts=facts)
+    figures = reconcile(
+        measured=measured.boundary,
+        buildings=[(b.footprint, b.floors) for b in measured.buildings],
+        cadastral=shapely.from_wkb(bytes(parcel.geom.wkb)),
+        deed_area_m2=float(parcel.deed_area_m2) if parcel.deed_area_m2 is not None else None,
+        report=report,
+    )
+    return figures, report_data(report)
+
+
+def _floor_level(measured: Measured) -> tuple[float | None, str]:
+    if measured.floor_level_m is not None:
+        return measured.floor_level_m, FloorLevelSource.MEASURED
+    where = measured.boundary.point_on_surface()
+    try:
+        return elevation_at(point=Point(where.x, where.y, srid=storage_srid())), FloorLevelSource.DEM
+    except OutsideDem:
+        return None, ""
+
+
+def _multi(geom: BaseGeometry | None) -> GEOSGeometry | None:
+    out = _geos(geom)
+    if out is not None and out.geom_type == "Polygon":
+        out = MultiPolygon(out, srid=out.srid)
+    return out
+
+
+def survey_upload(
+    *,
+    parcel: Parcel,
+    surveyor,
+    upload: UploadedFile,
+    measured_on: datetime.date,
+    declared_srid: int | None = None,
+    encoding: str | None = None,
+    dxf_layers: DxfLayers | None = None,
+    notes: str = "",
+) -> Survey:
+    """A surveyor's file for a parcel: read safely, checked, reconciled, stored with its report.
+    Any refusal (UploadRefused) leaves nothing behind: no row, no stored file."""
+    data = _read_upload(upload)
+    measured = survey_measured(
+        parcel=parcel,
+        data=data,
+        name=upload.name,
+        declared_srid=declared_srid,
+        encoding=encoding,
+        dxf_layers=dxf_layers,
+    )
+    figures, compliance = survey_reconcile(parcel=parcel, measured=measured)
+    floor_level, floor_source = _floor_level(measured)
+    survey = Survey(
+        parcel=parcel,
+        file_code=parcel.file_code,
+        surveyor=surveyor,
+        measured_on=measured_on,
+        source_format=upload_format(upload.name),
+        source_name=upload.name[-255:],
+        source_sha256=hashlib.sha256(data).hexdigest(),
+        source_srid=measured.source_srid,
+        geom=_geos(measured.boundary),
+        area_m2=measured.boundary.area,
+        frontage_m=sum(f["frontage_m"] for f in figures.frontages),
+        floor_level_m=floor_level,
+        floor_level_source=floor_source,
+        notes=notes,
+    )
+    survey.source_file.save(upload.name, ContentFile(data), save=False)
+    try:
+        with transaction.atomic():
+            survey.save()
+            _store_children(survey=survey, measured=measured, figures=figures, compliance=compliance)
+            audit_record(
+                actor=surveyor,
+                action="survey.uploaded",
+                obj=survey,
+                file_code=survey.file_code,
+                sha256=survey.source_sha256,
+                source=survey.source_name,
+            )
+    except BaseException:
+        survey.source_file.delete(save=False)
+        raise
+    return survey
+
+
+def _store_children(*, survey: Survey, measured: Measured, figures: Figures, compliance: dict) -> None:
+    SurveyPoint.objects.bulk_create(
+        SurveyPoint(survey=survey, point_id=p.point_id, code=p.code, height_m=p.height_m, geom=_geos(p.geom))
+        for p in measured.points
+    )
+    SurveyBuilding.objects.bulk_create(
+        SurveyBuilding(survey=survey, footprint=_geos(b.footprint), floors=b.floors, area_m2=b.footprint.area)
+        for b in measured.buildings
+    )
+    versions = compliance["versions"]
+    Reconciliation.objects.create(
+        survey=survey,
+        cadastral_area_m2=figures.cadastral_area_m2,
+        deed_area_m2=figures.deed_area_m2,
+        measured_area_m2=figures.measured_area_m2,
+        hausdorff_m=figures.deviation.distance_m,
+        hausdorff_line=_geos(figures.deviation.line),
+        street_land=_multi(figures.street_land),
+        street_land_m2=figures.street_land.area if figures.street_land is not None else 0.0,
+        street_land_beyond_cadastre_m2=figures.street_land_beyond_cadastre_m2,
+        buildings_on_street=_multi(figures.buildings_on_street),
+        buildings_on_street_m2=figures.buildings_on_street.area if figures.buildings_on_street is not None else 0.0,
+        outside_envelope=_multi(figures.outside_envelope),
+        outside_envelope_m2=figures.outside_envelope.area if figures.outside_envelope is not None else 0.0,
+        envelope=_multi(figures.envelope),
+        frontages=figures.frontages,
+        violation_candidates=[c.__dict__ for c in figures.candidates],
+        compliance=compliance,
+        parcel_version=versions["parcels"],
+        zones_version=versions["zones"],
+        streets_version=versions["streets"],
+    )
+
+
+def _locked_for_review(survey: Survey) -> Survey:
+    locked = Survey.objects.select_for_update().get(pk=survey.pk)
+    if locked.status != SurveyStatus.SUBMITTED:
+        raise SurveyNotReviewable(locked.get_status_display())
+    return locked
+
+
+@transaction.atomic
+def survey_accept(*, survey: Survey, planner) -> Survey:
+    """The survey becomes the parcel's measured geometry (the cadastral one is kept); an earlier
+    accepted survey of the same file is superseded."""
+    survey = _locked_for_review(survey)
+    earlier = list(Survey.objects.select_for_update().filter(file_code=survey.file_code, status=SurveyStatus.ACCEPTED))
+    for old in earlier:
+        old.status = SurveyStatus.SUPERSEDED
+        old.save(update_fields=["status"])
+        audit_record(actor=planner, action="survey.superseded", obj=old, by_survey=survey.pk)
+    survey.status = SurveyStatus.ACCEPTED
+    survey.reviewed_by = planner
+    survey.reviewed_at = timezone.now()
+    survey.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    audit_record(actor=planner, action="survey.accepted", obj=survey, superseded=[s.pk for s in earlier])
+    return survey
+
+
+@transaction.atomic
+def survey_return(*, survey: Survey, planner, reason: str) -> Survey:
+    """Back to the surveyor with the reason (the file stays on record)."""
+    reason = reason.strip()
+    if not reason:
+        raise ValueError(_("Say why the survey is returned."))
+    survey = _locked_for_review(survey)
+    survey.status = SurveyStatus.RETURNED
+    survey.reviewed_by = planner
+    survey.reviewed_at = timezone.now()
+    survey.review_reason = reason
+    survey.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason"])
+    audit_record(actor=planner, action="survey.returned", obj=survey, reason=reason)
+    return survey
+
+
+# --- inspections ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PhotoFacts:
+    """What a site photo says about itself (from EXIF when the camera wrote it)."""
+
+    taken_at: datetime.datetime | None
+    lon_lat: tuple[float, float] | None
+
+
+def inspection_record(
+    *,
+    parcel: Parcel,
+    inspector,
+    visited_at: datetime.datetime,
+    checklist: dict[str, bool],
+    notes: str,
+    photos: list[tuple[UploadedFile, PhotoFacts]],
+) -> Inspection:
+    """An inspector's site report with its photos, attached to the parcel's file."""
+    stored: list[InspectionPhoto] = []
+    try:
+        with transaction.atomic():
+            inspection = Inspection.objects.create(
+                parcel=parcel,
+                file_code=parcel.file_code,
+                inspector=inspector,
+                visited_at=visited_at,
+                checklist=checklist,
+                notes=notes,
+            )
+            for upload, facts in photos:
+                upload.seek(0)
+                data = upload.read()
+                photo = InspectionPhoto(
+                    inspection=inspection,
+                    taken_at=facts.taken_at,
+                    location=None
+                    if facts.lon_lat is None
+                    else Point(*facts.lon_lat, srid=WGS84).transform(storage_srid(), clone=True),
+                    sha256=hashlib.sha256(data).hexdigest(),
+                )
+                photo.image.save(upload.name, ContentFile(data), save=False)
+                stored.append(photo)
+                photo.save()
+            audit_record(
+                actor=inspector,
+                action="inspection.recorded",
+                obj=inspection,
+                file_code=parcel.file_code,
+                photos=len(stored),
+            )
+    except BaseException:
+        for photo in stored:
+            photo.image.delete(save=False)
+        raise
+    return inspection

@@ -1,0 +1,303 @@
+"""Survey files from outside: recognised by their bytes, zip archives checked, read in a child process.
+
+upload_read is the only way a survey file is opened: the uploaded bytes (never a path or URL from the
+request) are matched against the format their name claims, zip archives are checked from their
+directory before anything is extracted, and the bytes go to `python -m surveys.reader` with memory,
+CPU, wall-clock and file-write limits. Every refusal is an UploadRefused with a translated message;
+nothing is written anywhere before the caller has a fully read and checked survey.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """What a survey file may hold (chosen for one parcel's survey, with a wide margin)."""
+
+    file_bytes: int = 20 * 1024 * 1024
+    zip_members: int = 12
+    zip_total_bytes: int = 100 * 1024 * 1024
+    zip_ratio: int = 100  # uncompressed / compressed, per member
+    layers: int = 10
+    features: int = 5_000
+    vertices: int = 10_000  # per geometry
+    memory_bytes: int = 1024 * 1024 * 1024  # the reader's address space
+    cpu_seconds: int = 20
+    wall_seconds: float = 30.0
+
+
+LIMITS = UploadLimits()
+
+FORMATS = {
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".zip": "shapefile",
+    ".gpkg": "gpkg",
+    ".dxf": "dxf",
+    ".csv": "csv",
+    ".txt": "csv",
+}
+FORMAT_LABELS = {
+    "geojson": "GeoJSON",
+    "shapefile": _("zipped shapefile"),
+    "gpkg": "GeoPackage",
+    "dxf": "DXF",
+    "csv": _("CSV of points"),
+}
+SHAPEFILE_PARTS = frozenset({".shp", ".shx", ".dbf", ".prj", ".cpg"})
+ENCODINGS = {"utf-8": "UTF-8", "cp1256": "Windows-1256"}
+
+MESSAGES = {
+    "empty": _("The file is empty."),
+    "too_large": _("The file is larger than %(limit)s MB."),
+    "unknown_extension": _(
+        "Files of this kind are not accepted; send GeoJSON, a zipped shapefile, GeoPackage, DXF or CSV."
+    ),
+    "wrong_type": _("The file's content is not a %(format)s file (it looks like %(actual)s)."),
+    "unreadable": _("The file could not be read as %(format)s; it may be damaged or cut short."),
+    "crashed": _("The file could not be read: reading it failed or took too long. Nothing was stored."),
+    "too_big_to_read": _("The file could not be read within the memory allowed for one survey."),
+    "zip_invalid": _("The zip archive is damaged."),
+    "zip_too_many": _("The zip archive holds more than %(limit)s files."),
+    "zip_too_large": _("The zip archive would unpack to more than %(limit)s MB."),
+    "zip_ratio": _("The zip archive member %(name)s is compressed suspiciously well (a zip bomb?)."),
+    "zip_name": _("The zip archive holds a file with a forbidden name or path: %(name)s."),
+    "zip_link": _("The zip archive holds a link (%(name)s); links are not accepted."),
+    "zip_encrypted": _("The zip archive is password-protected."),
+    "zip_member_kind": _(
+        "The zip archive holds %(name)s; only the parts of one shapefile (.shp, .shx, .dbf, .prj, .cpg) are accepted."
+    ),
+    "zip_shapefile": _("The zip archive must hold exactly one shapefile with its .shp, .shx and .dbf parts."),
+    "references_other_file": _("The file refers to another file or address; send a self-contained file."),
+    "too_many_layers": _("The file holds more than %(limit)s layers."),
+    "too_many_features": _("The file holds more than %(limit)s features or points."),
+    "too_many_vertices": _("A geometry has more than %(limit)s vertices."),
+    "not_finite": _("The file holds a coordinate or value that is not a finite number (NaN or infinity)."),
+    "attribute_too_long": _("An attribute value is longer than %(limit)s characters."),
+    "bad_encoding": _(
+        "The text in the file is not in the chosen encoding; choose the right one (UTF-8 or Windows-1256)."
+    ),
+    "mixed_crs": _("The layers of the file are in different coordinate systems."),
+    "csv_columns": _("The CSV file has too many columns; expected point id, easting, northing, height, code."),
+}
+
+
+class UploadRefused(Exception):
+    """A survey file refused before anything was stored; message is translated at display."""
+
+    def __init__(self, code: str, **params):
+        self.code = code
+        self.params = params
+        super().__init__(code)
+
+    @property
+    def message(self) -> str:
+        template = MESSAGES.get(self.code) or ERRORS_ELSEWHERE.get(self.code)
+        params = {k: str(v) for k, v in self.params.items()}
+        return str(template) % params if params else str(template)
+
+
+ERRORS_ELSEWHERE: dict = {}  # codes registered by surveys.measure for the checks after reading
+
+
+def refusal_messages(codes: dict) -> None:
+    """Let a later stage add its refusal codes and messages."""
+    ERRORS_ELSEWHERE.update(codes)
+
+
+@dataclass
+class RawFile:
+    """What the reader found, still in the file's own coordinates and names."""
+
+    format: str
+    crs_wkt: str | None = None
+    crs_epsg: int | None = None
+    layers: list[dict] = field(default_factory=list)  # {"name", "features": [...]} (GDAL, DXF)
+    rows: list[list] = field(default_factory=list)  # CSV
+
+
+def sniff(head: bytes) -> str:
+    """What the first bytes say the file is (to compare with the name's claim)."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "zip"
+    if head.startswith(b"SQLite format 3\x00"):
+        return "sqlite"
+    if head.startswith(b"AutoCAD Binary DXF"):
+        return "dxf"
+    if head[:4] in (b"\x89PNG", b"%PDF") or head[:3] == b"\xff\xd8\xff" or head[:2] == b"\x1f\x8b":
+        return "binary"
+    if text.startswith((b"{", b"[")):
+        return "json"
+    if text.startswith(b"<"):
+        return "xml"
+    first = text.split(b"\n", 2)
+    if len(first) >= 2 and first[0].strip() == b"0" and first[1].strip() in (b"SECTION", b"EOF"):
+        return "dxf"
+    if b"\x00" in head:
+        return "binary"
+    return "text"
+
+
+SNIFFED_AS = {"geojson": "json", "shapefile": "zip", "gpkg": "sqlite", "dxf": "dxf", "csv": "text"}
+SNIFF_LABELS = {
+    "zip": _("a zip archive"),
+    "sqlite": _("an SQLite database"),
+    "dxf": _("a DXF drawing"),
+    "binary": _("an image or other binary file"),
+    "json": _("JSON text"),
+    "xml": _("XML (for example a GDAL VRT that points to other files)"),
+    "text": _("plain text"),
+}
+
+
+def upload_format(name: str) -> str:
+    """Which reader a file goes to, from its name's extension (checked against its bytes later)."""
+    fmt = FORMATS.get(PurePosixPath(name.replace("\\", "/")).suffix.lower())
+    if fmt is None:
+        raise UploadRefused("unknown_extension")
+    return fmt
+
+
+def zip_shapefile_member(data: bytes, *, limits: UploadLimits = LIMITS) -> str:
+    """Check a zipped shapefile from its central directory before anything is extracted; the .shp
+    member's name. Members' declared sizes are checked here; the reader's memory cap holds them to
+    it (a member that lies about its size runs out of room and is refused as unreadable)."""
+    import io
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise UploadRefused("zip_invalid") from error
+    if len(members) > limits.zip_members:
+        raise UploadRefused("zip_too_many", limit=limits.zip_members)
+    total = 0
+    parts: dict[str, list[str]] = {}
+    for info in members:
+        name = info.filename
+        path = PurePosixPath(name)
+        if (
+            name.startswith(("/", "\\"))
+            or "\\" in name
+            or ":" in name
+            or ".." in path.parts
+            or any(not part or part.startswith("/vsi") for part in path.parts)
+            or any(ord(ch) < 32 for ch in name)
+        ):
+            raise UploadRefused("zip_name", name=name[:80])
+        mode = info.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            raise UploadRefused("zip_link", name=name[:80])
+        if info.flag_bits & 0x1:
+            raise UploadRefused("zip_encrypted")
+        if info.is_dir():
+            continue
+        total += info.file_size
+        if total > limits.zip_total_bytes:
+            raise UploadRefused("zip_too_large", limit=limits.zip_total_bytes // (1024 * 1024))
+        if info.file_size > 1024 * 1024 and info.file_size > limits.zip_ratio * max(info.compress_size, 1):
+            raise UploadRefused("zip_ratio", name=name[:80])
+        suffix = path.suffix.lower()
+        if suffix not in SHAPEFILE_PARTS:
+            raise UploadRefused("zip_member_kind", name=name[:80])
+        parts.setdefault(suffix, []).append(name)
+    shp = parts.get(".shp", [])
+    if len(shp) != 1 or any(len(parts.get(s, [])) != 1 for s in (".shx", ".dbf")):
+        raise UploadRefused("zip_shapefile")
+    stem = shp[0][:-4]
+    if any(not name[:-4] == stem for names in parts.values() for name in names):
+        raise UploadRefused("zip_shapefile")
+    return shp[0]
+
+
+def _child_env() -> dict[str, str]:
+    # The child needs the project on its path and nothing else of ours: no settings, no database
+    # URL, no secrets. Proxies point at a closed port so no library can reach the network.
+    root = str(Path(settings.BASE_DIR))
+    closed = "http://127.0.0.1:9"
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": root,
+        "LANG": "C.UTF-8",
+        "http_proxy": closed,
+        "https_proxy": closed,
+        "HTTP_PROXY": closed,
+        "HTTPS_PROXY": closed,
+        "ALL_PROXY": closed,
+        "no_proxy": "",
+    }
+    for key in ("GDAL_DATA", "PROJ_DATA", "PROJ_LIB"):
+        if key in os.environ:
+            env[key] = os.environ[key]
+    return env
+
+
+def upload_read(*, data: bytes, name: str, encoding: str | None = None, limits: UploadLimits = LIMITS) -> RawFile:
+    """Read a survey file's bytes safely (see the module docstring); RawFile or UploadRefused."""
+    fmt = upload_format(name)
+    if not data:
+        raise UploadRefused("empty")
+    if len(data) > limits.file_bytes:
+        raise UploadRefused("too_large", limit=limits.file_bytes // (1024 * 1024))
+    actual = sniff(data[:512])
+    if actual != SNIFFED_AS[fmt]:
+        raise UploadRefused("wrong_type", format=FORMAT_LABELS[fmt], actual=SNIFF_LABELS[actual])
+    if encoding is not None and encoding not in ENCODINGS:
+        raise UploadRefused("bad_encoding")
+    member = zip_shapefile_member(data, limits=limits) if fmt == "shapefile" else None
+    header = {
+        "format": fmt,
+        "member": member,
+        "encoding": encoding,
+        "memory_bytes": limits.memory_bytes,
+        "cpu_seconds": limits.cpu_seconds,
+        "limits": {"layers": limits.layers, "features": limits.features, "vertices": limits.vertices},
+    }
+    try:
+        # A fixed argv (our interpreter, our module), no shell; the untrusted bytes go to stdin.
+        done = subprocess.run(  # noqa: S603
+            [os.path.abspath(sys.executable), "-B", "-m", "surveys.reader"],
+            input=json.dumps(header).encode() + b"\n" + data,
+            capture_output=True,
+            timeout=limits.wall_seconds,
+            env=_child_env(),
+            cwd="/",
+            check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise UploadRefused("crashed") from error
+    try:
+        answer = json.loads(done.stdout) if done.returncode == 0 else None
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        raise UploadRefused("crashed")
+    if not answer.get("ok"):
+        code = answer.get("code")
+        params = answer.get("params") or {}
+        if code not in MESSAGES:
+            raise UploadRefused("crashed")
+        if code in ("unreadable", "wrong_type"):
+            code, params = "unreadable", {"format": FORMAT_LABELS[fmt]}
+        raise UploadRefused(code, **params)
+    crs = answer.get("crs") or {}
+    return RawFile(
+        format=fmt,
+        crs_wkt=crs.get("wkt"),
+        crs_epsg=crs.get("epsg"),
+        layers=answer.get("layers") or [],
+        rows=answer.get("rows") or [],
+    )

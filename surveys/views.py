@@ -1,0 +1,257 @@
+"""Pages of stage 2: surveyors upload, planners review, inspectors report from the site."""
+
+from __future__ import annotations
+
+import shapely
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.roles import Role
+from gis_app.jalali import to_jalali
+from maps.selectors import map_page_config
+from surveys.forms import INSPECTION_CHECKLIST, InspectionForm, SurveyReturnForm, SurveyUploadForm
+from surveys.models import SurveyStatus
+from surveys.selectors import REVIEWER_ROLES, inspections_visible, survey_audit, surveys_visible
+from surveys.services import SurveyNotReviewable, inspection_record, survey_accept, survey_return, survey_upload
+from surveys.uploads import LIMITS, UploadRefused
+from zoning.compliance.output import feature_collection
+
+
+def _require_role(request: HttpRequest, *roles: Role) -> None:
+    if not request.user.roles() & set(roles):
+        raise PermissionDenied(_("Your role may not do this."))
+
+
+@login_required
+@require_GET
+def survey_list(request: HttpRequest) -> HttpResponse:
+    """Staff who work with surveys: the surveys they may open (a surveyor's own; all for reviewers)."""
+    _require_role(request, Role.SURVEYOR, Role.INSPECTOR, *REVIEWER_ROLES)
+    surveys = surveys_visible(user=request.user).select_related("surveyor", "reconciliation")[:200]
+    inspections = inspections_visible(user=request.user).select_related("inspector")[:100]
+    return render(
+        request,
+        "surveys/list.html",
+        {
+            "surveys": surveys,
+            "inspections": inspections,
+            "can_upload": Role.SURVEYOR in request.user.roles(),
+            "can_inspect": Role.INSPECTOR in request.user.roles(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def survey_new(request: HttpRequest) -> HttpResponse:
+    """Surveyors: upload a field survey of a parcel (the file is read safely, checked and reconciled)."""
+    _require_role(request, Role.SURVEYOR)
+    if request.method == "POST":
+        form = SurveyUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                survey = survey_upload(
+                    parcel=data["file_code"],
+                    surveyor=request.user,
+                    upload=data["file"],
+                    measured_on=data["measured_on"],
+                    declared_srid=data["crs"],
+                    encoding=data["encoding"] or None,
+                    dxf_layers=form.dxf_layers(),
+                    notes=data["notes"],
+                )
+            except UploadRefused as refusal:
+                form.add_error("file", refusal.message)
+            else:
+                messages.success(request, _("The survey was received and reconciled."))
+                return redirect("surveys:detail", pk=survey.pk)
+        status = 400
+    else:
+        form = SurveyUploadForm(
+            initial={"file_code": request.GET.get("file_code", "")[:40], "measured_on": _today_jalali()}
+        )
+        status = 200
+    return render(request, "surveys/new.html", {"form": form, "limits": LIMITS}, status=status)
+
+
+def _today_jalali() -> str:
+    return to_jalali(timezone.localdate()).strftime("%Y/%m/%d")
+
+
+def _visible_survey(request: HttpRequest, pk: int):
+    return get_object_or_404(surveys_visible(user=request.user).select_related("surveyor", "reviewed_by"), pk=pk)
+
+
+def _survey_map(survey) -> dict:
+    """The reconciliation drawn on the map: cadastral and measured boundaries, street land,
+    buildings, envelope, the largest deviation and the surveyed points (GeoJSON, lon/lat)."""
+    rec = survey.reconciliation
+    shape = lambda g: None if g is None else shapely.from_wkb(bytes(g.wkb))  # noqa: E731
+    items = [
+        ("cadastral", shape(survey.parcel.geom), {}),
+        ("envelope", shape(rec.envelope), {}),
+        ("street_land", shape(rec.street_land), {"area_m2": round(rec.street_land_m2, 2)}),
+        ("measured", shape(survey.geom), {"area_m2": round(survey.area_m2, 2)}),
+        *(
+            ("building", shape(b.footprint), {"floors": b.floors, "area_m2": round(b.area_m2, 2)})
+            for b in survey.buildings.all()
+        ),
+        ("outside_envelope", shape(rec.outside_envelope), {"area_m2": round(rec.outside_envelope_m2, 2)}),
+        ("on_street", shape(rec.buildings_on_street), {"area_m2": round(rec.buildings_on_street_m2, 2)}),
+        ("deviation", shape(rec.hausdorff_line), {"distance_m": round(rec.hausdorff_m, 2)}),
+        *(("point", shape(p.geom), {"id": p.point_id, "code": p.code}) for p in survey.points.all()),
+    ]
+    return feature_collection(items)
+
+
+def _map_labels() -> dict:
+    return {
+        "cadastral": _("Cadastral boundary"),
+        "measured": _("Measured boundary"),
+        "envelope": _("Buildable envelope"),
+        "street_land": _("Approved street land"),
+        "building": _("Measured building"),
+        "outside_envelope": _("Building outside the envelope"),
+        "on_street": _("Building on street land"),
+        "deviation": _("Largest deviation"),
+        "point": _("Surveyed point"),
+    }
+
+
+@login_required
+@require_GET
+def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The surveyor who made it and reviewers: figures, map, plan checks, review actions, audit trail."""
+    survey = _visible_survey(request, pk)
+    rec = survey.reconciliation
+    can_review = Role.PLANNER in request.user.roles() and survey.status == SurveyStatus.SUBMITTED
+    lang = "fa" if (request.LANGUAGE_CODE or "fa").startswith("fa") else "en"
+    return render(
+        request,
+        "surveys/detail.html",
+        {
+            "survey": survey,
+            "rec": rec,
+            "candidates": [{**c, "text": c[lang]} for c in rec.violation_candidates],
+            "results": [{**r, "text": r.get(f"explanation_{lang}", "")} for r in rec.compliance.get("results", [])],
+            "can_review": can_review,
+            "return_form": SurveyReturnForm(),
+            "audit": survey_audit(survey=survey).select_related("actor"),
+            "survey_map": {**map_page_config(), "features": _survey_map(survey), "labels": _map_labels()},
+        },
+    )
+
+
+@login_required
+@require_POST
+def survey_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Planners: accept the survey as the parcel's measured geometry."""
+    _require_role(request, Role.PLANNER)
+    survey = _visible_survey(request, pk)
+    try:
+        survey_accept(survey=survey, planner=request.user)
+    except SurveyNotReviewable as exc:
+        messages.error(request, _("This survey is no longer awaiting review (%(status)s).") % {"status": exc})
+    else:
+        messages.success(request, _("The survey was accepted as the parcel's measured geometry."))
+    return redirect("surveys:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def survey_return_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Planners: return the survey to the surveyor with a reason."""
+    _require_role(request, Role.PLANNER)
+    survey = _visible_survey(request, pk)
+    form = SurveyReturnForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the survey is returned."))
+        return redirect("surveys:detail", pk=pk)
+    try:
+        survey_return(survey=survey, planner=request.user, reason=form.cleaned_data["reason"])
+    except SurveyNotReviewable as exc:
+        messages.error(request, _("This survey is no longer awaiting review (%(status)s).") % {"status": exc})
+    else:
+        messages.success(request, _("The survey was returned to the surveyor."))
+    return redirect("surveys:detail", pk=pk)
+
+
+@login_required
+@require_GET
+def survey_source(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who may open the survey: the file as uploaded (by its stored name, never a requested path)."""
+    survey = _visible_survey(request, pk)
+    return FileResponse(survey.source_file.open("rb"), as_attachment=True, filename=survey.source_name)
+
+
+# --- inspections ------------------------------------------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def inspection_new(request: HttpRequest) -> HttpResponse:
+    """Inspectors, on a phone at the site: checklist, notes and photos."""
+    _require_role(request, Role.INSPECTOR)
+    if request.method == "POST":
+        form = InspectionForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            inspection = inspection_record(
+                parcel=data["file_code"],
+                inspector=request.user,
+                visited_at=data["visited_at"],
+                checklist=form.checklist(),
+                notes=data["notes"],
+                photos=data["photos"],
+            )
+            messages.success(request, _("The inspection report was saved."))
+            return redirect("surveys:inspection", pk=inspection.pk)
+        status = 400
+    else:
+        now = timezone.localtime()
+        form = InspectionForm(
+            initial={
+                "file_code": request.GET.get("file_code", "")[:40],
+                "visited_on": _today_jalali(),
+                "visited_time": now.strftime("%H:%M"),
+            }
+        )
+        status = 200
+    return render(request, "surveys/inspection_new.html", {"form": form}, status=status)
+
+
+@login_required
+@require_GET
+def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The inspector who wrote it and reviewers: the report with its photos and where they were taken."""
+    inspection = get_object_or_404(inspections_visible(user=request.user).select_related("inspector"), pk=pk)
+    labels = dict(INSPECTION_CHECKLIST)
+    return render(
+        request,
+        "surveys/inspection.html",
+        {
+            "inspection": inspection,
+            "checklist": [(labels.get(key, key), value) for key, value in inspection.checklist.items()],
+            "photos": inspection.photos.all(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def inspection_photo(request: HttpRequest, pk: int, photo: int) -> HttpResponse:
+    """A photo of a report, for those who may open the report."""
+    inspection = get_object_or_404(inspections_visible(user=request.user), pk=pk)
+    item = inspection.photos.filter(pk=photo).first()
+    if item is None:
+        raise Http404
+    content_type = "image/png" if item.image.name.endswith(".png") else "image/jpeg"
+    response = FileResponse(item.image.open("rb"), content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
