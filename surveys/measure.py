@@ -253,20 +253,27 @@ class _Parts:
 EXPECTED = {"boundary": ("Polygon", "MultiPolygon"), "building": ("Polygon", "MultiPolygon"), "point": ("Point",)}
 
 
+def _parse_wkb(feature: dict) -> BaseGeometry:
+    """A feature's geometry; unclosed rings are closed first ("fix") so that a NaN or an infinite
+    vertex is reported as such rather than as a broken ring."""
+    fid = feature["fid"]
+    if not feature["wkb"]:
+        raise UploadRefused("empty_geometry", fid=fid)
+    try:
+        geom = shapely.from_wkb(feature["wkb"], on_invalid="fix")
+    except shapely.errors.GEOSException as error:
+        raise UploadRefused("empty_geometry", fid=fid) from error
+    if geom is None or geom.is_empty:
+        raise UploadRefused("empty_geometry", fid=fid)
+    return geom
+
+
 def _from_gdal(raw: RawFile) -> _Parts:
     parts = _Parts()
-    features = [(layer["name"], f) for layer in raw.layers for f in layer["features"]]
-    polygons = sum(1 for _n, f in features if f["wkb"] and shapely.from_wkb(f["wkb"]).geom_type.endswith("Polygon"))
-    for layer_name, feature in features:
+    features = [(layer["name"], f, _parse_wkb(f)) for layer in raw.layers for f in layer["features"]]
+    polygons = sum(1 for _n, _f, geom in features if geom.geom_type.endswith("Polygon"))
+    for layer_name, feature, geom in features:
         fid = feature["fid"]
-        if not feature["wkb"]:
-            raise UploadRefused("empty_geometry", fid=fid)
-        try:
-            geom = shapely.from_wkb(feature["wkb"])
-        except shapely.errors.GEOSException as error:
-            raise UploadRefused("empty_geometry", fid=fid) from error
-        if geom.is_empty:
-            raise UploadRefused("empty_geometry", fid=fid)
         _check_coordinates(geom)
         attrs = feature["attrs"]
         kind = _kind_word(_attr(attrs, {"kind", "type", "نوع"})) or _kind_word(layer_name)

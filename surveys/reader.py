@@ -90,9 +90,9 @@ def read_gdal(data: bytes, *, fmt: str, member: str | None, encoding: str | None
     from django.contrib.gis.gdal import DataSource
     from django.contrib.gis.gdal.error import GDALException
     from django.contrib.gis.gdal.libgdal import lgdal
-    from django.contrib.gis.gdal.prototypes import ds as capi
     from django.contrib.gis.gdal.prototypes.raster import create_vsi_file_from_mem_buffer
 
+    names_crs = geojson_check(data) if fmt == "geojson" else True
     suffix = {"geojson": "geojson", "shapefile": "zip", "gpkg": "gpkg"}[fmt]
     mem = f"/vsimem/{uuid.uuid4().hex}.{suffix}"
     buffer = ctypes.create_string_buffer(data, len(data))
@@ -125,12 +125,14 @@ def read_gdal(data: bytes, *, fmt: str, member: str | None, encoding: str | None
                 attrs = {name: _attr(feature.get(name)) for name in feature.fields}
             except UnicodeDecodeError as error:
                 raise Refused("bad_encoding") from error
-            has_geom = bool(capi.get_feat_geom_ref(feature.ptr))
-            wkb = bytes(feature.geom.wkb).hex() if has_geom else None
+            try:
+                wkb = bytes(feature.geom.wkb).hex()
+            except GDALException:  # a feature without a geometry (GDAL returns no pointer)
+                wkb = None
             features.append({"fid": feature.fid, "wkb": wkb, "attrs": attrs})
         layers.append({"name": layer.name if fmt != "geojson" else "", "features": features})
-    if fmt == "geojson" and crs is not None and not _geojson_names_crs(data):
-        crs = None  # GDAL says WGS 84 for every GeoJSON; only a "crs" member is a statement
+    if not names_crs:
+        crs = None
     return {"crs": crs, "layers": layers}
 
 
@@ -143,11 +145,24 @@ def _epsg(srs) -> int | None:
     return int(code) if code and code.isdigit() and srs.attr_value("AUTHORITY") == "EPSG" else None
 
 
-def _geojson_names_crs(data: bytes) -> bool:
+def _not_finite(_text):
+    raise Refused("not_finite")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400
+        raise Refused("not_finite")
+    return value
+
+
+def geojson_check(data: bytes) -> bool:
+    """Strict JSON first (GDAL quietly drops a geometry holding NaN or Infinity); whether the
+    document names its CRS (GDAL says WGS 84 for every GeoJSON; only a "crs" member is a statement)."""
     try:
-        document = json.loads(data)
-    except ValueError:
-        return False
+        document = json.loads(data, parse_constant=_not_finite, parse_float=_finite_float)
+    except (ValueError, RecursionError) as error:
+        raise Refused("unreadable") from error
     return isinstance(document, dict) and "crs" in document
 
 
