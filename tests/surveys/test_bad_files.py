@@ -53,7 +53,10 @@ def _shp_members(tmp_path) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-VRT = b"""<OGRVRTDataSource><OGRVRTLayer name="x"><SrcDataSource>/etc/passwd</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>"""
+VRT = (
+    b'<OGRVRTDataSource><OGRVRTLayer name="x">'
+    b"<SrcDataSource>/etc/passwd</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>"
+)
 VRT_URL = VRT.replace(b"/etc/passwd", b"/vsicurl/http://example.org/parcels.geojson")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 BOWTIE = shapely.Polygon([(E0, N0 + 4), (E0 + 10, N0 + 29), (E0 + 10, N0 + 4), (E0, N0 + 29)])
@@ -303,7 +306,8 @@ def test_the_reader_keeps_only_the_accepted_gdal_drivers():
     script = (
         "from surveys.reader import gdal_restrict; gdal_restrict();"
         "from django.contrib.gis.gdal.prototypes import ds as capi;"
-        "print(sorted(capi.get_driver_description(capi.get_driver(i)).decode() for i in range(capi.get_driver_count())))"
+        "names = (capi.get_driver_description(capi.get_driver(i)).decode() for i in range(capi.get_driver_count()));"
+        "print(sorted(names))"
     )
     out = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=django_settings.BASE_DIR
