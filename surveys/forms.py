@@ -138,6 +138,16 @@ class MultiplePhotoInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe); cleans to a list."""
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
 def photo_facts(upload) -> PhotoFacts:
     """Check a site photo (JPEG or PNG, a real image of sane size) and read its EXIF date and GPS."""
     if upload.size > PHOTO_BYTES:
@@ -152,6 +162,7 @@ def photo_facts(upload) -> PhotoFacts:
             if image.width * image.height > PHOTO_PIXELS:
                 raise forms.ValidationError(_("%(name)s has too many pixels.") % {"name": upload.name[:60]})
             exif = image.getexif()
+            size = image.size
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError, ValueError):
         raise forms.ValidationError(
@@ -159,7 +170,7 @@ def photo_facts(upload) -> PhotoFacts:
         ) from None
     finally:
         upload.seek(0)
-    return PhotoFacts(taken_at=_exif_time(exif), lon_lat=_exif_lon_lat(exif))
+    return PhotoFacts(width=size[0], height=size[1], taken_at=_exif_time(exif), lon_lat=_exif_lon_lat(exif))
 
 
 def _exif_time(exif) -> dt.datetime | None:
@@ -193,7 +204,7 @@ class InspectionForm(forms.Form):
     visited_on = JalaliDateField(label=_("Visit date"), max_length=20)
     visited_time = forms.TimeField(label=_("Visit time"), widget=forms.TimeInput(attrs={"type": "time"}))
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=4000)
-    photos = forms.FileField(
+    photos = MultipleFileField(
         label=_("Photos"),
         required=False,
         help_text=_("JPEG or PNG, up to 10 photos; the location is read from the photo when the camera saved it."),
@@ -206,7 +217,7 @@ class InspectionForm(forms.Form):
             self.fields[f"check_{key}"] = forms.BooleanField(label=label, required=False)
 
     def clean_photos(self):
-        uploads = self.files.getlist("photos") if hasattr(self.files, "getlist") else []
+        uploads = self.cleaned_data.get("photos") or []
         if len(uploads) > PHOTO_LIMIT:
             raise forms.ValidationError(_("At most %(n)s photos.") % {"n": PHOTO_LIMIT})
         return [(upload, photo_facts(upload)) for upload in uploads]

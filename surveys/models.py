@@ -199,7 +199,8 @@ class InspectionPhoto(models.Model):
     """A site photo; where it was taken comes from its EXIF GPS tags when the camera wrote them."""
 
     inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(_("photo"), upload_to=photo_upload_to, width_field="width", height_field="height")
+    # A plain file field: the form has already checked the image with Pillow and measured it.
+    image = models.FileField(_("photo"), upload_to=photo_upload_to)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)

@@ -268,6 +268,8 @@ def survey_return(*, survey: Survey, planner, reason: str) -> Survey:
 class PhotoFacts:
     """What a site photo says about itself (from EXIF when the camera wrote it)."""
 
+    width: int
+    height: int
     taken_at: datetime.datetime | None
     lon_lat: tuple[float, float] | None
 
@@ -298,6 +300,8 @@ def inspection_record(
                 data = upload.read()
                 photo = InspectionPhoto(
                     inspection=inspection,
+                    width=facts.width,
+                    height=facts.height,
                     taken_at=facts.taken_at,
                     location=None
                     if facts.lon_lat is None
