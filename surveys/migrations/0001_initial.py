@@ -4,172 +4,332 @@ import django.contrib.gis.db.models.fields
 import django.contrib.gis.db.models.functions
 import django.contrib.postgres.indexes
 import django.db.models.deletion
-import surveys.models
 from django.conf import settings
 from django.db import migrations, models
 
+import surveys.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('parcels', '0003_parcel_postal_code'),
+        ("parcels", "0003_parcel_postal_code"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Inspection',
+            name="Inspection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_code', models.CharField(db_collation='C', db_index=True, max_length=24, verbose_name='file code')),
-                ('visited_at', models.DateTimeField(verbose_name='visited at')),
-                ('checklist', models.JSONField(default=dict, verbose_name='checklist')),
-                ('notes', models.TextField(blank=True, max_length=4000, verbose_name='notes')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='recorded')),
-                ('inspector', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='inspections', to=settings.AUTH_USER_MODEL)),
-                ('parcel', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='inspections', to='parcels.parcel')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "file_code",
+                    models.CharField(db_collation="C", db_index=True, max_length=24, verbose_name="file code"),
+                ),
+                ("visited_at", models.DateTimeField(verbose_name="visited at")),
+                ("checklist", models.JSONField(default=dict, verbose_name="checklist")),
+                ("notes", models.TextField(blank=True, max_length=4000, verbose_name="notes")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="recorded")),
+                (
+                    "inspector",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="inspections",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "parcel",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="inspections",
+                        to="parcels.parcel",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'inspection report',
-                'verbose_name_plural': 'inspection reports',
-                'ordering': ['-visited_at'],
+                "verbose_name": "inspection report",
+                "verbose_name_plural": "inspection reports",
+                "ordering": ["-visited_at"],
             },
         ),
         migrations.CreateModel(
-            name='InspectionPhoto',
+            name="InspectionPhoto",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image', models.FileField(upload_to=surveys.models.photo_upload_to, verbose_name='photo')),
-                ('width', models.PositiveIntegerField(default=0)),
-                ('height', models.PositiveIntegerField(default=0)),
-                ('taken_at', models.DateTimeField(blank=True, null=True, verbose_name='taken at')),
-                ('location', django.contrib.gis.db.models.fields.PointField(blank=True, null=True, srid=32640, verbose_name='taken where')),
-                ('sha256', models.CharField(max_length=64)),
-                ('inspection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='surveys.inspection')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("image", models.FileField(upload_to=surveys.models.photo_upload_to, verbose_name="photo")),
+                ("width", models.PositiveIntegerField(default=0)),
+                ("height", models.PositiveIntegerField(default=0)),
+                ("taken_at", models.DateTimeField(blank=True, null=True, verbose_name="taken at")),
+                (
+                    "location",
+                    django.contrib.gis.db.models.fields.PointField(
+                        blank=True, null=True, srid=32640, verbose_name="taken where"
+                    ),
+                ),
+                ("sha256", models.CharField(max_length=64)),
+                (
+                    "inspection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="photos", to="surveys.inspection"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'inspection photo',
-                'verbose_name_plural': 'inspection photos',
-                'ordering': ['id'],
+                "verbose_name": "inspection photo",
+                "verbose_name_plural": "inspection photos",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Survey',
+            name="Survey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_code', models.CharField(db_collation='C', db_index=True, max_length=24, verbose_name='file code')),
-                ('status', models.CharField(choices=[('submitted', 'Awaiting review'), ('accepted', 'Accepted'), ('returned', 'Returned to the surveyor'), ('superseded', 'Superseded by a later accepted survey')], default='submitted', max_length=16, verbose_name='status')),
-                ('measured_on', models.DateField(verbose_name='measured on')),
-                ('source_format', models.CharField(max_length=16, verbose_name='file format')),
-                ('source_name', models.CharField(max_length=255, verbose_name='uploaded file name')),
-                ('source_sha256', models.CharField(max_length=64, verbose_name='file checksum (SHA-256)')),
-                ('source_file', models.FileField(max_length=255, upload_to=surveys.models.survey_upload_to, verbose_name='uploaded file')),
-                ('source_srid', models.PositiveIntegerField(verbose_name='file CRS (EPSG)')),
-                ('geom', django.contrib.gis.db.models.fields.PolygonField(spatial_index=False, srid=32640, verbose_name='measured boundary')),
-                ('area_m2', models.FloatField(verbose_name='measured area (m²)')),
-                ('frontage_m', models.FloatField(default=0, verbose_name='frontage (m)')),
-                ('floor_level_m', models.FloatField(blank=True, null=True, verbose_name='floor level above sea (m)')),
-                ('floor_level_source', models.CharField(blank=True, choices=[('measured', 'measured'), ('dem', 'sampled from the elevation model')], max_length=16, verbose_name='floor level from')),
-                ('notes', models.TextField(blank=True, max_length=2000, verbose_name="surveyor's notes")),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='uploaded')),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='reviewed')),
-                ('review_reason', models.TextField(blank=True, max_length=2000, verbose_name='reason for returning')),
-                ('parcel', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='surveys', to='parcels.parcel')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('surveyor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='surveys', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "file_code",
+                    models.CharField(db_collation="C", db_index=True, max_length=24, verbose_name="file code"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Awaiting review"),
+                            ("accepted", "Accepted"),
+                            ("returned", "Returned to the surveyor"),
+                            ("superseded", "Superseded by a later accepted survey"),
+                        ],
+                        default="submitted",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("measured_on", models.DateField(verbose_name="measured on")),
+                ("source_format", models.CharField(max_length=16, verbose_name="file format")),
+                ("source_name", models.CharField(max_length=255, verbose_name="uploaded file name")),
+                ("source_sha256", models.CharField(max_length=64, verbose_name="file checksum (SHA-256)")),
+                (
+                    "source_file",
+                    models.FileField(
+                        max_length=255, upload_to=surveys.models.survey_upload_to, verbose_name="uploaded file"
+                    ),
+                ),
+                ("source_srid", models.PositiveIntegerField(verbose_name="file CRS (EPSG)")),
+                (
+                    "geom",
+                    django.contrib.gis.db.models.fields.PolygonField(
+                        spatial_index=False, srid=32640, verbose_name="measured boundary"
+                    ),
+                ),
+                ("area_m2", models.FloatField(verbose_name="measured area (m²)")),
+                ("frontage_m", models.FloatField(default=0, verbose_name="frontage (m)")),
+                ("floor_level_m", models.FloatField(blank=True, null=True, verbose_name="floor level above sea (m)")),
+                (
+                    "floor_level_source",
+                    models.CharField(
+                        blank=True,
+                        choices=[("measured", "measured"), ("dem", "sampled from the elevation model")],
+                        max_length=16,
+                        verbose_name="floor level from",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, max_length=2000, verbose_name="surveyor's notes")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="uploaded")),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True, verbose_name="reviewed")),
+                ("review_reason", models.TextField(blank=True, max_length=2000, verbose_name="reason for returning")),
+                (
+                    "parcel",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="surveys",
+                        to="parcels.parcel",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "surveyor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="surveys", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'survey',
-                'verbose_name_plural': 'surveys',
-                'ordering': ['-created_at'],
+                "verbose_name": "survey",
+                "verbose_name_plural": "surveys",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Reconciliation',
+            name="Reconciliation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cadastral_area_m2', models.FloatField(verbose_name='cadastral area (m²)')),
-                ('deed_area_m2', models.FloatField(blank=True, null=True, verbose_name='deed area (m²)')),
-                ('measured_area_m2', models.FloatField(verbose_name='measured area (m²)')),
-                ('hausdorff_m', models.FloatField(verbose_name='largest boundary deviation (m)')),
-                ('hausdorff_line', django.contrib.gis.db.models.fields.LineStringField(blank=True, null=True, srid=32640, verbose_name='where the boundary deviates most')),
-                ('street_land', django.contrib.gis.db.models.fields.MultiPolygonField(blank=True, null=True, srid=32640, verbose_name='measured boundary on approved street land')),
-                ('street_land_m2', models.FloatField(default=0, verbose_name='boundary on approved street land (m²)')),
-                ('street_land_beyond_cadastre_m2', models.FloatField(default=0, verbose_name='street land taken beyond the cadastre (m²)')),
-                ('buildings_on_street', django.contrib.gis.db.models.fields.MultiPolygonField(blank=True, null=True, srid=32640, verbose_name='buildings on approved street land')),
-                ('buildings_on_street_m2', models.FloatField(default=0, verbose_name='buildings on approved street land (m²)')),
-                ('outside_envelope', django.contrib.gis.db.models.fields.MultiPolygonField(blank=True, null=True, srid=32640, verbose_name='buildings outside the buildable envelope')),
-                ('outside_envelope_m2', models.FloatField(default=0, verbose_name='buildings outside the envelope (m²)')),
-                ('envelope', django.contrib.gis.db.models.fields.MultiPolygonField(blank=True, null=True, srid=32640, verbose_name='buildable envelope of the measured parcel')),
-                ('frontages', models.JSONField(default=list, verbose_name='frontage per street')),
-                ('violation_candidates', models.JSONField(default=list, verbose_name='violation candidates')),
-                ('compliance', models.JSONField(default=dict, verbose_name='plan checks on the measured parcel')),
-                ('parcel_version', models.PositiveIntegerField(verbose_name='parcels version')),
-                ('zones_version', models.PositiveIntegerField(null=True, verbose_name='zones version')),
-                ('streets_version', models.PositiveIntegerField(null=True, verbose_name='streets version')),
-                ('computed_at', models.DateTimeField(auto_now_add=True, verbose_name='computed')),
-                ('survey', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='reconciliation', to='surveys.survey')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("cadastral_area_m2", models.FloatField(verbose_name="cadastral area (m²)")),
+                ("deed_area_m2", models.FloatField(blank=True, null=True, verbose_name="deed area (m²)")),
+                ("measured_area_m2", models.FloatField(verbose_name="measured area (m²)")),
+                ("hausdorff_m", models.FloatField(verbose_name="largest boundary deviation (m)")),
+                (
+                    "hausdorff_line",
+                    django.contrib.gis.db.models.fields.LineStringField(
+                        blank=True, null=True, srid=32640, verbose_name="where the boundary deviates most"
+                    ),
+                ),
+                (
+                    "street_land",
+                    django.contrib.gis.db.models.fields.MultiPolygonField(
+                        blank=True, null=True, srid=32640, verbose_name="measured boundary on approved street land"
+                    ),
+                ),
+                ("street_land_m2", models.FloatField(default=0, verbose_name="boundary on approved street land (m²)")),
+                (
+                    "street_land_beyond_cadastre_m2",
+                    models.FloatField(default=0, verbose_name="street land taken beyond the cadastre (m²)"),
+                ),
+                (
+                    "buildings_on_street",
+                    django.contrib.gis.db.models.fields.MultiPolygonField(
+                        blank=True, null=True, srid=32640, verbose_name="buildings on approved street land"
+                    ),
+                ),
+                (
+                    "buildings_on_street_m2",
+                    models.FloatField(default=0, verbose_name="buildings on approved street land (m²)"),
+                ),
+                (
+                    "outside_envelope",
+                    django.contrib.gis.db.models.fields.MultiPolygonField(
+                        blank=True, null=True, srid=32640, verbose_name="buildings outside the buildable envelope"
+                    ),
+                ),
+                (
+                    "outside_envelope_m2",
+                    models.FloatField(default=0, verbose_name="buildings outside the envelope (m²)"),
+                ),
+                (
+                    "envelope",
+                    django.contrib.gis.db.models.fields.MultiPolygonField(
+                        blank=True, null=True, srid=32640, verbose_name="buildable envelope of the measured parcel"
+                    ),
+                ),
+                ("frontages", models.JSONField(default=list, verbose_name="frontage per street")),
+                ("violation_candidates", models.JSONField(default=list, verbose_name="violation candidates")),
+                ("compliance", models.JSONField(default=dict, verbose_name="plan checks on the measured parcel")),
+                ("parcel_version", models.PositiveIntegerField(verbose_name="parcels version")),
+                ("zones_version", models.PositiveIntegerField(null=True, verbose_name="zones version")),
+                ("streets_version", models.PositiveIntegerField(null=True, verbose_name="streets version")),
+                ("computed_at", models.DateTimeField(auto_now_add=True, verbose_name="computed")),
+                (
+                    "survey",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="reconciliation", to="surveys.survey"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'reconciliation report',
-                'verbose_name_plural': 'reconciliation reports',
+                "verbose_name": "reconciliation report",
+                "verbose_name_plural": "reconciliation reports",
             },
         ),
         migrations.CreateModel(
-            name='SurveyBuilding',
+            name="SurveyBuilding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('footprint', django.contrib.gis.db.models.fields.PolygonField(spatial_index=False, srid=32640, verbose_name='footprint')),
-                ('floors', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='floors')),
-                ('area_m2', models.FloatField(verbose_name='area (m²)')),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='buildings', to='surveys.survey')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "footprint",
+                    django.contrib.gis.db.models.fields.PolygonField(
+                        spatial_index=False, srid=32640, verbose_name="footprint"
+                    ),
+                ),
+                ("floors", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="floors")),
+                ("area_m2", models.FloatField(verbose_name="area (m²)")),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="buildings", to="surveys.survey"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'measured building',
-                'verbose_name_plural': 'measured buildings',
-                'ordering': ['id'],
+                "verbose_name": "measured building",
+                "verbose_name_plural": "measured buildings",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='SurveyPoint',
+            name="SurveyPoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('point_id', models.CharField(max_length=32, verbose_name='point id')),
-                ('code', models.CharField(blank=True, max_length=32, verbose_name='code')),
-                ('height_m', models.FloatField(blank=True, null=True, verbose_name='height (m)')),
-                ('geom', django.contrib.gis.db.models.fields.PointField(spatial_index=False, srid=32640, verbose_name='location')),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='points', to='surveys.survey')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("point_id", models.CharField(max_length=32, verbose_name="point id")),
+                ("code", models.CharField(blank=True, max_length=32, verbose_name="code")),
+                ("height_m", models.FloatField(blank=True, null=True, verbose_name="height (m)")),
+                (
+                    "geom",
+                    django.contrib.gis.db.models.fields.PointField(
+                        spatial_index=False, srid=32640, verbose_name="location"
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="points", to="surveys.survey"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'surveyed point',
-                'verbose_name_plural': 'surveyed points',
-                'ordering': ['id'],
+                "verbose_name": "surveyed point",
+                "verbose_name_plural": "surveyed points",
+                "ordering": ["id"],
             },
         ),
         migrations.AddIndex(
-            model_name='survey',
-            index=django.contrib.postgres.indexes.GistIndex(fields=['geom'], name='survey_geom_gist'),
+            model_name="survey",
+            index=django.contrib.postgres.indexes.GistIndex(fields=["geom"], name="survey_geom_gist"),
         ),
         migrations.AddConstraint(
-            model_name='survey',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['submitted', 'accepted', 'returned', 'superseded'])), name='survey_status_valid'),
+            model_name="survey",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["submitted", "accepted", "returned", "superseded"])),
+                name="survey_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='survey',
-            constraint=models.CheckConstraint(condition=django.contrib.gis.db.models.functions.IsValid('geom'), name='survey_geom_valid'),
+            model_name="survey",
+            constraint=models.CheckConstraint(
+                condition=django.contrib.gis.db.models.functions.IsValid("geom"), name="survey_geom_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='survey',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'accepted')), fields=('file_code',), name='survey_one_accepted_per_file'),
+            model_name="survey",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "accepted")), fields=("file_code",), name="survey_one_accepted_per_file"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='survey',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'returned'), _negated=True), models.Q(('review_reason', ''), _negated=True), _connector='OR'), name='survey_returned_has_reason'),
+            model_name="survey",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "returned"), _negated=True),
+                    models.Q(("review_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="survey_returned_has_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='surveybuilding',
-            constraint=models.CheckConstraint(condition=django.contrib.gis.db.models.functions.IsValid('footprint'), name='surveybuilding_footprint_valid'),
+            model_name="surveybuilding",
+            constraint=models.CheckConstraint(
+                condition=django.contrib.gis.db.models.functions.IsValid("footprint"),
+                name="surveybuilding_footprint_valid",
+            ),
         ),
     ]
