@@ -77,4 +77,4 @@ def measured_parcel(*, file_code: str) -> Survey | None:
 
 def survey_audit(*, survey: Survey):
     """The survey's audit trail, oldest first."""
-    return audit_trail(survey)
+    return audit_trail(survey).select_related("actor")

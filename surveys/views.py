@@ -10,10 +10,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import Role
 from gis_app.jalali import to_jalali
+from gis_app.text import digits_to_persian
 from maps.selectors import map_page_config
 from surveys.forms import INSPECTION_CHECKLIST, InspectionForm, SurveyReturnForm, SurveyUploadForm
 from surveys.models import SurveyStatus
@@ -111,6 +113,18 @@ def _survey_map(survey) -> dict:
     return feature_collection(items)
 
 
+AUDIT_LABELS = {
+    "survey.uploaded": gettext_lazy("uploaded by the surveyor"),
+    "survey.accepted": gettext_lazy("accepted"),
+    "survey.returned": gettext_lazy("returned to the surveyor"),
+    "survey.superseded": gettext_lazy("superseded by a later survey"),
+}
+
+
+def _display(text: str, lang: str) -> str:
+    return digits_to_persian(text) if lang == "fa" else text
+
+
 def _map_labels() -> dict:
     return {
         "cadastral": _("Cadastral boundary"),
@@ -139,11 +153,15 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "survey": survey,
             "rec": rec,
-            "candidates": [{**c, "text": c[lang]} for c in rec.violation_candidates],
-            "results": [{**r, "text": r.get(f"explanation_{lang}", "")} for r in rec.compliance.get("results", [])],
+            "candidates": [{**c, "text": _display(c[lang], lang)} for c in rec.violation_candidates],
+            "results": [
+                {**r, "text": _display(r["explanation"][lang], lang)} for r in rec.compliance.get("results", [])
+            ],
+            "audit": [
+                (e, AUDIT_LABELS.get(e.action, e.action)) for e in survey_audit(survey=survey).select_related("actor")
+            ],
             "can_review": can_review,
             "return_form": SurveyReturnForm(),
-            "audit": survey_audit(survey=survey).select_related("actor"),
             "survey_map": {**map_page_config(), "features": _survey_map(survey), "labels": _map_labels()},
         },
     )

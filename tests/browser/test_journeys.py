@@ -1,10 +1,16 @@
+import json
 import re
 from pathlib import Path
 
 import pytest
+import shapely
+import shapely.affinity
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from playwright.sync_api import expect
+from shapely.geometry import mapping
 
+from accounts.models import User
 from gis_app.text import digits_to_persian
 from parcels.models import Parcel
 from zoning.selectors import parcel_facts
@@ -136,3 +142,60 @@ def test_home_and_login_fit_a_phone_screen(phone, live_url):
         expect(phone.locator("h1")).to_be_visible()
     expect(phone.get_by_role("button", name="ورود")).to_be_visible()
     expect(phone.locator("html")).to_have_attribute("dir", "rtl")
+
+
+def test_a_surveyor_uploads_a_survey_and_sees_the_reconciliation(page, live_url, tmp_path, settings, request):
+    """Stage 2 in the browser: log in as a surveyor, upload a GeoJSON survey of a sample-city parcel
+    (its cadastral boundary pushed 0.8 m east), see the figures and the reconciliation map."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    call_command("sample_city_load", verbosity=0)
+    parcel = Parcel.objects.filter(version__is_active=True, deed_area_m2__isnull=False).order_by("id")[120]
+    cadastral = shapely.from_wkb(bytes(parcel.geom.wkb)).geoms[0]
+    measured = shapely.affinity.translate(cadastral, 0.8, 0)
+    survey_file = tmp_path / "survey.geojson"
+    survey_file.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32640"}},
+                "features": [
+                    {"type": "Feature", "properties": {"kind": "boundary"}, "geometry": mapping(measured)},
+                    {
+                        "type": "Feature",
+                        "properties": {"kind": "building", "floors": 2},
+                        "geometry": mapping(shapely.affinity.scale(measured, 0.5, 0.5)),
+                    },
+                ],
+            }
+        )
+    )
+    user = User.objects.create_user(username="field-surveyor", password="survey-pass-1405")
+    user.groups.add(Group.objects.get_or_create(name="surveyor")[0])
+    errors, external = [], []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("request", lambda req: None if req.url.startswith(live_url) else external.append(req.url))
+
+    page.goto(f"{live_url}/accounts/login/?next=/surveys/new/%3Ffile_code%3D{parcel.file_code}")
+    page.fill("#id_username", "field-surveyor")
+    page.fill("#id_password", "survey-pass-1405")
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=survey-form]")
+    assert page.input_value("#id_file_code") == parcel.file_code
+    page.set_input_files("#id_file", str(survey_file))
+    page.get_by_test_id("survey-submit").click()
+    page.wait_for_selector("body[data-survey-map-ready=true]")
+    expect(page.get_by_test_id("survey-status")).to_have_text("در انتظار بررسی")
+    expect(page.get_by_test_id("hausdorff")).to_contain_text("۰٫۸۰")
+    expect(page.get_by_test_id("measured-area")).to_contain_text(
+        digits_to_persian(f"{measured.area:.2f}".split(".")[0])
+    )
+    expect(page.get_by_test_id("survey-map").locator("path.leaflet-interactive")).not_to_have_count(0)
+    expect(page.locator(".results li").first).to_be_visible()  # the plan checks re-run on the survey
+    expect(page.get_by_test_id("audit")).to_contain_text("بارگذاری به دست نقشه‌بردار")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SCREENSHOTS / "survey-reconciliation.png"
+    page.screenshot(path=str(shot), full_page=True)
+    with request.config.pluginmanager.getplugin("capturemanager").global_and_fixture_disabled():
+        print(f"\nscreenshot: {shot}")
+    assert not errors, errors
+    assert not external, f"requests left the site: {external[:3]}"
