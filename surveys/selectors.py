@@ -55,11 +55,6 @@ def surveys_visible(*, user):
     return Survey.objects.none()
 
 
-def surveys_awaiting_review(*, user):
-    """What a planner has to accept or return."""
-    return surveys_visible(user=user).filter(status=SurveyStatus.SUBMITTED)
-
-
 def inspections_visible(*, user):
     """The inspection reports this user may open, newest first."""
     roles = _roles(user)

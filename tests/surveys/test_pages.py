@@ -9,6 +9,7 @@ from PIL import Image
 
 from gis_app.audit import audit_trail
 from surveys.models import Inspection, Survey, SurveyStatus
+from surveys.selectors import measured_parcel
 from tests.surveys.conftest import csv_points, geojson, good_features, user_with
 
 
@@ -109,6 +110,9 @@ def test_a_planner_accepts_and_a_later_acceptance_supersedes(client, plot):
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.status, second.status) == (SurveyStatus.SUPERSEDED, SurveyStatus.ACCEPTED)
+    assert measured_parcel(file_code=plot.file_code) == second  # the file's measured geometry
+    plot.refresh_from_db()
+    assert plot.geom.area == pytest.approx(250)  # the cadastral geometry is kept
     assert second.reviewed_by == planner
     assert [e.action for e in audit_trail(first)] == ["survey.uploaded", "survey.accepted", "survey.superseded"]
     # accepting again is refused with a message, nothing changes
