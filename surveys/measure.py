@@ -216,15 +216,21 @@ def _floors(value) -> int | None:
     return int(number)
 
 
-def _height(value, *, point: str) -> float | None:
-    if value is None or value == "":
-        return None
+def _finite_number(value, refusal: str, **params) -> float:
+    """A number typed in any digits; refusal names the message when it is not one."""
     try:
         number = float(digits_to_ascii(str(value).strip()))
     except ValueError:
-        raise UploadRefused("bad_height", point=point, value=repr(str(value)[:20])) from None
+        raise UploadRefused(refusal, value=repr(str(value)[:20]), **params) from None
     if not math.isfinite(number):
         raise UploadRefused("not_finite")
+    return number
+
+
+def _height(value, *, point: str) -> float | None:
+    if value is None or value == "":
+        return None
+    number = _finite_number(value, "bad_height", point=point)
     if not HEIGHT_RANGE_M[0] <= number <= HEIGHT_RANGE_M[1]:
         raise UploadRefused("bad_height", point=point, value=number)
     return number
@@ -352,13 +358,7 @@ def _csv_columns(rows: list[list]) -> tuple[dict[str, int], list[list]]:
 
 
 def _number(value, *, row: int) -> float:
-    try:
-        number = float(digits_to_ascii(str(value).strip()))
-    except ValueError:
-        raise UploadRefused("csv_number", row=row, value=repr(str(value)[:20])) from None
-    if not math.isfinite(number):
-        raise UploadRefused("not_finite")
-    return number
+    return _finite_number(value, "csv_number", row=row)
 
 
 def _from_csv(raw: RawFile) -> _Parts:

@@ -56,7 +56,6 @@ def gdal_restrict() -> None:
         "GDAL_HTTP_PROXY": "127.0.0.1:9",
         "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".nothing-allowed",
         "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
-        "OGR_GEOJSON_MAX_OBJ_SIZE": "0",
         "SHAPE_RESTORE_SHX": "NO",
     }.items():
         lgdal.CPLSetConfigOption(key.encode(), value.encode())
