@@ -3,8 +3,21 @@ from django.contrib import admin
 from gis_app.models import AuditEvent, DatasetVersion
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by services and commands: the admin shows them and changes nothing."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(DatasetVersion)
-class DatasetVersionAdmin(admin.ModelAdmin):
+class DatasetVersionAdmin(ReadOnlyAdmin):
     """Read-only: versions are created by the importers and switched live by `dataset_activate`."""
 
     list_display = (
@@ -20,29 +33,11 @@ class DatasetVersionAdmin(admin.ModelAdmin):
     )
     list_filter = ("kind", "is_active")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the trail is written by the services and never edited."""
 
     list_display = ("at", "actor", "action", "object_type", "object_id")
     list_filter = ("action", "object_type")
     search_fields = ("object_id", "actor__username")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,7 +1,13 @@
-"""Form fields shared by the JSON APIs."""
+"""Form fields shared by the JSON APIs and the pages."""
 
+import datetime as dt
+
+import jdatetime
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from gis_app.text import digits_to_ascii
 
 
 class BBoxField(forms.CharField):
@@ -29,3 +35,33 @@ class BBoxField(forms.CharField):
         if self.max_span_deg and (maxx - minx > self.max_span_deg or maxy - miny > self.max_span_deg):
             raise forms.ValidationError(_("Zoom in to see parcels: the box is too large."), code="too_large")
         return values
+
+
+def parse_jalali_or_iso(text: str) -> dt.date:
+    """1405/09/03 (Jalali) or 2026-11-24 (Gregorian), Persian digits accepted."""
+    text = digits_to_ascii(text.strip()).replace("-", "/")
+    parts = text.split("/")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        raise ValueError(text)
+    year, month, day = (int(p) for p in parts)
+    if year < 1700:
+        return jdatetime.date(year, month, day).togregorian()
+    return dt.date(year, month, day)
+
+
+class JalaliDateField(forms.CharField):
+    """A date typed as Jalali (1405/09/03) or Gregorian (2026-11-24); never in the future."""
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            date = parse_jalali_or_iso(text)
+        except ValueError:
+            raise forms.ValidationError(_("Write the date as 1405/09/03 (or 2026-11-24)."), code="invalid") from None
+        if date > timezone.localdate():
+            raise forms.ValidationError(_("The date is in the future."), code="future")
+        if date < timezone.localdate() - dt.timedelta(days=3 * 365):
+            raise forms.ValidationError(_("The date is more than three years ago."), code="too_old")
+        return date

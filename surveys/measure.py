@@ -23,7 +23,7 @@ from shapely.geometry import Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from gis_app.text import digits_to_ascii
-from surveys.uploads import LIMITS, RawFile, UploadRefused, refusal_messages
+from surveys.uploads import LIMITS, MESSAGES, RawFile, UploadRefused
 
 MIN_BOUNDARY_M2 = 10.0  # a parcel smaller than this is a drawing error, not a plot
 MIN_BUILDING_M2 = 1.0
@@ -48,7 +48,8 @@ CSV_COLUMNS = {
     "floors": {"floors", "storeys", "طبقات"},
 }
 
-refusal_messages(
+# the refusals of the checks after reading join the reader's in one table
+MESSAGES.update(
     {
         "crs_missing": _("The file does not say its coordinate system; choose it in the form."),
         "crs_unknown": _("The file's coordinate system is not one we can identify by an EPSG code."),

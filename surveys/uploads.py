@@ -104,17 +104,9 @@ class UploadRefused(Exception):
 
     @property
     def message(self) -> str:
-        template = MESSAGES.get(self.code) or ERRORS_ELSEWHERE.get(self.code)
+        template = MESSAGES[self.code]
         params = {k: str(v) for k, v in self.params.items()}
         return str(template) % params if params else str(template)
-
-
-ERRORS_ELSEWHERE: dict = {}  # codes registered by surveys.measure for the checks after reading
-
-
-def refusal_messages(codes: dict) -> None:
-    """Let a later stage add its refusal codes and messages."""
-    ERRORS_ELSEWHERE.update(codes)
 
 
 @dataclass

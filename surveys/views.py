@@ -167,38 +167,47 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _review(request: HttpRequest, pk: int, act, done: str) -> HttpResponse:
+    """Run a planner's review action on a survey they may see; say what happened on its page."""
+    _require_role(request, Role.PLANNER)
+    survey = _visible_survey(request, pk)
+    try:
+        act(survey)
+    except SurveyNotReviewable as exc:
+        messages.error(request, _("This survey is no longer awaiting review (%(status)s).") % {"status": exc})
+    else:
+        messages.success(request, done)
+    return redirect("surveys:detail", pk=pk)
+
+
 @login_required
 @require_POST
 def survey_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Planners: accept the survey as the parcel's measured geometry."""
-    _require_role(request, Role.PLANNER)
-    survey = _visible_survey(request, pk)
-    try:
-        survey_accept(survey=survey, planner=request.user)
-    except SurveyNotReviewable as exc:
-        messages.error(request, _("This survey is no longer awaiting review (%(status)s).") % {"status": exc})
-    else:
-        messages.success(request, _("The survey was accepted as the parcel's measured geometry."))
-    return redirect("surveys:detail", pk=pk)
+    return _review(
+        request,
+        pk,
+        lambda survey: survey_accept(survey=survey, planner=request.user),
+        _("The survey was accepted as the parcel's measured geometry."),
+    )
 
 
 @login_required
 @require_POST
 def survey_return_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Planners: return the survey to the surveyor with a reason."""
-    _require_role(request, Role.PLANNER)
-    survey = _visible_survey(request, pk)
     form = SurveyReturnForm(request.POST)
     if not form.is_valid():
+        _require_role(request, Role.PLANNER)
+        _visible_survey(request, pk)
         messages.error(request, _("Say why the survey is returned."))
         return redirect("surveys:detail", pk=pk)
-    try:
-        survey_return(survey=survey, planner=request.user, reason=form.cleaned_data["reason"])
-    except SurveyNotReviewable as exc:
-        messages.error(request, _("This survey is no longer awaiting review (%(status)s).") % {"status": exc})
-    else:
-        messages.success(request, _("The survey was returned to the surveyor."))
-    return redirect("surveys:detail", pk=pk)
+    return _review(
+        request,
+        pk,
+        lambda survey: survey_return(survey=survey, planner=request.user, reason=form.cleaned_data["reason"]),
+        _("The survey was returned to the surveyor."),
+    )
 
 
 @login_required

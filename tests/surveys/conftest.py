@@ -9,6 +9,7 @@ the test's transaction).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import zipfile
@@ -24,6 +25,7 @@ from accounts.models import User
 from gis_app.models import DatasetKind, DatasetVersion
 from parcels.filecodes import file_code_for
 from parcels.models import CityBoundary, Parcel
+from tests.zoning.compliance.plan import R121
 from zoning.models import PlanZone, Street
 
 E0, N0 = 529_000.0, 4_147_000.0
@@ -67,18 +69,8 @@ def plot(db, settings, tmp_path):
         existing_width_m=8,
         approved_width_m=12,
     )
-    PlanZone.objects.create(
-        version=zv,
-        geom=_multi(box(-200, -200, 200, 200)),
-        plan_code="R121",
-        land_use="residential",
-        density_pct=180,
-        coverage_pct=60,
-        max_floors=3,
-        max_height_m=11.5,
-        min_plot_area_m2=200,
-        min_frontage_m=8.5,
-    )
+    rules = {k: v for k, v in dataclasses.asdict(R121).items() if k != "plan_version"}
+    PlanZone.objects.create(version=zv, geom=_multi(box(-200, -200, 200, 200)), **rules)
     return parcel
 
 
