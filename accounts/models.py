@@ -19,6 +19,12 @@ class User(AbstractUser):
         help_text=_("Checked once in person when the account is issued."),
     )
     mobile = models.CharField(_("mobile number"), max_length=11, blank=True)
+    district = models.PositiveSmallIntegerField(
+        _("district"),
+        null=True,
+        blank=True,
+        help_text=_("Staff: the district whose files fill the inbox; empty for all."),
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "parcels",
     "zoning",
     "surveys",
+    "permits",
     "maps",
 ]
 
@@ -163,6 +164,10 @@ GIS_SURVEY_SRIDS = [
     int(code) for code in os.environ.get("GIS_SURVEY_SRIDS", f"{GIS_STORAGE_SRID},32639,4326").split(",")
 ]
 
+# Notifications (e-mail and SMS): the development backend records them and shows them in the page;
+# production sets the HTTP gateway backend and the provider's endpoint.
+PERMITS_NOTIFICATION_BACKEND = os.environ.get("PERMITS_NOTIFICATION_BACKEND", "permits.notify.DatabaseBackend")
+PERMITS_NOTIFICATION_GATEWAY = os.environ.get("PERMITS_NOTIFICATION_GATEWAY", "")
 # The map never asks an external tile server: the layers are our own data.
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (37.4745, 57.3295),

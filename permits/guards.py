@@ -1,0 +1,95 @@
+"""Guards: named checks a file must pass before it leaves a stage (the stages name them in
+permits.workflow). Each returns None when satisfied or the message saying what is missing.
+
+Stages 5-7 (renovation dues, paving share, fees) have their guards as hooks: the fees issue registers
+the calculation and payment checks with `register_hook`; until then the officer's ticked checklist is
+the record (every stage's checklist must be complete before the file moves on).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.utils.translation import gettext as _
+
+from permits import selectors
+from permits.models import PermitRequest
+
+Guard = Callable[[PermitRequest], str | None]
+HOOKS: dict[str, list[Guard]] = {"renovation_dues_settled": [], "paving_share_settled": [], "fees_paid": []}
+
+
+def register_hook(name: str, check: Guard) -> None:
+    """Add a check to one of the fee guards (for the fees issue)."""
+    HOOKS[name].append(check)
+
+
+def documents_present(req: PermitRequest) -> str | None:
+    missing = selectors.documents_missing(request=req, upto_stage=req.stage or None)
+    if missing:
+        return _("Documents missing: %(list)s.") % {"list": ", ".join(str(k.label) for k in missing)}
+    return None
+
+
+def inspection_reported(req: PermitRequest) -> str | None:
+    if not selectors.inspection_for(request=req):
+        return _("No inspection report on this file since the request was submitted.")
+    return None
+
+
+def survey_accepted(req: PermitRequest) -> str | None:
+    if selectors.accepted_survey(request=req) is None:
+        return _("No accepted survey of this parcel: the surveyor's measurement must be accepted by a planner.")
+    return None
+
+
+def compliance_passing(req: PermitRequest) -> str | None:
+    check = selectors.latest_check(request=req)
+    if check is None:
+        return _("The detailed-plan rules have not been checked for this request.")
+    if not selectors.check_is_current(check=check, request=req):
+        return _("The plan check is out of date (the plan data, the proposal or the survey changed); run it again.")
+    open_failures = selectors.failures_not_overridden(check=check)
+    if open_failures:
+        return _("Rules failed and not overridden: %(list)s.") % {"list": ", ".join(open_failures)}
+    return None
+
+
+def map_order_issued(req: PermitRequest) -> str | None:
+    if not hasattr(req, "map_order"):
+        return _("The map preparation order has not been issued.")
+    return None
+
+
+def no_open_violation(req: PermitRequest) -> str | None:
+    if selectors.open_violations(file_code=req.file_code).exists():
+        return _("An open violation case on this file waits for the Article 100 commission or its execution.")
+    return None
+
+
+def _hook(name: str) -> Guard:
+    def guard(req: PermitRequest) -> str | None:
+        for check in HOOKS[name]:
+            message = check(req)
+            if message:
+                return message
+        return None
+
+    guard.__name__ = name
+    return guard
+
+
+GUARDS: dict[str, Guard] = {
+    "documents_present": documents_present,
+    "inspection_reported": inspection_reported,
+    "survey_accepted": survey_accepted,
+    "compliance_passing": compliance_passing,
+    "map_order_issued": map_order_issued,
+    "no_open_violation": no_open_violation,
+    **{name: _hook(name) for name in HOOKS},
+}
+
+
+def guards_failing(req: PermitRequest, names: tuple[str, ...]) -> list[str]:
+    """The messages of the named guards that are not satisfied."""
+    return [m for m in (GUARDS[n](req) for n in names) if m]

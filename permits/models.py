@@ -1,0 +1,328 @@
+"""Permit requests and what hangs off them: documents, checklist ticks, plan checks and overrides,
+requests to the applicant, comments, notifications, the map preparation order, violations and their
+Article 100 cases, agents' authorisations and the holiday calendar."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from gis_app.geometry import valid_geometry_constraint
+from parcels.models import Parcel
+from permits.workflow import STAGES, DocumentKind, RequestKind
+
+
+class RequestStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    RETURNED = "returned", _("Returned to the applicant")
+    ISSUED = "issued", _("Issued")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+STAGE_CHOICES = [(code, s.title) for code, s in STAGES.items()]
+
+
+class PermitRequest(models.Model):
+    """One request on one parcel's file; status and stage change only through services.request_transition."""
+
+    tracking_code = models.CharField(_("tracking code"), max_length=20, unique=True, db_collation="C")
+    kind = models.CharField(_("request type"), max_length=24, choices=RequestKind.choices)
+    status = models.CharField(_("status"), max_length=16, choices=RequestStatus.choices, default=RequestStatus.DRAFT)
+    stage = models.CharField(_("stage"), max_length=24, choices=STAGE_CHOICES, blank=True)
+    # optimistic version: a form carries the version it was drawn from; a stale one is refused
+    version = models.PositiveIntegerField(_("version"), default=1)
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="permit_requests", verbose_name=_("applicant")
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("filed by")
+    )
+    parcel = models.ForeignKey(Parcel, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    file_code = models.CharField(_("file code"), max_length=24, db_collation="C", db_index=True)
+    district = models.PositiveSmallIntegerField(_("district"), null=True, blank=True)
+    # the proposal (building requests)
+    use = models.CharField(_("requested use"), max_length=32, blank=True)
+    floors = models.PositiveSmallIntegerField(_("floors above ground"), null=True, blank=True)
+    floor_area_m2 = models.FloatField(_("total floor area (m²)"), null=True, blank=True)
+    footprint_m2 = models.FloatField(_("footprint area (m²)"), null=True, blank=True)
+    footprint = models.PolygonField(_("footprint"), srid=settings.GIS_STORAGE_SRID, null=True, blank=True)
+    height_m = models.FloatField(_("height (m)"), null=True, blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    stage_entered_at = models.DateTimeField(_("entered the stage"), null=True, blank=True)
+    stage_due_on = models.DateField(_("stage due on"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("permit request")
+        verbose_name_plural = _("permit requests")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "stage", "stage_due_on"], name="permit_inbox_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=RequestStatus.values), name="permit_status_valid"),
+            models.CheckConstraint(condition=Q(kind__in=RequestKind.values), name="permit_kind_valid"),
+            models.CheckConstraint(condition=Q(stage="") | Q(stage__in=list(STAGES)), name="permit_stage_valid"),
+            # a file in review or returned sits at a stage; a draft has none yet
+            models.CheckConstraint(
+                condition=~Q(status__in=["in_review", "returned"]) | ~Q(stage=""), name="permit_open_has_stage"
+            ),
+            models.CheckConstraint(condition=~Q(status="draft") | Q(stage=""), name="permit_draft_no_stage"),
+            models.CheckConstraint(condition=Q(floors__isnull=True) | Q(floors__lte=60), name="permit_floors_range"),
+            valid_geometry_constraint("footprint", name="permit_footprint_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_code
+
+
+def document_upload_to(instance, filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"permits/{instance.request.tracking_code}/{uuid.uuid4().hex}.{suffix[:5]}"
+
+
+class RequestDocument(models.Model):
+    """A scanned document (PDF/JPEG/PNG), checked by content; a later one of the same kind replaces it."""
+
+    request = models.ForeignKey(PermitRequest, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("document"), max_length=24, choices=DocumentKind.choices)
+    file = models.FileField(_("file"), upload_to=document_upload_to, max_length=255)
+    original_name = models.CharField(_("uploaded file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=40)
+    size_bytes = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("checksum (SHA-256)"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    replaced = models.BooleanField(_("replaced by a later upload"), default=False)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["kind", "-uploaded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "kind"],
+                condition=Q(replaced=False, kind__in=[k for k in DocumentKind.values if k != "other"]),
+                name="permit_document_one_current",
+            )
+        ]
+
+
+class StageTask(models.Model):
+    """A ticked checklist task of a stage (the checklist itself is data in permits.workflow)."""
+
+    request = models.ForeignKey(PermitRequest, on_delete=models.CASCADE, related_name="tasks")
+    stage = models.CharField(_("stage"), max_length=24, choices=STAGE_CHOICES)
+    task = models.CharField(_("task"), max_length=40)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    done_at = models.DateTimeField(_("done"), auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["request", "stage", "task"], name="permit_task_unique")]
+
+
+class ComplianceCheck(models.Model):
+    """The plan checks run for a request, stored with every version they used."""
+
+    request = models.ForeignKey(PermitRequest, on_delete=models.CASCADE, related_name="checks")
+    report = models.JSONField(_("report"))
+    passed = models.BooleanField(_("all rules passed"))
+    failed_rules = models.JSONField(_("failed rules"), default=list)
+    parcel_version = models.PositiveIntegerField()
+    zones_version = models.PositiveIntegerField(null=True)
+    streets_version = models.PositiveIntegerField(null=True)
+    survey_id = models.PositiveBigIntegerField(_("measured survey used"), null=True, blank=True)
+    proposal_key = models.CharField(_("proposal fingerprint"), max_length=64)
+    checked_at = models.DateTimeField(_("checked"), auto_now_add=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        get_latest_by = ["checked_at", "id"]
+
+
+class RuleOverride(models.Model):
+    """An authorised officer's decision to let a failed rule pass; the failed result stays on record."""
+
+    compliance_check = models.ForeignKey(ComplianceCheck, on_delete=models.CASCADE, related_name="overrides")
+    rule_code = models.CharField(_("rule"), max_length=40)
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"), max_length=2000)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["compliance_check", "rule_code"], name="permit_override_unique"),
+            models.CheckConstraint(condition=~Q(reason=""), name="permit_override_reason"),
+        ]
+
+
+class InfoRequest(models.Model):
+    """A request to the applicant (a missing document, a correction), with its own open/answered state."""
+
+    request = models.ForeignKey(PermitRequest, on_delete=models.CASCADE, related_name="info_requests")
+    stage = models.CharField(_("stage"), max_length=24, choices=STAGE_CHOICES)
+    message = models.TextField(_("what is needed"), max_length=2000)
+    documents = models.JSONField(_("documents asked for"), default=list)
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField(auto_now_add=True)
+    answer = models.TextField(_("answer"), blank=True, max_length=2000)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-asked_at"]
+        constraints = [models.CheckConstraint(condition=~Q(message=""), name="permit_info_request_message")]
+
+
+class Comment(models.Model):
+    request = models.ForeignKey(PermitRequest, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("comment"), max_length=2000)
+    to_applicant = models.BooleanField(_("visible to the applicant"), default=False)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class NotificationChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+
+
+class Notification(models.Model):
+    """A message to a person; `delivery` says what the backend did with it (the development backend
+    only records it: it is shown in the page and never claimed as sent)."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    request = models.ForeignKey(PermitRequest, on_delete=models.CASCADE, related_name="+", null=True, blank=True)
+    channel = models.CharField(_("channel"), max_length=8, choices=NotificationChannel.choices)
+    address = models.CharField(_("address"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"))
+    backend = models.CharField(_("backend"), max_length=40)
+    delivery = models.CharField(_("delivery"), max_length=16)  # recorded | sent | failed
+    detail = models.CharField(_("delivery detail"), max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class MapPreparationOrder(models.Model):
+    """دستور تهیه نقشه: what the engineers may draw, as structured data (DOMAIN.md)."""
+
+    request = models.OneToOneField(PermitRequest, on_delete=models.CASCADE, related_name="map_order")
+    content = models.JSONField(_("content"))
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(auto_now_add=True)
+    valid_until = models.DateField(_("valid until"))
+
+
+class ViolationKind(models.TextChoices):
+    # each kind names the Article 100 note that governs it (permits.article100)
+    AGAINST_PLAN = "against_plan", _("Against planning, technical or health rules (note 1)")
+    EXTRA_AREA_RESIDENTIAL = "extra_area_residential", _("Extra floor area, residential (note 2)")
+    EXTRA_AREA_COMMERCIAL = "extra_area_commercial", _("Extra floor area, commercial/industrial/office (note 3)")
+    NO_PERMIT_WITHIN_RULES = "no_permit_within_rules", _("Built without a permit but within the rules (note 4)")
+    MISSING_PARKING = "missing_parking", _("Missing parking (note 5)")
+    STREET_ENCROACHMENT = "street_encroachment", _("Encroachment on a street or realigned line (note 6)")
+
+
+class ViolationStatus(models.TextChoices):
+    OPEN = "open", _("Recorded, not yet referred")
+    REFERRED = "referred", _("Before the Article 100 commission")
+    APPEALED = "appealed", _("Appealed to the review commission")
+    FINED = "fined", _("Decided: fine")
+    DEMOLITION = "demolition", _("Decided: demolition")
+    CLOSED = "closed", _("Closed (fine paid or part removed)")
+
+
+# statuses that keep the file waiting (guard no_open_violation)
+VIOLATION_BLOCKING = ("open", "referred", "appealed", "demolition")
+
+
+class Violation(models.Model):
+    """A violation found on a file, with its geometry; decided by the Article 100 commission."""
+
+    request = models.ForeignKey(
+        PermitRequest, on_delete=models.PROTECT, related_name="violations", null=True, blank=True
+    )
+    file_code = models.CharField(_("file code"), max_length=24, db_collation="C", db_index=True)
+    kind = models.CharField(_("type"), max_length=32, choices=ViolationKind.choices)
+    geom = models.MultiPolygonField(_("where"), srid=settings.GIS_STORAGE_SRID)
+    area_m2 = models.FloatField(_("violation area (m²)"))
+    parking_spaces = models.PositiveSmallIntegerField(_("missing parking spaces"), default=0)
+    description = models.TextField(_("description"), blank=True, max_length=2000)
+    status = models.CharField(_("status"), max_length=16, choices=ViolationStatus.choices, default=ViolationStatus.OPEN)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    # the commission case
+    transaction_value_irr_m2 = models.PositiveBigIntegerField(_("transaction value (IRR/m²)"), null=True, blank=True)
+    fine_min_irr = models.PositiveBigIntegerField(_("minimum fine (IRR)"), null=True, blank=True)
+    fine_max_irr = models.PositiveBigIntegerField(_("maximum fine (IRR)"), null=True, blank=True)
+    referred_at = models.DateTimeField(null=True, blank=True)
+    verdict_fine_irr = models.PositiveBigIntegerField(_("fine decided (IRR)"), null=True, blank=True)
+    verdict_text = models.TextField(_("verdict"), blank=True, max_length=4000)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ViolationStatus.values), name="violation_status_valid"),
+            models.CheckConstraint(condition=Q(area_m2__gte=0), name="violation_area_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(fine_min_irr__isnull=True) | Q(fine_max_irr__gte=models.F("fine_min_irr")),
+                name="violation_fine_range_ordered",
+            ),
+            valid_geometry_constraint("geom", name="violation_geom_valid"),
+        ]
+
+
+class TransactionValue(models.Model):
+    """The council's yearly building transaction-value schedule (ارزش معاملاتی), per district and use."""
+
+    year = models.PositiveSmallIntegerField(_("year (Jalali)"))
+    district = models.PositiveSmallIntegerField(_("district"))
+    use_class = models.CharField(_("use"), max_length=24)
+    value_irr_m2 = models.PositiveBigIntegerField(_("transaction value (IRR/m²)"))
+    goodwill_irr_m2 = models.PositiveBigIntegerField(_("goodwill value (IRR/m²)"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["year", "district", "use_class"], name="transaction_value_unique")
+        ]
+
+
+class Authorisation(models.Model):
+    """A client's authorisation for an e-services office or engineer to file and follow on their behalf."""
+
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agents_authorised")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clients")
+    granted_at = models.DateTimeField(auto_now_add=True)
+    valid_until = models.DateField(_("valid until"))
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "agent"], condition=Q(revoked_at__isnull=True), name="authorisation_one_active"
+            ),
+            models.CheckConstraint(condition=~Q(client=models.F("agent")), name="authorisation_not_self"),
+        ]
+
+
+class Holiday(models.Model):
+    """An official holiday (Fridays are always off); time limits count working days only."""
+
+    date = models.DateField(_("date"), unique=True)
+    name = models.CharField(_("name"), max_length=120)
+
+    class Meta:
+        ordering = ["date"]

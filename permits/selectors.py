@@ -1,0 +1,159 @@
+"""Reads for the workflow: who sees which file, inboxes, the documents, checks and cases of a file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.roles import STAFF_ROLES, Role
+from gis_app.audit import audit_trail
+from gis_app.models import DatasetKind
+from gis_app.selectors import active_version_id
+from permits.calendar import add_working_days
+from permits.models import (
+    VIOLATION_BLOCKING,
+    Authorisation,
+    ComplianceCheck,
+    Holiday,
+    PermitRequest,
+    RequestStatus,
+    Violation,
+)
+from permits.workflow import DocumentKind, documents_required
+from surveys.models import Inspection
+from surveys.selectors import measured_parcel
+
+
+def _roles(user) -> set[Role]:
+    return user.roles() if user.is_authenticated and user.is_active else set()
+
+
+def requests_visible(*, user) -> QuerySet[PermitRequest]:
+    """The files this user may open: staff see every file; a citizen their own; an agent the files they
+    filed while authorised. Everyone else: none."""
+    roles = _roles(user)
+    if roles & STAFF_ROLES:
+        return PermitRequest.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return PermitRequest.objects.none()
+    mine = Q(applicant=user)
+    if Role.ESERVICES_OFFICE in roles:
+        mine |= Q(filed_by=user, applicant__in=clients_of(agent=user).values("client"))
+    return PermitRequest.objects.filter(mine)
+
+
+def is_applicant_side(*, user, request: PermitRequest) -> bool:
+    """The applicant, or the agent who filed for them while the authorisation holds."""
+    if request.applicant_id == user.pk:
+        return True
+    return request.filed_by_id == user.pk and clients_of(agent=user).filter(client_id=request.applicant_id).exists()
+
+
+def clients_of(*, agent) -> QuerySet[Authorisation]:
+    """The agent's current authorisations."""
+    return Authorisation.objects.filter(agent=agent, revoked_at__isnull=True, valid_until__gte=timezone.localdate())
+
+
+def inbox(*, user) -> QuerySet[PermitRequest]:
+    """Files waiting at a stage this user's roles act on (and in their district, when they have one),
+    the most urgent first."""
+    from permits.workflow import STAGES
+
+    roles = _roles(user)
+    stages = [code for code, s in STAGES.items() if s.role in roles]
+    qs = PermitRequest.objects.filter(status=RequestStatus.IN_REVIEW, stage__in=stages)
+    if getattr(user, "district", None):
+        qs = qs.filter(district=user.district)
+    return qs.order_by("stage_due_on", "submitted_at")
+
+
+def holidays() -> set[dt.date]:
+    return set(Holiday.objects.values_list("date", flat=True))
+
+
+def due_date(*, start: dt.date, working_days: int) -> dt.date:
+    return add_working_days(start, working_days, holidays=holidays())
+
+
+def documents_current(*, request: PermitRequest):
+    return request.documents.filter(replaced=False)
+
+
+def documents_missing(*, request: PermitRequest, upto_stage: str | None) -> list[DocumentKind]:
+    present = set(documents_current(request=request).values_list("kind", flat=True))
+    required = list(documents_required(request.kind, upto_stage))
+    if request.filed_by_id != request.applicant_id:
+        required.append(DocumentKind.POWER_OF_ATTORNEY)
+    return [k for k in required if k.value not in present]
+
+
+def inspection_for(*, request: PermitRequest) -> Inspection | None:
+    since = request.submitted_at or request.created_at
+    return Inspection.objects.filter(file_code=request.file_code, created_at__gte=since).first()
+
+
+def accepted_survey(*, request: PermitRequest):
+    return measured_parcel(file_code=request.file_code)
+
+
+def latest_check(*, request: PermitRequest) -> ComplianceCheck | None:
+    return request.checks.order_by("-checked_at", "-id").first()
+
+
+def proposal_key(request: PermitRequest) -> str:
+    """A fingerprint of what the request asks for: a check is current only for the same proposal."""
+    parts = [
+        request.kind,
+        request.use,
+        request.floors,
+        request.floor_area_m2,
+        request.footprint_m2,
+        request.height_m,
+        request.footprint.wkb.hex() if request.footprint else "",
+    ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def live_versions() -> dict[str, int | None]:
+    return {
+        "parcels": active_version_id(DatasetKind.PARCELS),
+        "zones": active_version_id(DatasetKind.ZONES),
+        "streets": active_version_id(DatasetKind.STREETS),
+    }
+
+
+def check_is_current(*, check: ComplianceCheck, request: PermitRequest) -> bool:
+    """The check used the live plan data, the request's current proposal and its accepted survey."""
+    live = live_versions()
+    survey = accepted_survey(request=request)
+    return (
+        check.zones_version == live["zones"]
+        and check.streets_version == live["streets"]
+        and check.proposal_key == proposal_key(request)
+        and check.survey_id == (survey.pk if survey else None)
+    )
+
+
+def failures_not_overridden(*, check: ComplianceCheck) -> list[str]:
+    overridden = set(check.overrides.values_list("rule_code", flat=True))
+    return [code for code in check.failed_rules if code not in overridden]
+
+
+def open_violations(*, file_code: str) -> QuerySet[Violation]:
+    return Violation.objects.filter(file_code=file_code, status__in=VIOLATION_BLOCKING)
+
+
+def request_audit(*, request: PermitRequest):
+    return audit_trail(request).select_related("actor")
+
+
+def my_properties(*, user):
+    """Live parcels whose recorded owner has this user's national ID."""
+    from parcels.selectors import live_parcels
+
+    if not user.is_authenticated or not user.national_id:
+        return live_parcels().none()
+    return live_parcels().filter(ownerships__owner__national_id=user.national_id).order_by("file_code")

@@ -1,0 +1,110 @@
+"""Permit requests on the hand-computed plot of the survey tests, with users by role and scans."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+from pypdf import PdfWriter
+
+from accounts.roles import Role
+from permits import services
+from permits.models import PermitRequest
+from surveys.services import inspection_record, survey_accept, survey_upload
+from tests.surveys.conftest import geojson, good_features, plot, user_with  # noqa: F401 - fixtures
+
+PASSWORD = "pw-for-tests-only"
+
+
+def pdf_bytes(pages: int = 1) -> bytes:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def png_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (60, 40), "white").save(out, format="PNG")
+    return out.getvalue()
+
+
+def scan(name: str = "deed.pdf", data: bytes | None = None) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, pdf_bytes() if data is None else data)
+
+
+@pytest.fixture
+def staff(db):
+    """One user per role, by role."""
+    return {role: user_with(role.value, f"t-{role.value}") for role in Role}
+
+
+@pytest.fixture
+def citizen(staff):
+    user = staff[Role.CITIZEN]
+    user.national_id = "0499370899"
+    user.mobile = "09151234567"
+    user.email = "owner@example.org"
+    user.save()
+    return user
+
+
+def draft(parcel, applicant, **proposal) -> PermitRequest:
+    values = {"use": "residential", "floors": 3, "floor_area_m2": 400.0, "footprint_m2": 130.0} | proposal
+    return services.request_create(
+        applicant=applicant, filed_by=applicant, parcel=parcel, kind="building_new", **values
+    )
+
+
+def with_documents(req: PermitRequest, user, kinds=("deed", "national_card")) -> PermitRequest:
+    for kind in kinds:
+        services.document_add(request_id=req.pk, actor=user, kind=kind, upload=scan(f"{kind}.pdf"))
+    return PermitRequest.objects.get(pk=req.pk)
+
+
+def submitted(parcel, citizen) -> PermitRequest:
+    req = with_documents(draft(parcel, citizen), citizen)
+    services.request_transition(request_id=req.pk, actor=citizen, action="submit", version=req.version)
+    return PermitRequest.objects.get(pk=req.pk)
+
+
+def tick_all(req: PermitRequest, officer) -> None:
+    from permits.workflow import stage
+
+    for task in stage(req.stage).tasks:
+        services.task_set(request_id=req.pk, actor=officer, task=task.code, done=True)
+
+
+def advance(req: PermitRequest, officer, action: str = "advance") -> PermitRequest:
+    req = PermitRequest.objects.get(pk=req.pk)
+    tick_all(req, officer)
+    services.request_transition(request_id=req.pk, actor=officer, action=action, version=req.version)
+    return PermitRequest.objects.get(pk=req.pk)
+
+
+def inspect_and_survey(parcel, staff) -> None:
+    """The inspector's report and an accepted survey of the plot."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    inspection_record(
+        parcel=parcel,
+        inspector=staff[Role.INSPECTOR],
+        visited_at=timezone.now() - dt.timedelta(minutes=1),
+        checklist={"access": True},
+        notes="ok",
+        photos=[],
+    )
+    survey = survey_upload(
+        parcel=parcel,
+        surveyor=staff[Role.SURVEYOR],
+        upload=SimpleUploadedFile("s.geojson", geojson(good_features())),
+        measured_on=dt.date(2026, 11, 1),
+        declared_srid=None,
+    )
+    survey_accept(survey=survey, planner=staff[Role.PLANNER])
