@@ -53,3 +53,42 @@ def demo_accounts_ensure(*, known: dict[str, dict[str, str]]) -> list[DemoAccoun
             DemoAccount(username=username, password=password, role=role, created=created, password_hash=user.password)
         )
     return accounts
+
+
+@transaction.atomic
+def account_signup(
+    *, national_id: str, mobile: str, email: str, first_name: str, last_name: str, password: str
+) -> User:
+    """A citizen's account, inactive until a clerk has checked the person's identity in person."""
+    from gis_app.audit import audit_record
+
+    user = User(
+        username=national_id,
+        national_id=national_id,
+        mobile=mobile,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        is_active=False,
+    )
+    user.set_password(password)
+    user.save()
+    user.groups.add(Group.objects.get_or_create(name=Role.CITIZEN.value)[0])
+    audit_record(actor=None, action="account.signed_up", obj=user, national_id=national_id)
+    return user
+
+
+@transaction.atomic
+def account_activate(*, clerk: User, user_id: int) -> User:
+    """The one in-person step: a clerk has seen the person and their national card and activates the account."""
+    from gis_app.audit import audit_record
+
+    if not clerk.has_role(Role.CLERK):
+        raise PermissionError("only the secretariat activates accounts")
+    user = User.objects.select_for_update().get(pk=user_id)
+    if user.is_active:
+        return user
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    audit_record(actor=clerk, action="account.activated", obj=user, national_id=user.national_id)
+    return user

@@ -4,7 +4,8 @@ from django.utils import timezone, translation
 
 
 def site(request):
-    """The other languages' URLs for the switch on every page, and the time for the footer."""
+    """The other languages' URLs for the switch on every page, the time for the footer, the user's roles
+    for the navigation."""
     current = translation.get_language() or settings.LANGUAGE_CODE
     switch = [
         {
@@ -15,4 +16,6 @@ def site(request):
         for code, _name in settings.LANGUAGES
         if code != current
     ]
-    return {"language_switch": switch, "now": timezone.now()}
+    user = getattr(request, "user", None)
+    roles = {r.value for r in user.roles()} if user is not None and user.is_authenticated else set()
+    return {"language_switch": switch, "now": timezone.now(), "user_roles": roles}

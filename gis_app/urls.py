@@ -4,9 +4,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import LoginForm
 from gis_app import views
 from maps import urls as map_urls
 from maps import views as map_views
+from permits import urls as permit_urls
 from zoning import views as zoning_views
 
 admin.site.site_header = _("Bojnord e-urban planning")
@@ -20,6 +22,7 @@ urlpatterns = [
     path("tiles/", include(map_urls.tile_patterns)),
     path("ogc/", include(map_urls.ogc_patterns)),
     path("api/find", map_views.find, name="find"),
+    path("api/files/", include(permit_urls.api_patterns)),
 ]
 
 # Persian pages at /, English under /en/ (the language switch on every page links between them).
@@ -27,9 +30,13 @@ urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("map/", include(map_urls.page_patterns)),
     path("surveys/", include("surveys.urls")),
+    path("files/", include("permits.urls")),
+    path("accounts/", include("accounts.urls")),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            template_name="registration/login.html", redirect_authenticated_user=True, authentication_form=LoginForm
+        ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -157,3 +157,10 @@ def my_properties(*, user):
     if not user.is_authenticated or not user.national_id:
         return live_parcels().none()
     return live_parcels().filter(ownerships__owner__national_id=user.national_id).order_by("file_code")
+
+
+def working_days_left(*, due: dt.date | None, today: dt.date) -> int | None:
+    """Working days from today to the due date (negative when overdue)."""
+    from permits.calendar import working_days_between
+
+    return None if due is None else working_days_between(today, due, holidays=holidays())

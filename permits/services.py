@@ -620,3 +620,29 @@ def violation_verdict(
         actor=actor, action=f"violation.{verdict}", obj=v.request, violation=v.pk, fine_irr=fine_irr, text=text
     )
     return v
+
+
+# --- agents' authorisations -------------------------------------------------------------------
+
+
+@transaction.atomic
+def authorisation_grant(*, client, agent, valid_until: dt.date):
+    """The client lets an e-services office or engineer file and follow requests for them."""
+    from permits.models import Authorisation
+
+    if client.pk == agent.pk:
+        raise WorkflowError(_("You cannot authorise yourself."))
+    Authorisation.objects.filter(client=client, agent=agent, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    grant = Authorisation.objects.create(client=client, agent=agent, valid_until=valid_until)
+    audit_record(actor=client, action="authorisation.granted", obj=grant, agent=agent.username, until=str(valid_until))
+    return grant
+
+
+@transaction.atomic
+def authorisation_revoke(*, client, grant_id: int) -> None:
+    from permits.models import Authorisation
+
+    grant = Authorisation.objects.select_for_update().get(pk=grant_id, client=client)
+    grant.revoked_at = timezone.now()
+    grant.save(update_fields=["revoked_at"])
+    audit_record(actor=client, action="authorisation.revoked", obj=grant)

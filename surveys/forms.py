@@ -130,9 +130,11 @@ def photo_facts(upload) -> PhotoFacts:
                 raise forms.ValidationError(_("%(name)s is not a JPEG or PNG photo.") % {"name": upload.name[:60]})
             if image.width * image.height > PHOTO_PIXELS:
                 raise forms.ValidationError(_("%(name)s has too many pixels.") % {"name": upload.name[:60]})
+            image.verify()  # must come straight after open (PNG refuses it once chunks were read)
+        upload.seek(0)
+        with Image.open(upload) as image:
             exif = image.getexif()
             size = image.size
-            image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError, ValueError):
         raise forms.ValidationError(
             _("%(name)s is not a readable JPEG or PNG photo.") % {"name": upload.name[:60]}

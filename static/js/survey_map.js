@@ -12,6 +12,11 @@
     outside_envelope: {color: "#8e44ad", weight: 1, fillColor: "#8e44ad", fillOpacity: 0.45},
     on_street: {color: "#7b0000", weight: 2, fillColor: "#b3261e", fillOpacity: 0.7},
     deviation: {color: "#000", weight: 3},
+    setback_strip: {color: "#c0392b", weight: 1, fillColor: "#e74c3c", fillOpacity: 0.35},
+    chamfer: {color: "#d35400", weight: 1, fillColor: "#e67e22", fillOpacity: 0.5},
+    realigned_line: {color: "#c0392b", weight: 2, dashArray: "5 3"},
+    footprint: {color: "#1565c0", weight: 2, fillColor: "#1e88e5", fillOpacity: 0.35},
+    violation: {color: "#7b0000", weight: 2, fillColor: "#b3261e", fillOpacity: 0.6},
   };
   const labels = config.labels || {};
   const map = L.map("survey-map", {zoomSnap: 0.25});
@@ -51,5 +56,6 @@
   });
   new Legend({position: "bottomleft"}).addTo(map);
   L.control.scale({metric: true, imperial: false}).addTo(map);
+  window.fileMap = map;  // for the drawing tool of the workflow pages
   document.body.dataset.surveyMapReady = "true";
 })();

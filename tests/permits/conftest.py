@@ -49,6 +49,7 @@ def citizen(staff):
     user.national_id = "0499370899"
     user.mobile = "09151234567"
     user.email = "owner@example.org"
+    user.first_name, user.last_name = "Maryam", "Testowner"
     user.save()
     return user
 
