@@ -20,6 +20,15 @@ from tests.surveys.conftest import E0, N0, SRID
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """The services' messages are matched in English here (the pages test the Persian ones)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def run_after_commit_callbacks() -> int:
     """Run what the test's transitions scheduled for after commit (the test's own transaction never
     commits), as the real commit would."""
