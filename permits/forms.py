@@ -77,8 +77,9 @@ class RequestForm(forms.Form):
     def __init__(self, *args, parcel=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.parcel = parcel
+        # text boxes, not type=number: a Persian keyboard types ۳, which a number box refuses
         for name in ("floors", "floor_area_m2", "footprint_m2", "height_m"):
-            self.fields[name].widget.attrs["inputmode"] = "decimal"
+            self.fields[name].widget = forms.TextInput(attrs={"inputmode": "decimal", "dir": "ltr"})
 
     def clean(self):
         data = super().clean()

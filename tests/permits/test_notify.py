@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 class Sandbox(BaseHTTPRequestHandler):
     received: list[dict] = []
 
-    def do_POST(self):  # noqa: N802 - http.server's name
+    def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         Sandbox.received.append(body)
         self.send_response(202 if body["to"] != "09000000000" else 500)
