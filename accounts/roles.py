@@ -36,3 +36,12 @@ STAFF_ROLES = frozenset(
         Role.MANAGER,
     }
 )
+
+
+def require_role(user, *roles: Role) -> None:
+    """For views: PermissionDenied (403) unless the user holds one of the roles."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext as _
+
+    if not user.is_authenticated or not user.roles() & set(roles):
+        raise PermissionDenied(_("Your role may not do this."))

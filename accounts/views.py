@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import SignUpForm
 from accounts.models import User
-from accounts.roles import Role
+from accounts.roles import Role, require_role
 from accounts.services import account_activate, account_signup
 from gis_app.identifiers import normalise_digits
 
@@ -41,8 +40,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def pending(request: HttpRequest) -> HttpResponse:
     """Clerks: sign-ups waiting for the identity check, found by national ID."""
-    if not request.user.has_role(Role.CLERK):
-        raise PermissionDenied(_("Your role may not do this."))
+    require_role(request.user, Role.CLERK)
     query = normalise_digits(request.GET.get("q", ""))[:10]
     waiting = User.objects.filter(is_active=False, groups__name=Role.CITIZEN.value).order_by("date_joined")
     if query:
@@ -54,8 +52,7 @@ def pending(request: HttpRequest) -> HttpResponse:
 @require_POST
 def activate(request: HttpRequest, pk: int) -> HttpResponse:
     """Clerks: activate an account after seeing the person and their national card."""
-    if not request.user.has_role(Role.CLERK):
-        raise PermissionDenied(_("Your role may not do this."))
+    require_role(request.user, Role.CLERK)
     if request.POST.get("identity_seen") != "on":
         messages.error(request, _("Confirm that you have seen the person and their national card."))
         return redirect("accounts:pending")

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.roles import STAFF_ROLES, Role
+from accounts.roles import STAFF_ROLES, Role, require_role
 from maps.selectors import map_page_config
 from parcels.selectors import LookupNotUnderstood, parcels_lookup
 from permits import selectors, services
@@ -54,6 +54,7 @@ def _file(request: HttpRequest, tracking: str) -> PermitRequest:
     )
 
 
+CHECK_ROLES = frozenset({Role.PLANNER, Role.PERMIT_OFFICER, Role.MANAGER})  # who may re-run the plan check
 ERROR_STATUS = {StaleForm: 409, TransitionNotAllowed: 403, GuardsFailed: 400, WorkflowError: 400}
 
 
@@ -259,8 +260,7 @@ def _file_page(request: HttpRequest, req: PermitRequest, *, status: int = 200, e
         "check": check,
         "check_current": check is not None and selectors.check_is_current(check=check, request=req),
         "check_results": _check_results(check),
-        "can_check": bool(roles & {Role.PLANNER, Role.PERMIT_OFFICER, Role.MANAGER})
-        and req.status == RequestStatus.IN_REVIEW,
+        "can_check": bool(roles & CHECK_ROLES) and req.status == RequestStatus.IN_REVIEW,
         "can_override": bool(roles & OVERRIDE_ROLES) and req.status == RequestStatus.IN_REVIEW,
         "can_issue_order": Role.PLANNER in roles
         and req.stage == "detailed_plan"
@@ -378,7 +378,7 @@ def file_update(request: HttpRequest, tracking: str) -> HttpResponse:
             request,
             req,
             status=400,
-            error=_("Correct the proposal: ") + " ".join(str(e) for errs in form.errors.values() for e in errs),
+            error=_("Correct the proposal: ") + _errors_text(form),
         )
     proposal = form.proposal()
     return _after(
@@ -443,8 +443,7 @@ def task_tick(request: HttpRequest, tracking: str) -> HttpResponse:
 @require_POST
 def check_run(request: HttpRequest, tracking: str) -> HttpResponse:
     req = _file(request, tracking)
-    if not _roles(request) & {Role.PLANNER, Role.PERMIT_OFFICER, Role.MANAGER}:
-        raise PermissionDenied(_("Your role may not do this."))
+    require_role(request.user, *CHECK_ROLES)
     return _after(
         request,
         req,
@@ -564,9 +563,7 @@ def violation_verdict(request: HttpRequest, tracking: str, pk: int) -> HttpRespo
     v = get_object_or_404(req.violations, pk=pk)
     form = VerdictForm(request.POST)
     if not form.is_valid():
-        return _file_page(
-            request, req, status=400, error=" ".join(str(e) for errs in form.errors.values() for e in errs)
-        )
+        return _file_page(request, req, status=400, error=_errors_text(form))
     d = form.cleaned_data
     return _after(
         request,
@@ -586,8 +583,7 @@ def violation_verdict(request: HttpRequest, tracking: str, pk: int) -> HttpRespo
 def inbox(request: HttpRequest) -> HttpResponse:
     """Staff: the files waiting at their stages (their district's, when they have one), most urgent
     first, overdue ones marked; search any file by tracking or file code."""
-    if not _is_staff(request):
-        raise PermissionDenied(_("Your role may not do this."))
+    require_role(request.user, *STAFF_ROLES)
     q = request.GET.get("q", "").strip()[:40]
     found = None
     if q:
@@ -617,6 +613,16 @@ def track(request: HttpRequest) -> HttpResponse:
     return render(request, "permits/track.html", {"code": code, "found": found, "searched": bool(code)}, status=status)
 
 
+def _errors_text(form) -> str:
+    return " ".join(str(e) for errs in form.errors.values() for e in errs)
+
+
+def _unauthenticated() -> JsonResponse:
+    return JsonResponse(
+        {"errors": {"__all__": [{"message": _("Sign in first."), "code": "unauthenticated"}]}}, status=401
+    )
+
+
 def _file_json(req: PermitRequest) -> dict:
     return {
         "tracking_code": req.tracking_code,
@@ -634,9 +640,7 @@ def _file_json(req: PermitRequest) -> dict:
 def api_files(request: HttpRequest) -> JsonResponse:
     """API (signed-in): the files this person may open."""
     if not request.user.is_authenticated:
-        return JsonResponse(
-            {"errors": {"__all__": [{"message": _("Sign in first."), "code": "unauthenticated"}]}}, status=401
-        )
+        return _unauthenticated()
     files = selectors.requests_visible(user=request.user).order_by("-created_at")[:200]
     return JsonResponse({"files": [_file_json(r) for r in files]})
 
@@ -645,9 +649,7 @@ def api_files(request: HttpRequest) -> JsonResponse:
 def api_file(request: HttpRequest, tracking: str) -> JsonResponse:
     """API (signed-in): one file, 404 when it is not this person's to see."""
     if not request.user.is_authenticated:
-        return JsonResponse(
-            {"errors": {"__all__": [{"message": _("Sign in first."), "code": "unauthenticated"}]}}, status=401
-        )
+        return _unauthenticated()
     req = selectors.requests_visible(user=request.user).filter(tracking_code=tracking).first()
     if req is None:
         return JsonResponse({"errors": {"__all__": [{"message": _("No such file."), "code": "not_found"}]}}, status=404)

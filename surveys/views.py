@@ -5,7 +5,6 @@ from __future__ import annotations
 import shapely
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.roles import Role
+from accounts.roles import Role, require_role
 from gis_app.jalali import to_jalali
 from gis_app.text import digits_to_persian
 from maps.selectors import map_page_config
@@ -25,16 +24,11 @@ from surveys.uploads import LIMITS, UploadRefused
 from zoning.compliance.output import feature_collection
 
 
-def _require_role(request: HttpRequest, *roles: Role) -> None:
-    if not request.user.roles() & set(roles):
-        raise PermissionDenied(_("Your role may not do this."))
-
-
 @login_required
 @require_GET
 def survey_list(request: HttpRequest) -> HttpResponse:
     """Staff who work with surveys: the surveys they may open (a surveyor's own; all for reviewers)."""
-    _require_role(request, Role.SURVEYOR, Role.INSPECTOR, *REVIEWER_ROLES)
+    require_role(request.user, Role.SURVEYOR, Role.INSPECTOR, *REVIEWER_ROLES)
     surveys = surveys_visible(user=request.user).select_related("surveyor", "reconciliation")[:200]
     inspections = inspections_visible(user=request.user).select_related("inspector")[:100]
     return render(
@@ -53,7 +47,7 @@ def survey_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def survey_new(request: HttpRequest) -> HttpResponse:
     """Surveyors: upload a field survey of a parcel (the file is read safely, checked and reconciled)."""
-    _require_role(request, Role.SURVEYOR)
+    require_role(request.user, Role.SURVEYOR)
     if request.method == "POST":
         form = SurveyUploadForm(request.POST, request.FILES)
         if form.is_valid():
@@ -169,7 +163,7 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _review(request: HttpRequest, pk: int, act, done: str) -> HttpResponse:
     """Run a planner's review action on a survey they may see; say what happened on its page."""
-    _require_role(request, Role.PLANNER)
+    require_role(request.user, Role.PLANNER)
     survey = _visible_survey(request, pk)
     try:
         act(survey)
@@ -198,7 +192,7 @@ def survey_return_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Planners: return the survey to the surveyor with a reason."""
     form = SurveyReturnForm(request.POST)
     if not form.is_valid():
-        _require_role(request, Role.PLANNER)
+        require_role(request.user, Role.PLANNER)
         _visible_survey(request, pk)
         messages.error(request, _("Say why the survey is returned."))
         return redirect("surveys:detail", pk=pk)
@@ -223,7 +217,7 @@ def survey_source(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def inspection_new(request: HttpRequest) -> HttpResponse:
     """Inspectors, on a phone at the site: checklist, notes and photos."""
-    _require_role(request, Role.INSPECTOR)
+    require_role(request.user, Role.INSPECTOR)
     if request.method == "POST":
         form = InspectionForm(request.POST, request.FILES)
         if form.is_valid():
