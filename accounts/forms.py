@@ -10,7 +10,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from gis_app.identifiers import is_valid_national_id, normalise_digits
+from gis_app.identifiers import normalise_digits, validate_national_id
 
 MOBILE = re.compile(r"09\d{9}")
 
@@ -32,8 +32,7 @@ class SignUpForm(forms.Form):
 
     def clean_national_id(self) -> str:
         code = normalise_digits(self.cleaned_data["national_id"])
-        if not is_valid_national_id(code):
-            raise forms.ValidationError(_("Enter a valid 10-digit national ID (its check digit does not match)."))
+        validate_national_id(code)
         if User.objects.filter(national_id=code).exists() or User.objects.filter(username=code).exists():
             raise forms.ValidationError(_("An account with this national ID exists already."))
         return code

@@ -9,6 +9,7 @@ from django.utils import translation
 
 from accounts.models import User
 from accounts.roles import STAFF_ROLES, Role
+from gis_app.audit import audit_record
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,6 @@ def account_signup(
     *, national_id: str, mobile: str, email: str, first_name: str, last_name: str, password: str
 ) -> User:
     """A citizen's account, inactive until a clerk has checked the person's identity in person."""
-    from gis_app.audit import audit_record
-
     user = User(
         username=national_id,
         national_id=national_id,
@@ -81,8 +80,6 @@ def account_signup(
 @transaction.atomic
 def account_activate(*, clerk: User, user_id: int) -> User:
     """The one in-person step: a clerk has seen the person and their national card and activates the account."""
-    from gis_app.audit import audit_record
-
     if not clerk.has_role(Role.CLERK):
         raise PermissionError("only the secretariat activates accounts")
     user = User.objects.select_for_update().get(pk=user_id)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from gis_app.geometry import WGS84, storage_srid
-from gis_app.identifiers import is_valid_national_id, normalise_digits
+from gis_app.identifiers import normalise_digits, validate_national_id
 from gis_app.text import digits_to_ascii
 from permits.models import ViolationKind
 from permits.workflow import Action, DocumentKind, RequestKind
@@ -118,8 +118,7 @@ class ClientForm(forms.Form):
         from permits.selectors import clients_of
 
         code = normalise_digits(self.cleaned_data["client_national_id"])
-        if not is_valid_national_id(code):
-            raise forms.ValidationError(_("Enter a valid 10-digit national ID (its check digit does not match)."))
+        validate_national_id(code)
         client = User.objects.filter(national_id=code, is_active=True).first()
         if client is None or not clients_of(agent=self.agent).filter(client=client).exists():
             raise forms.ValidationError(_("This person has not authorised you to act for them."))

@@ -12,6 +12,7 @@ from accounts.roles import STAFF_ROLES, Role
 from gis_app.audit import audit_trail
 from gis_app.models import DatasetKind
 from gis_app.selectors import active_version_id
+from parcels.selectors import live_parcels
 from permits.calendar import add_working_days
 from permits.models import (
     VIOLATION_BLOCKING,
@@ -22,7 +23,7 @@ from permits.models import (
     RequestStatus,
     Violation,
 )
-from permits.workflow import DocumentKind, documents_required
+from permits.workflow import STAGES, DocumentKind, documents_required
 from surveys.models import Inspection
 from surveys.selectors import measured_parcel
 
@@ -60,14 +61,23 @@ def clients_of(*, agent) -> QuerySet[Authorisation]:
 def inbox(*, user) -> QuerySet[PermitRequest]:
     """Files waiting at a stage this user's roles act on (and in their district, when they have one),
     the most urgent first."""
-    from permits.workflow import STAGES
-
     roles = _roles(user)
     stages = [code for code, s in STAGES.items() if s.role in roles]
     qs = PermitRequest.objects.filter(status=RequestStatus.IN_REVIEW, stage__in=stages)
     if getattr(user, "district", None):
         qs = qs.filter(district=user.district)
     return qs.order_by("stage_due_on", "submitted_at")
+
+
+DOCUMENT_STAFF_ROLES = frozenset({Role.CLERK, Role.PERMIT_OFFICER})
+
+
+def may_add_documents(*, user, request: PermitRequest) -> bool:
+    """The applicant's side to a draft or a returned request; the secretariat or the permit officer
+    while the file is in review."""
+    if request.status in (RequestStatus.DRAFT, RequestStatus.RETURNED):
+        return is_applicant_side(user=user, request=request)
+    return request.status == RequestStatus.IN_REVIEW and bool(_roles(user) & DOCUMENT_STAFF_ROLES)
 
 
 def holidays() -> set[dt.date]:
@@ -152,8 +162,6 @@ def request_audit(*, request: PermitRequest):
 
 def my_properties(*, user):
     """Live parcels whose recorded owner has this user's national ID."""
-    from parcels.selectors import live_parcels
-
     if not user.is_authenticated or not user.national_id:
         return live_parcels().none()
     return live_parcels().filter(ownerships__owner__national_id=user.national_id).order_by("file_code")

@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 
 import shapely
+from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -15,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from accounts.roles import Role
+from accounts.roles import STAFF_ROLES, Role
 from gis_app.audit import audit_record
 from gis_app.geometry import storage_srid
 from permits import selectors
@@ -23,6 +24,7 @@ from permits.article100 import fine_range
 from permits.documents import document_check
 from permits.guards import guards_failing
 from permits.models import (
+    Comment,
     ComplianceCheck,
     InfoRequest,
     MapPreparationOrder,
@@ -161,11 +163,7 @@ def document_add(*, request_id: int, actor, kind: str, upload) -> RequestDocumen
     try:
         with transaction.atomic():
             req = PermitRequest.objects.select_for_update().get(pk=request_id)
-            applicant_side = selectors.is_applicant_side(user=actor, request=req)
-            staff = actor.roles() & {Role.CLERK, Role.PERMIT_OFFICER}
-            if not (applicant_side and req.status in (RequestStatus.DRAFT, RequestStatus.RETURNED)) and not (
-                staff and req.status == RequestStatus.IN_REVIEW
-            ):
+            if not selectors.may_add_documents(user=actor, request=req):
                 raise TransitionNotAllowed(
                     _("Documents can be added to a draft, to a returned request, or by the secretariat.")
                 )
@@ -318,9 +316,10 @@ def request_transition(
             req.submitted_at = now
             _enter(req, request_type(req.kind).stages[0])
         elif action in (Action.ADVANCE, Action.APPROVE):
-            failures = [
-                _("Checklist not complete: %(list)s.") % {"list": "; ".join(m)} for m in [_tasks_missing(req)] if m
-            ]
+            failures = []
+            open_tasks = _tasks_missing(req)
+            if open_tasks:
+                failures.append(_("Checklist not complete: %(list)s.") % {"list": "; ".join(open_tasks)})
             failures += guards_failing(req, stage(req.stage).guards)
             if failures:
                 raise GuardsFailed(failures)
@@ -393,7 +392,7 @@ def _submit_failures(req: PermitRequest) -> list[str]:
 
 def _notify_transition(result: TransitionResult, *, actor, note: str) -> None:
     req = result.request
-    with override(req.applicant.preferred_language if hasattr(req.applicant, "preferred_language") else "fa"):
+    with override(settings.LANGUAGE_CODE):  # messages go out in the site's language (Persian)
         status = str(RequestStatus(req.status).label)
         where = str(stage(req.stage).title) if req.stage else ""
         subject = _("Your request %(code)s: %(status)s") % {"code": req.tracking_code, "status": status}
@@ -440,14 +439,10 @@ def map_order_content(*, req: PermitRequest, check: ComplianceCheck) -> dict:
     """The order's contents (DOMAIN.md, map preparation order) from the parcel, the owners and the check."""
     report = check.report
     parcel, zone, env = report["parcel"], report.get("zone") or {}, report.get("envelope") or {}
-    owners = (
-        [
-            {"name": o.owner.full_name, "share_dang": float(o.share_dang)}
-            for o in req.parcel.ownerships.select_related("owner")
-        ]
-        if hasattr(req.parcel, "ownerships")
-        else []
-    )
+    owners = [
+        {"name": o.owner.full_name, "share_dang": float(o.share_dang)}
+        for o in req.parcel.ownerships.select_related("owner")
+    ]
     streets = [
         {
             "name": s.get("name"),
@@ -620,6 +615,16 @@ def violation_verdict(
         actor=actor, action=f"violation.{verdict}", obj=v.request, violation=v.pk, fine_irr=fine_irr, text=text
     )
     return v
+
+
+@transaction.atomic
+def comment_add(*, request_id: int, actor, body: str, to_applicant: bool) -> Comment:
+    """A comment on a file; the applicant's side always writes to the applicant, staff choose."""
+    req = PermitRequest.objects.get(pk=request_id)
+    staff = bool(actor.roles() & STAFF_ROLES)
+    comment = Comment.objects.create(request=req, author=actor, body=body, to_applicant=to_applicant or not staff)
+    audit_record(actor=actor, action="request.commented", obj=req)
+    return comment
 
 
 # --- agents' authorisations -------------------------------------------------------------------

@@ -32,7 +32,7 @@ from permits.forms import (
     VerdictForm,
     ViolationForm,
 )
-from permits.models import Authorisation, Comment, Notification, PermitRequest, RequestStatus
+from permits.models import Authorisation, Notification, PermitRequest, RequestStatus
 from permits.services import GuardsFailed, StaleForm, TransitionNotAllowed, WorkflowError
 from permits.workflow import OVERRIDE_ROLES, Action, actions_for, earlier_stages, request_type, stage, stages_of
 from zoning.compliance.output import feature_collection
@@ -252,8 +252,7 @@ def _file_page(request: HttpRequest, req: PermitRequest, *, status: int = 200, e
         "earlier": [stage(c) for c in earlier_stages(req.kind, req.stage)] if req.stage else [],
         "documents": req.documents.select_related("uploaded_by").order_by("kind", "-uploaded_at"),
         "missing": selectors.documents_missing(request=req, upto_stage=req.stage or None),
-        "can_upload": (applicant_side and req.status in (RequestStatus.DRAFT, RequestStatus.RETURNED))
-        or (bool(roles & {Role.CLERK, Role.PERMIT_OFFICER}) and req.status == RequestStatus.IN_REVIEW),
+        "can_upload": selectors.may_add_documents(user=request.user, request=req),
         "document_form": forms.get("document_form") or DocumentForm(),
         "action_form": forms.get("action_form") or ActionForm(initial={"version": req.version}),
         "info_requests": req.info_requests.all(),
@@ -497,16 +496,12 @@ def comment_add(request: HttpRequest, tracking: str) -> HttpResponse:
     form = CommentForm(request.POST)
     if not form.is_valid():
         return _file_page(request, req, status=400, error=_("Write the comment."))
-    staff = _is_staff(request)
-    Comment.objects.create(
-        request=req,
-        author=request.user,
+    services.comment_add(
+        request_id=req.pk,
+        actor=request.user,
         body=form.cleaned_data["body"],
-        to_applicant=form.cleaned_data["to_applicant"] or not staff,
+        to_applicant=form.cleaned_data["to_applicant"],
     )
-    from gis_app.audit import audit_record
-
-    audit_record(actor=request.user, action="request.commented", obj=req)
     return redirect("permits:file", tracking=req.tracking_code)
 
 
