@@ -3,7 +3,7 @@
 # DATABASE_URL is set). Usage: scripts/bench.sh import_parcels [--sizes 100000 1000000]
 source "$(dirname "$0")/lib.sh"
 
-ensure_system_packages "${SYSTEM_PACKAGES[@]}"
+ensure_system_packages "${SYSTEM_PACKAGES[@]}" "${BENCH_PACKAGES[@]}"
 ensure_python_env
 ensure_secret_key
 ensure_local_postgis

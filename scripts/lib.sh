@@ -27,6 +27,9 @@ SYSTEM_PACKAGES=(
   "nodejs|node"
   "npm|npm"
 )
+BENCH_PACKAGES=(
+  "wrk|wrk"
+)
 BROWSER_PACKAGES=(
   "chromium|/usr/bin/chromium"
   "chromium-driver|/usr/bin/chromedriver"
