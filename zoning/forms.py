@@ -5,22 +5,12 @@ from parcels.filecodes import InvalidFileCode, file_code_parse
 from zoning.models import LandUse
 
 
-class BuildableForm(forms.Form):
-    """ "What may I build here?": a parcel by file code or by a lon/lat point, and optionally a
-    proposal to check instead of the most the plan allows."""
+class ParcelQueryForm(forms.Form):
+    """ "What may I build here?": a parcel by file code or by a lon/lat point."""
 
     file_code = forms.CharField(label=_("File code"), max_length=40, required=False, strip=True)
     lon = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
     lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
-    # A CharField checked against the land uses: a ChoiceField deep-copies its 21 translated choices
-    # on every request, which was a tenth of this endpoint's time.
-    use = forms.CharField(label=_("Requested use"), max_length=32, required=False)
-    floors = forms.IntegerField(label=_("Floors"), required=False, min_value=1, max_value=60)
-    floor_area_m2 = forms.FloatField(label=_("Total floor area (m²)"), required=False, min_value=1, max_value=1e6)
-    footprint_m2 = forms.FloatField(label=_("Footprint (m²)"), required=False, min_value=1, max_value=1e6)
-    height_m = forms.FloatField(label=_("Height (m)"), required=False, min_value=1, max_value=300)
-
-    PROPOSAL_FIELDS = ("use", "floors", "floor_area_m2", "footprint_m2", "height_m")
 
     def clean_file_code(self) -> str:
         text = self.cleaned_data["file_code"]
@@ -30,14 +20,6 @@ class BuildableForm(forms.Form):
             return str(file_code_parse(text))
         except InvalidFileCode as exc:
             raise forms.ValidationError(str(exc)) from None
-
-    def clean_use(self) -> str:
-        use = self.cleaned_data["use"]
-        if use and use not in LandUse.values:
-            raise forms.ValidationError(
-                _("Unknown use %(use)s; one of: %(uses)s.") % {"use": use[:32], "uses": ", ".join(LandUse.values)}
-            )
-        return use
 
     def clean(self):
         data = super().clean()
@@ -57,8 +39,33 @@ class BuildableForm(forms.Form):
             return {"file_code": self.cleaned_data["file_code"]}
         return {"point": (self.cleaned_data["lon"], self.cleaned_data["lat"])}
 
-    def proposal_changes(self) -> dict:
+
+class ProposalForm(forms.Form):
+    """A proposal to check instead of the most the plan allows; every field optional. Only made
+    when the query names one of its fields (a form deep-copies its fields: a click without a
+    proposal should not pay for five)."""
+
+    # A CharField checked against the land uses: a ChoiceField deep-copies its 21 translated choices
+    # on every request, which was a tenth of this endpoint's time.
+    use = forms.CharField(label=_("Requested use"), max_length=32, required=False)
+    floors = forms.IntegerField(label=_("Floors"), required=False, min_value=1, max_value=60)
+    floor_area_m2 = forms.FloatField(label=_("Total floor area (m²)"), required=False, min_value=1, max_value=1e6)
+    footprint_m2 = forms.FloatField(label=_("Footprint (m²)"), required=False, min_value=1, max_value=1e6)
+    height_m = forms.FloatField(label=_("Height (m)"), required=False, min_value=1, max_value=300)
+
+    @classmethod
+    def asked(cls, data) -> bool:
+        """Whether the query names any field of a proposal."""
+        return any(name in data for name in cls.base_fields)
+
+    def clean_use(self) -> str:
+        use = self.cleaned_data["use"]
+        if use and use not in LandUse.values:
+            raise forms.ValidationError(
+                _("Unknown use %(use)s; one of: %(uses)s.") % {"use": use[:32], "uses": ", ".join(LandUse.values)}
+            )
+        return use
+
+    def changes(self) -> dict:
         """The parts of the proposal the caller gave (the rest is the most the plan allows)."""
-        return {
-            name: self.cleaned_data[name] for name in self.PROPOSAL_FIELDS if self.cleaned_data[name] not in (None, "")
-        }
+        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}

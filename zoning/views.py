@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 from gis_app.api import api_language
 from parcels.selectors import point_in_municipality
 from zoning.compliance.output import report_data
-from zoning.forms import BuildableForm
+from zoning.forms import ParcelQueryForm, ProposalForm
 from zoning.selectors import parcel_compliance
 
 
@@ -15,11 +15,15 @@ from zoning.selectors import parcel_compliance
 def buildable(request: HttpRequest) -> HttpResponse:
     """Public: what the detailed plan allows on a parcel, found by file code or a point (plan rules
     and parcel geometry are public; no owner data is returned)."""
-    form = BuildableForm(request.GET)
-    if not form.is_valid():
-        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
-    where = form.parcel_where()
-    report = parcel_compliance(changes=form.proposal_changes(), **where)
+    query = ParcelQueryForm(request.GET)
+    proposal = ProposalForm(request.GET) if ProposalForm.asked(request.GET) else None
+    forms = [form for form in (query, proposal) if form is not None]
+    if not all([form.is_valid() for form in forms]):  # every form checked: all the errors at once
+        return JsonResponse(
+            {"errors": {k: v for form in forms for k, v in form.errors.get_json_data().items()}}, status=400
+        )
+    where = query.parcel_where()
+    report = parcel_compliance(changes=proposal.changes() if proposal else None, **where)
     if report is None:
         if "file_code" in where:
             message = _("No parcel with this file code in the live data.")

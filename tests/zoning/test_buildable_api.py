@@ -87,6 +87,12 @@ def test_bad_inputs_are_400_with_a_message(client, db, params, field, message):
     assert message in errors[field][0]["message"]
 
 
+def test_errors_of_the_place_and_the_proposal_come_together(client, db):
+    r = client.get(URL, {"lon": "557.33", "lat": "37.47", "floors": "0", "use": "spaceship"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 400
+    assert set(r.json()["errors"]) == {"lon", "floors", "use"}
+
+
 def test_a_wrong_check_character_is_caught(client, some_parcel):
     code = some_parcel.file_code
     typo = code[:-1] + ("1" if code[-1] != "1" else "2")
