@@ -23,13 +23,17 @@ SLIVER_M2 = 0.01  # pieces smaller than this are drawing noise
 
 def polygon_parts(geom: BaseGeometry) -> list[Polygon]:
     """The polygons of a (multi)polygon or collection, slivers dropped."""
-    parts = shapely.get_parts(geom)
-    polygons = []
-    for part in parts:
-        if isinstance(part, Polygon):
-            polygons.append(part)
-        elif isinstance(part, MultiPolygon) or part.geom_type == "GeometryCollection":
-            polygons.extend(polygon_parts(part))
+    if isinstance(geom, Polygon):  # the usual case, without a trip through numpy
+        polygons = [geom]
+    elif isinstance(geom, MultiPolygon):
+        polygons = list(geom.geoms)
+    else:
+        polygons = []
+        for part in shapely.get_parts(geom):
+            if isinstance(part, Polygon):
+                polygons.append(part)
+            elif isinstance(part, MultiPolygon) or part.geom_type == "GeometryCollection":
+                polygons.extend(polygon_parts(part))
     return [p for p in polygons if p.area > SLIVER_M2]
 
 
@@ -106,7 +110,8 @@ def north_south_depth_m(geom: BaseGeometry) -> float:
     """Depth of a plot along the north axis (its north-south extent)."""
     if geom.is_empty:
         return 0.0
-    return geom.bounds[3] - geom.bounds[1]
+    _minx, miny, _maxx, maxy = geom.bounds
+    return maxy - miny
 
 
 def buildable_envelope(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shapely
 from shapely import MultiPolygon, Polygon
-from shapely.geometry import box
 
 from zoning.compliance.records import PlanParams, RuleResult, Status, ZoneRules
 
@@ -134,7 +133,7 @@ def northern_band(*, parcel: Polygon | MultiPolygon, params: PlanParams) -> Poly
     minx, miny, maxx, maxy = parcel.bounds
     depth = maxy - miny
     band_depth = min(depth, depth * params.northern_band_depth_pct / 100 + params.northern_band_offset_m)
-    return parcel.intersection(box(minx - 1, maxy - band_depth, maxx + 1, maxy + 1))
+    return parcel.intersection(shapely.box(minx - 1, maxy - band_depth, maxx + 1, maxy + 1))
 
 
 def northern_band_rule(
