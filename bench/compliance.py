@@ -216,6 +216,8 @@ def http_load(port: int, paths: list[str], seconds: float) -> dict:
                     wrk,
                     "-t1",
                     f"-c{CLIENTS}",
+                    "--timeout",
+                    "30s",  # a slow contender (TiPg at z14 takes over a second) is measured, not cut off
                     f"-d{duration}s",
                     "-s",
                     str(BENCH / "wrk_paths.lua"),
