@@ -104,27 +104,31 @@ def file_code_parse(text: str) -> FileCode:
     return parsed
 
 
-def file_code_sql(*, srid: int, easting: str, northing: str, seq: str) -> str:
-    """A SQL expression composing the file code from SQL expressions for E, N (metres) and seq.
+def cell_sql(metres: str) -> str:
+    """A SQL expression for the 100 m cell number of a coordinate given as a SQL expression."""
+    return f"floor(({metres}) / {CELL_M})::int"
+
+
+def file_code_sql(*, srid: int, cell_e: str, cell_n: str, seq: str) -> str:
+    """A SQL expression composing the file code from SQL integer expressions for the cell (see
+    cell_sql; columns are cheapest, each is read many times) and the sequence.
 
     The same MOD 11-2 computation as check_character, unrolled into arithmetic on the digits so
     PostgreSQL computes a million codes in one pass. tests/parcels/test_filecodes.py pins the two
     against each other.
     """
     zone, hemi = zone_of_srid(srid)
-    ce = f"floor(({easting}) / {CELL_M})::int"
-    cn = f"floor(({northing}) / {CELL_M})::int"
     # Digits of the 15-digit string as SQL expressions, most significant first.
     digit_sql = [str(zone // 10), str(zone % 10), "1" if hemi == "N" else "0"]
     # mod() rather than %, so the expression can sit in a query with parameters.
-    digit_sql += [f"mod({ce} / {10**k}, 10)" for k in (3, 2, 1, 0)]
-    digit_sql += [f"mod({cn} / {10**k}, 10)" for k in (4, 3, 2, 1, 0)]
+    digit_sql += [f"mod(({cell_e}) / {10**k}, 10)" for k in (3, 2, 1, 0)]
+    digit_sql += [f"mod(({cell_n}) / {10**k}, 10)" for k in (4, 3, 2, 1, 0)]
     digit_sql += [f"mod(({seq})::int / {10**k}, 10)" for k in (2, 1, 0)]
     n = len(digit_sql)
-    # p = sum(d_k * 2^(n-k+1)) mod 11 for k = 1..n, then check = (12 - p) mod 11.
+    # p = sum(d_k * 2^(n-k+1)) mod 11 for k = 1..n, then check = (12 - p) mod 11, 10 written X.
     terms = " + ".join(f"{d} * {pow(2, n - k + 1, 11)}" for k, d in enumerate(digit_sql, start=1))
-    check = f"mod(12 - mod({terms}, 11), 11)"
+    check = f"substr('0123456789X', mod(12 - mod({terms}, 11), 11) + 1, 1)"
     return (
-        f"('{zone:02d}{hemi}-' || lpad(({ce})::text, 4, '0') || '-' || lpad(({cn})::text, 5, '0') || '-' "
-        f"|| lpad(({seq})::text, 3, '0') || '-' || CASE WHEN {check} = 10 THEN 'X' ELSE ({check})::text END)"
+        f"('{zone:02d}{hemi}-' || lpad(({cell_e})::text, 4, '0') || '-' || lpad(({cell_n})::text, 5, '0') || '-' "
+        f"|| lpad(({seq})::text, 3, '0') || '-' || {check})"
     )

@@ -34,7 +34,7 @@ from gis_app.services import (
     layer_import_simple,
     mapping_and_source,
 )
-from parcels.filecodes import SEQ_MAX, file_code_sql
+from parcels.filecodes import SEQ_MAX, cell_sql, file_code_sql
 
 PARCEL_FIELDS = {
     "source_id": "text",
@@ -133,8 +133,7 @@ def parcels_import(
             seq = _file_codes_prepare(st, version_id=v)
             st.report_fill(report)
             watch.lap("duplicates, file codes, report")
-            report.imported = _partition_create(st, version_id=v, seq_table=seq)
-            watch.lap("write the new partition")
+            report.imported = _partition_create(st, version_id=v, seq_table=seq, watch=watch)
             if mapping.owners:
                 _ownerships_insert(st, owner_groups=len(mapping.owners), report=report)
                 watch.lap("owners and shares")
@@ -252,7 +251,7 @@ def _file_codes_prepare(st: Staging, *, version_id: int) -> str:
     cur.execute(
         f"""
         CREATE UNLOGGED TABLE {seq} AS
-        SELECT n.row_no, n.dup_of,
+        SELECT n.row_no, n.dup_of, n.ce, n.cn,
                -- a running count over the same window as the duplicates: no second sort
                CASE WHEN n.dup_of IS NULL AND NOT n.reused THEN coalesce(cm.seq, 0) + count(*) FILTER (
                    WHERE n.dup_of IS NULL AND NOT n.reused) OVER (
@@ -263,7 +262,7 @@ def _file_codes_prepare(st: Staging, *, version_id: int) -> str:
                  CASE WHEN lag(a.geom_hash) OVER w = a.geom_hash THEN lag(a.row_no) OVER w END AS dup_of
           FROM (
             SELECT p.row_no, p.geom_hash,
-                   floor(ST_X(p.anchor) / 100)::int AS ce, floor(ST_Y(p.anchor) / 100)::int AS cn,
+                   {cell_sql("ST_X(p.anchor)")} AS ce, {cell_sql("ST_Y(p.anchor)")} AS cn,
                    ST_X(p.anchor) AS x, ST_Y(p.anchor) AS y, r.row_no IS NOT NULL AS reused
             FROM {st.proc} p LEFT JOIN {reuse} r ON r.row_no = p.row_no
             WHERE p.status <> 'rejected'
@@ -273,6 +272,7 @@ def _file_codes_prepare(st: Staging, *, version_id: int) -> str:
         LEFT JOIN {cellmax} cm ON cm.ce = n.ce AND cm.cn = n.cn
         """
     )
+    cur.execute(f"ANALYZE {seq}")  # the partition's join then hashes this narrow table, in parallel
     cur.execute(f"SELECT max(new_seq), bool_or(dup_of IS NOT NULL) FROM {seq}")
     highest, any_duplicates = cur.fetchone()
     if any_duplicates:
@@ -296,7 +296,7 @@ def _file_codes_prepare(st: Staging, *, version_id: int) -> str:
     return seq
 
 
-def _partition_create(st: Staging, *, version_id: int, seq_table: str) -> int:
+def _partition_create(st: Staging, *, version_id: int, seq_table: str, watch: Stopwatch) -> int:
     """The new version's partition, written in one parallel pass; returns how many parcels it holds.
 
     It is attached to parcels_parcel afterwards, which builds its indexes in bulk.
@@ -305,7 +305,7 @@ def _partition_create(st: Staging, *, version_id: int, seq_table: str) -> int:
     v = version_id
     partition = f"parcels_parcel_v{v}"
     reuse = seq_table.removesuffix("_seq") + "_reuse"
-    code = file_code_sql(srid=srid, easting="ST_X(p.anchor)", northing="ST_Y(p.anchor)", seq="q.new_seq")
+    code = file_code_sql(srid=srid, cell_e="q.ce", cell_n="q.cn", seq="q.new_seq")
     st.cur.execute(
         f"""
         CREATE TABLE {partition} AS
@@ -322,12 +322,13 @@ def _partition_create(st: Staging, *, version_id: int, seq_table: str) -> int:
                round(p.deed_area_m2::numeric, 2)::numeric(12, 2) AS deed_area_m2,
                {v}::bigint AS version_id
         FROM {st.proc} p
+        JOIN {seq_table} q ON q.row_no = p.row_no  -- every row not rejected has one
         LEFT JOIN {reuse} r ON r.row_no = p.row_no
-        LEFT JOIN {seq_table} q ON q.row_no = p.row_no
         WHERE p.status <> 'rejected'
         """
     )
     count = st.cur.rowcount
+    watch.lap("write the new partition")
     # The parent's NOT NULL and CHECK constraints, checked in one scan; the version check lets the
     # attach skip its own scan.
     not_null = ", ".join(
@@ -351,6 +352,7 @@ def _partition_create(st: Staging, *, version_id: int, seq_table: str) -> int:
         f"ADD CONSTRAINT parcel_geom_valid CHECK (ST_IsValid(geom)), "
         f"ADD CONSTRAINT {partition}_in_version CHECK (version_id = {v})"
     )
+    watch.lap("constraints (not null, valid)")
     return count
 
 

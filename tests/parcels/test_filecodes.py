@@ -7,6 +7,7 @@ from django.utils import translation
 
 from parcels.filecodes import (
     InvalidFileCode,
+    cell_sql,
     check_character,
     file_code_for,
     file_code_parse,
@@ -104,7 +105,7 @@ def test_southern_hemisphere_and_other_crs():
 def test_sql_expression_computes_the_same_codes_as_python():
     rng = random.Random(7)
     points = [(rng.uniform(166_000, 833_000), rng.uniform(0, 9_300_000), rng.randint(1, 999)) for _ in range(300)]
-    expr = file_code_sql(srid=32640, easting="e", northing="n", seq="q")
+    expr = file_code_sql(srid=32640, cell_e=cell_sql("e"), cell_n=cell_sql("n"), seq="q")
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT {expr} FROM unnest(%s::float8[], %s::float8[], %s::int[]) AS t(e, n, q)",  # noqa: S608
