@@ -425,6 +425,13 @@ class Staging:
             f"WHERE status = 'repaired' AND (geom IS NULL OR ST_IsEmpty(geom) OR {size}(geom) < 0.01)",
             [size_reason],
         )
+        # A repair that is still not valid is refused here rather than by a table's constraint
+        # (which would fail the whole import; the parcels' partition does not re-test shapes).
+        self.cur.execute(
+            f"UPDATE {self.proc} SET status = 'rejected', reason = %s || ': ' || ST_IsValidReason(geom) "
+            "WHERE status = 'repaired' AND NOT ST_IsValid(geom)",
+            [_("could not be repaired")],
+        )
         if boundary:
             self.cur.execute(
                 f"UPDATE {self.proc} SET status = 'rejected', reason = %s WHERE outside AND status <> 'rejected'",

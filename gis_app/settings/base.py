@@ -113,7 +113,9 @@ if os.environ.get("DATABASE_PREPARED", "1") != "0":
 # Requests are short: starting parallel workers costs milliseconds and a generic plan that guesses
 # many rows would start them on every click. Imports turn it back on for their own transaction.
 options["options"] = (options.get("options", "") + " -c max_parallel_workers_per_gather=0").strip()
-GIS_IMPORT_PARALLEL_WORKERS = int(os.environ.get("GIS_IMPORT_PARALLEL_WORKERS", "2"))
+# The leader process works too: one worker fewer than the database machine's cores (the local
+# cluster shares this machine; set it for a separate database server).
+GIS_IMPORT_PARALLEL_WORKERS = int(os.environ.get("GIS_IMPORT_PARALLEL_WORKERS", max(1, (os.cpu_count() or 2) - 1)))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

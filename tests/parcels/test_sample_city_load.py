@@ -65,3 +65,12 @@ def test_database_refuses_an_invalid_geometry(db):
         Parcel.objects.create(
             version=version, geom=bowtie, anchor=GEOSGeometry("SRID=32640;POINT(5 5)"), file_code="x", geom_hash="x"
         )
+
+
+def test_an_imported_partition_refuses_an_invalid_geometry_written_later(city):
+    # The imported partition's validity check is NOT VALID (the importer tested every shape once);
+    # every row written afterwards is still checked.
+    parcel = live_parcels().order_by("id").first()
+    bowtie = GEOSGeometry("SRID=32640;MULTIPOLYGON(((0 0, 10 10, 10 0, 0 10, 0 0)))")
+    with pytest.raises(IntegrityError, match="parcel_geom_valid"), transaction.atomic():
+        Parcel.objects.filter(pk=parcel.pk, version_id=parcel.version_id).update(geom=bowtie)
