@@ -121,12 +121,15 @@ def fresh_database(admin_url: str, name: str) -> str:
 
 
 def checkpoint(url: str) -> None:
-    """Flush the previous run's writes so each load starts from the same state."""
+    """Flush the previous run's writes so each load starts from the same state: PostgreSQL's
+    dirty buffers to the files, then the kernel's dirty pages to the disk (without the second, a
+    contender runs while the kernel writes back the one before it)."""
     import psycopg
 
     p = pg_params(url)
     with psycopg.connect(**{k: v for k, v in p.items() if v}, autocommit=True) as conn:
         conn.execute("CHECKPOINT")
+    os.sync()
 
 
 def ogr_dsn(url: str) -> str:

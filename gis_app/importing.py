@@ -348,9 +348,10 @@ class Staging:
         columns to SQL templates over the stored geometry, written {geom}, e.g.
         "ST_PointOnSurface({geom})".
 
-        One parallel pass over the staged rows (a function in FROM runs once per row, where the
-        same call in several select-list expressions would run each time), then an update of the
-        few invalid ones.
+        One parallel pass over the staged rows, the repairs included (a function in FROM runs once
+        per row, where the same call in several select-list expressions would run each time; a
+        pass per step would read a million rows each time), then, with a boundary, an update of
+        the features outside it.
         """
         dst = storage_srid()
         src, proj = _source_srid(self.cur, crs)
@@ -380,12 +381,25 @@ class Staging:
         attributes = "".join(f"s.{name}, " for (name,) in self.cur.fetchall())
         usable = f"(s.g0 IS NOT NULL AND NOT ST_IsEmpty(s.g0) AND GeometryType(s.g0) IN {types})"
         multi = f"ST_Multi({g})"
+        # The repair, made only for a usable invalid shape (the functions are strict: NULL in,
+        # nothing computed), as a FROM item so it runs once per row.
+        fixed = (
+            f"ST_Multi(ST_CollectionExtract(ST_MakeValid(CASE WHEN NOT v.valid AND {usable} THEN {multi} END, "
+            f"'method=structure'), {dim}))"
+        )
+        stored = f"CASE WHEN v.valid THEN {multi} ELSE f.geom END"
         derived_sql = "".join(
-            f", CASE WHEN v.valid AND {usable} THEN {template.format(geom=multi)} END AS {name}"
+            f", CASE WHEN {usable} THEN CASE WHEN v.valid THEN {template.format(geom=multi)} "
+            f"ELSE {template.format(geom='f.geom')} END END AS {name}"
             for name, template in (derived or {}).items()
         )
         outside_sql = "false"
-        params = {"r_empty": _("empty geometry"), "r_type": wrong_type, "r_size": size_reason}
+        params = {
+            "r_empty": _("empty geometry"),
+            "r_type": wrong_type,
+            "r_size": size_reason,
+            "r_unrepaired": _("could not be repaired"),
+        }
         if boundary:
             table, version_id = boundary
             outside_sql = (
@@ -393,44 +407,30 @@ class Staging:
                 f"AND ST_Intersects(b.geom, {g}))"
             )
             params["bv"] = version_id
+        # An invalid shape is repaired and keeps the validity reason; a repair that leaves nothing
+        # of the right kind, or is still not valid, is rejected.
+        lost = f"(f.geom IS NULL OR ST_IsEmpty(f.geom) OR {size}(f.geom) < 0.01)"
         self.cur.execute(
             f"""
             CREATE UNLOGGED TABLE {self.proc} AS
             SELECT s.row_no, {attributes}
               CASE WHEN NOT {usable} THEN 'rejected'
-                   WHEN NOT v.valid THEN 'repaired'
-                   WHEN {size}({g}) < 0.01 THEN 'rejected'
-                   ELSE 'ok' END AS status,
+                   WHEN v.valid THEN CASE WHEN {size}({g}) < 0.01 THEN 'rejected' ELSE 'ok' END
+                   WHEN {lost} OR NOT ST_IsValid(f.geom) THEN 'rejected'
+                   ELSE 'repaired' END AS status,
               CASE WHEN s.g0 IS NULL OR ST_IsEmpty(s.g0) THEN %(r_empty)s
                    WHEN NOT {usable} THEN %(r_type)s || ' (' || GeometryType(s.g0) || ')'
-                   WHEN NOT v.valid THEN NULL
-                   WHEN {size}({g}) < 0.01 THEN %(r_size)s END AS reason,
-              CASE WHEN {usable} THEN {multi} END AS geom,
+                   WHEN v.valid THEN CASE WHEN {size}({g}) < 0.01 THEN %(r_size)s END
+                   WHEN {lost} THEN %(r_size)s
+                   WHEN NOT ST_IsValid(f.geom) THEN %(r_unrepaired)s || ': ' || ST_IsValidReason(f.geom)
+                   ELSE ST_IsValidReason({multi}) END AS reason,
+              CASE WHEN {usable} THEN {stored} END AS geom,
               {outside_sql} AS outside{derived_sql}
             FROM {self.stage} s
             CROSS JOIN LATERAL ST_IsValid({g}) AS v(valid)
+            CROSS JOIN LATERAL {fixed} AS f(geom)
             """,
             params,
-        )
-        # The few invalid geometries: the reason, the repair, what derives from the repaired shape.
-        # (SET expressions see the row before the update, so the reason is the original's.)
-        fixed = f"ST_Multi(ST_CollectionExtract(ST_MakeValid(geom, 'method=structure'), {dim}))"
-        derived_set = "".join(f", {name} = {template.format(geom=fixed)}" for name, template in (derived or {}).items())
-        self.cur.execute(
-            f"UPDATE {self.proc} SET reason = ST_IsValidReason(geom), geom = {fixed}{derived_set} "
-            "WHERE status = 'repaired'"
-        )
-        self.cur.execute(
-            f"UPDATE {self.proc} SET status = 'rejected', reason = %s "
-            f"WHERE status = 'repaired' AND (geom IS NULL OR ST_IsEmpty(geom) OR {size}(geom) < 0.01)",
-            [size_reason],
-        )
-        # A repair that is still not valid is refused here rather than by a table's constraint
-        # (which would fail the whole import; the parcels' partition does not re-test shapes).
-        self.cur.execute(
-            f"UPDATE {self.proc} SET status = 'rejected', reason = %s || ': ' || ST_IsValidReason(geom) "
-            "WHERE status = 'repaired' AND NOT ST_IsValid(geom)",
-            [_("could not be repaired")],
         )
         if boundary:
             self.cur.execute(
@@ -451,17 +451,25 @@ class Staging:
 
     def report_fill(self, report: ImportReport, *, id_column: str = "source_id") -> None:
         """Counts and the first ids of the repaired and rejected features into the report."""
-        self.cur.execute(f"SELECT status, count(*) FROM {self.proc} GROUP BY status")
-        counts = dict(self.cur.fetchall())
-        report.repaired_count = counts.get("repaired", 0)
-        report.rejected_count = counts.get("rejected", 0)
-        for status, target in (("repaired", report.repaired), ("rejected", report.rejected)):
-            self.cur.execute(
-                f"SELECT coalesce({id_column}::text, '#' || (row_no + 1)), reason FROM {self.proc} "
-                "WHERE status = %s ORDER BY row_no LIMIT %s",
-                [status, REPORT_LIST_LIMIT],
-            )
-            target.extend(self.cur.fetchall())
+        # One pass over the features that are not ok: how many of each status, and the first ones.
+        self.cur.execute(
+            f"""
+            SELECT status, n, id, reason FROM (
+              SELECT status, count(*) OVER (PARTITION BY status) AS n,
+                     row_number() OVER (PARTITION BY status ORDER BY row_no) AS k,
+                     coalesce({id_column}::text, '#' || (row_no + 1)) AS id, reason
+              FROM {self.proc} WHERE status <> 'ok'
+            ) x WHERE k <= %s ORDER BY status, k
+            """,
+            [REPORT_LIST_LIMIT],
+        )
+        for status, count, source_id, reason in self.cur.fetchall():
+            if status == "repaired":
+                report.repaired_count = count
+                report.repaired.append((source_id, reason))
+            elif status == "rejected":
+                report.rejected_count = count
+                report.rejected.append((source_id, reason))
 
     def drop(self) -> None:
         for name in reversed(self.tables):
