@@ -158,7 +158,7 @@ print(json.dumps(result))
 def child_env(url: str) -> dict:
     return os.environ | {
         "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "gis_app.settings.base",
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "DJANGO_HTTPS": "0",
         "DJANGO_DEBUG": "0",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
@@ -246,7 +246,7 @@ def measure_http(url: str, points: list, seconds: float, workers: int) -> dict:
     server = subprocess.Popen(  # noqa: S603 - fixed arguments
         [
             str(Path(sys.executable).parent / "gunicorn"),
-            "gis_app.wsgi:application",
+            "config.wsgi:application",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

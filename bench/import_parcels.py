@@ -195,7 +195,7 @@ steps = report.timings
 load = sum(v for k, v in steps.items() if k.startswith("read") or k.startswith("map") or k == "copy to staging")
 print(json.dumps({{"total": total, "load": load, "imported": report.imported, "steps": steps}}))
 """
-    env = os.environ | {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "gis_app.settings.base"}
+    env = os.environ | {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.base"}
     done = subprocess.run(  # noqa: S603 - our own interpreter and code
         [sys.executable, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True
     )

@@ -143,7 +143,7 @@ def main() -> None:
     print(f"== building a city of {args.parcels:,} parcels ...", flush=True)
     city = measure_in_django(url, args.parcels, clicks=args.tiles * len(ZOOMS), city_only=True)
     print(f"   {city['parcels']:,} parcels live ({city['load_s']:.1f} s to import)")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "gis_app.settings.base"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
     os.environ["DATABASE_URL"] = url
     import django
 
@@ -167,7 +167,7 @@ def main() -> None:
     env = child_env(url)
     results: dict[str, dict[int, dict]] = {"ours": {}, "tipg": {}}
     port = free_port()
-    gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "gis_app.wsgi:application"]
+    gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application"]
     server = start(
         [*gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers)],
         env,

@@ -18,5 +18,5 @@ export DJANGO_ALLOWED_HOSTS="${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}"
 # Plain HTTP on the loopback address; behind a TLS proxy leave DJANGO_HTTPS unset (on).
 export DJANGO_HTTPS="${DJANGO_HTTPS:-0}"
 say "Serving on http://$HOST:$PORT  (Ctrl+C to stop)"
-exec gunicorn gis_app.wsgi:application --bind "$HOST:$PORT" --workers "${WEB_WORKERS:-3}" \
+exec gunicorn config.wsgi:application --bind "$HOST:$PORT" --workers "${WEB_WORKERS:-3}" \
   --access-logfile - --error-logfile -

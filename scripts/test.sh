@@ -16,6 +16,8 @@ cd "$ROOT"
 say "ruff (lint and format)"
 ruff check .
 ruff format --check .
+say "Import layers (import-linter)"
+lint-imports --no-cache
 say "Migrations are up to date"
 python manage.py makemigrations --check --dry-run -v 1
 say "Deployment checks on production settings"

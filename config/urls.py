@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import LoginForm
-from gis_app import views
+from config import views
 from maps import urls as map_urls
 from maps import views as map_views
 from permits import urls as permit_urls
