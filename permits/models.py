@@ -1,5 +1,5 @@
 """Permit requests and what hangs off them: documents, checklist ticks, plan checks and overrides,
-requests to the applicant, comments, notifications, the map preparation order, violations and their
+requests to the applicant, comments, the map preparation order, violations and their
 Article 100 cases, agents' authorisations and the holiday calendar."""
 
 import uuid
@@ -189,30 +189,6 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-
-
-class NotificationChannel(models.TextChoices):
-    EMAIL = "email", _("E-mail")
-    SMS = "sms", _("SMS")
-
-
-class Notification(models.Model):
-    """A message to a person; `delivery` says what the backend did with it (the development backend
-    only records it: it is shown in the page and never claimed as sent)."""
-
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    request = models.ForeignKey(PermitRequest, on_delete=models.CASCADE, related_name="+", null=True, blank=True)
-    channel = models.CharField(_("channel"), max_length=8, choices=NotificationChannel.choices)
-    address = models.CharField(_("address"), max_length=254)
-    subject = models.CharField(_("subject"), max_length=200)
-    body = models.TextField(_("message"))
-    backend = models.CharField(_("backend"), max_length=40)
-    delivery = models.CharField(_("delivery"), max_length=16)  # recorded | sent | failed
-    detail = models.CharField(_("delivery detail"), max_length=255, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
 
 
 class MapPreparationOrder(models.Model):

@@ -19,6 +19,7 @@ from django.utils.translation import override
 from accounts.roles import STAFF_ROLES, Role
 from gis_app.audit import audit_record
 from gis_app.geometry import storage_srid
+from notifications.services import notify
 from permits import selectors
 from permits.article100 import fine_range
 from permits.documents import document_check
@@ -37,7 +38,6 @@ from permits.models import (
     Violation,
     ViolationStatus,
 )
-from permits.notify import notify
 from permits.workflow import (
     OVERRIDE_ROLES,
     Action,
@@ -407,7 +407,7 @@ def _notify_transition(result: TransitionResult, *, actor, note: str) -> None:
     if req.filed_by_id != req.applicant_id:
         recipients.add(req.filed_by)
     for person in recipients:
-        notify(recipient=person, subject=subject, body=body, request=req)
+        notify(recipient=person, subject=subject, body=body, about=req)
 
 
 @transaction.atomic

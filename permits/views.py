@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.roles import STAFF_ROLES, Role, require_role
 from maps.selectors import map_page_config
+from notifications.selectors import notifications_about, notifications_of
 from parcels.selectors import LookupNotUnderstood, parcels_lookup
 from permits import selectors, services
 from permits.forms import (
@@ -32,7 +33,7 @@ from permits.forms import (
     VerdictForm,
     ViolationForm,
 )
-from permits.models import Authorisation, Notification, PermitRequest, RequestStatus
+from permits.models import Authorisation, PermitRequest, RequestStatus
 from permits.services import GuardsFailed, StaleForm, TransitionNotAllowed, WorkflowError
 from permits.workflow import OVERRIDE_ROLES, Action, actions_for, earlier_stages, request_type, stage, stages_of
 from zoning.compliance.output import feature_collection
@@ -74,7 +75,7 @@ def my_files(request: HttpRequest) -> HttpResponse:
         {
             "files": files.order_by("-created_at")[:200],
             "properties": selectors.my_properties(user=request.user)[:50],
-            "notifications": Notification.objects.filter(recipient=request.user)[:30],
+            "notifications": notifications_of(recipient=request.user)[:30],
             "authorisations": Authorisation.objects.filter(client=request.user, revoked_at__isnull=True),
             "clients": selectors.clients_of(agent=request.user).select_related("client"),
             "authorise_form": AuthorisationForm(),
@@ -274,7 +275,7 @@ def _file_page(request: HttpRequest, req: PermitRequest, *, status: int = 200, e
         "comments": req.comments.select_related("author") if staff else req.comments.filter(to_applicant=True),
         "comment_form": CommentForm(),
         "audit": [(e, AUDIT_LABELS.get(e.action, e.action)) for e in selectors.request_audit(request=req)],
-        "notifications": Notification.objects.filter(request=req, recipient=request.user)[:20],
+        "notifications": notifications_about(obj=req, recipient=request.user)[:20],
         "map_config": _map_config(parcel=req.parcel, req=req, check=check),
         "guard_failures": _guard_preview(req) if current and current.role in roles else [],
     }

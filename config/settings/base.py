@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "leaflet",
     "gis_app",
     "accounts",
+    "notifications",
     "parcels",
     "zoning",
     "surveys",
@@ -168,8 +169,8 @@ GIS_SURVEY_SRIDS = [
 
 # Notifications (e-mail and SMS): the development backend records them and shows them in the page;
 # production sets the HTTP gateway backend and the provider's endpoint.
-PERMITS_NOTIFICATION_BACKEND = os.environ.get("PERMITS_NOTIFICATION_BACKEND", "permits.notify.DatabaseBackend")
-PERMITS_NOTIFICATION_GATEWAY = os.environ.get("PERMITS_NOTIFICATION_GATEWAY", "")
+NOTIFICATION_BACKEND = os.environ.get("NOTIFICATION_BACKEND", "notifications.services.DatabaseBackend")
+NOTIFICATION_GATEWAY = os.environ.get("NOTIFICATION_GATEWAY", "")
 # The map never asks an external tile server: the layers are our own data.
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (37.4745, 57.3295),

@@ -10,8 +10,10 @@ from django.contrib.gis.geos import Polygon
 
 from accounts.roles import Role
 from gis_app.audit import audit_trail
+from notifications.models import Notification
+from notifications.selectors import notifications_about
 from permits import services
-from permits.models import Notification, RequestStatus, Violation
+from permits.models import RequestStatus, Violation
 from permits.services import GuardsFailed, StaleForm, TransitionNotAllowed, WorkflowError
 from permits.workflow import STAGES, stages_of
 from tests.permits.conftest import advance, draft, inspect_and_survey, scan, submitted, tick_all, with_documents
@@ -92,7 +94,7 @@ def test_a_building_permit_goes_from_draft_to_issued(plot, staff, citizen):
     # the applicant was told at every step, by SMS and e-mail, recorded by the development backend
     assert not Notification.objects.exists()  # nothing before commit
     assert run_after_commit_callbacks() == 9
-    notes = Notification.objects.filter(recipient=citizen, request=req)
+    notes = notifications_about(obj=req, recipient=citizen)
     assert notes.count() == 2 * 9
     assert set(notes.values_list("delivery", flat=True)) == {"recorded"}
 

@@ -9,7 +9,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from permits.notify import notify
+from accounts.roles import Role
+from notifications.services import notify
+from tests.surveys.conftest import user_with
 
 pytestmark = pytest.mark.django_db
 
@@ -28,13 +30,21 @@ class Sandbox(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
+def citizen():
+    user = user_with(Role.CITIZEN.value, "t-citizen")
+    user.mobile, user.email = "09151234567", "owner@example.org"
+    user.save()
+    return user
+
+
+@pytest.fixture
 def gateway(settings):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Sandbox)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     Sandbox.received = []
-    settings.PERMITS_NOTIFICATION_BACKEND = "permits.notify.HttpGatewayBackend"
-    settings.PERMITS_NOTIFICATION_GATEWAY = f"http://127.0.0.1:{server.server_port}/send"
+    settings.NOTIFICATION_BACKEND = "notifications.services.HttpGatewayBackend"
+    settings.NOTIFICATION_GATEWAY = f"http://127.0.0.1:{server.server_port}/send"
     yield Sandbox.received
     server.shutdown()
 
@@ -52,6 +62,6 @@ def test_http_gateway_sends_and_reports_failures(gateway, citizen, settings):
     citizen.mobile, citizen.email = "09000000000", ""
     (failed,) = notify(recipient=citizen, subject="s", body="b")
     assert failed.delivery == "failed" and "500" in failed.detail
-    settings.PERMITS_NOTIFICATION_GATEWAY = "http://127.0.0.1:9/closed"
+    settings.NOTIFICATION_GATEWAY = "http://127.0.0.1:9/closed"
     (down,) = notify(recipient=citizen, subject="s", body="b")
     assert down.delivery == "failed"

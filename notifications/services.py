@@ -1,8 +1,8 @@
-"""Notifications by e-mail and SMS through a pluggable backend (setting PERMITS_NOTIFICATION_BACKEND).
+"""Notifications by e-mail and SMS through a pluggable backend (setting NOTIFICATION_BACKEND).
 
 - DatabaseBackend (development, the default): records the message and shows it in the applicant's
   page; it never claims to have sent anything (delivery "recorded").
-- HttpGatewayBackend: POSTs the message as JSON to PERMITS_NOTIFICATION_GATEWAY (the SMS/e-mail
+- HttpGatewayBackend: POSTs the message as JSON to NOTIFICATION_GATEWAY (the SMS/e-mail
   provider's endpoint, or our own sandbox in the tests); delivery "sent" only on a 2xx answer.
 Notifications are sent after the transaction that caused them commits (transaction.on_commit).
 """
@@ -15,9 +15,10 @@ import urllib.error
 import urllib.request
 
 from django.conf import settings
+from django.db import models
 from django.utils.module_loading import import_string
 
-from permits.models import Notification, NotificationChannel
+from notifications.models import Notification, NotificationChannel
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class HttpGatewayBackend:
     timeout_s = 5
 
     def deliver(self, notification: Notification) -> tuple[str, str]:
-        url = settings.PERMITS_NOTIFICATION_GATEWAY
+        url = settings.NOTIFICATION_GATEWAY
         payload = json.dumps(
             {
                 "channel": notification.channel,
@@ -55,11 +56,12 @@ class HttpGatewayBackend:
 
 
 def backend():
-    return import_string(settings.PERMITS_NOTIFICATION_BACKEND)()
+    return import_string(settings.NOTIFICATION_BACKEND)()
 
 
-def notify(*, recipient, subject: str, body: str, request=None) -> list[Notification]:
-    """Send subject/body to a person by SMS (mobile) and e-mail (address), whichever they have."""
+def notify(*, recipient, subject: str, body: str, about: models.Model | None = None) -> list[Notification]:
+    """Send subject/body to a person by SMS (mobile) and e-mail (address), whichever they have;
+    `about` is the object the message concerns (shown beside it, e.g. on the file page)."""
     chosen = backend()
     sent = []
     for channel, address in ((NotificationChannel.SMS, recipient.mobile), (NotificationChannel.EMAIL, recipient.email)):
@@ -67,7 +69,7 @@ def notify(*, recipient, subject: str, body: str, request=None) -> list[Notifica
             continue
         n = Notification.objects.create(
             recipient=recipient,
-            request=request,
+            about=about,
             channel=channel,
             address=address,
             subject=subject[:200],
