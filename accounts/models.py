@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
@@ -37,3 +39,26 @@ class User(AbstractUser):
 
     def has_role(self, role: Role) -> bool:
         return self.groups.filter(name=role.value).exists()
+
+
+class Authorisation(models.Model):
+    """A client's authorisation for an e-services office or engineer to file and follow on their behalf."""
+
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agents_authorised")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clients")
+    granted_at = models.DateTimeField(auto_now_add=True)
+    valid_until = models.DateField(_("valid until"))
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "agent"],
+                condition=Q(revoked_at__isnull=True),
+                name="accounts_authorisation_one_active",
+            ),
+            models.CheckConstraint(condition=~Q(client=models.F("agent")), name="accounts_authorisation_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} → {self.agent} (until {self.valid_until})"

@@ -1,15 +1,18 @@
-"""Writes for accounts: demo accounts for the sample city."""
+"""Writes for accounts: demo accounts for the sample city, agents' authorisations."""
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Authorisation, User
 from accounts.roles import STAFF_ROLES, Role
 from gis_app.audit import audit_record
+from gis_app.errors import DomainError
 
 
 @dataclass(frozen=True)
@@ -89,3 +92,26 @@ def account_activate(*, clerk: User, user_id: int) -> User:
     user.save(update_fields=["is_active"])
     audit_record(actor=clerk, action="account.activated", obj=user, national_id=user.national_id)
     return user
+
+
+# --- agents' authorisations -------------------------------------------------------------------
+
+
+@transaction.atomic
+def authorisation_grant(*, client, agent, valid_until: dt.date) -> Authorisation:
+    """The client lets an e-services office or engineer file and follow requests for them."""
+    if client.pk == agent.pk:
+        raise DomainError(_("You cannot authorise yourself."))
+    Authorisation.objects.filter(client=client, agent=agent, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    grant = Authorisation.objects.create(client=client, agent=agent, valid_until=valid_until)
+    audit_record(actor=client, action="authorisation.granted", obj=grant, agent=agent.username, until=str(valid_until))
+    return grant
+
+
+@transaction.atomic
+def authorisation_revoke(*, client, grant_id: int) -> None:
+    """The client ends an authorisation (only their own)."""
+    grant = Authorisation.objects.select_for_update().get(pk=grant_id, client=client)
+    grant.revoked_at = timezone.now()
+    grant.save(update_fields=["revoked_at"])
+    audit_record(actor=client, action="authorisation.revoked", obj=grant)

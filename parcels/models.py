@@ -176,3 +176,38 @@ class CityBoundary(models.Model):
 
     def __str__(self) -> str:
         return self.name or f"#{self.pk}"
+
+
+class FileStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ARCHIVED = "archived", _("Archived (the parcel is no longer in the live data)")
+
+
+class PropertyFile(models.Model):
+    """The file (پرونده) of one property: everything the municipality does on a parcel (requests,
+    surveys, inspections, violations, bills, documents, citizen reports) points to it.
+
+    One file per file code; the code follows the parcel across dataset versions, so `parcel` is the
+    parcel row the file was opened for (the live row is found by the code)."""
+
+    code = models.CharField(_("file code"), max_length=24, unique=True, db_collation="C")
+    parcel = models.ForeignKey(Parcel, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    district = models.PositiveSmallIntegerField(
+        _("municipal district"), null=True, blank=True, help_text=_("Found from the districts layer when opened.")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=FileStatus.choices, default=FileStatus.OPEN)
+    opened_at = models.DateTimeField(_("opened"), auto_now_add=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("property file")
+        verbose_name_plural = _("property files")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=FileStatus.values), name="property_file_status_valid")
+        ]
+
+    def __str__(self) -> str:
+        return self.code

@@ -11,7 +11,7 @@ from gis_app.models import DatasetKind
 from gis_app.selectors import active_version_id
 from gis_app.text import digits_to_ascii
 from parcels.filecodes import file_code_parse
-from parcels.models import CityBoundary, Parcel, registry_plate_validator, renovation_code_validator
+from parcels.models import CityBoundary, Parcel, PropertyFile, registry_plate_validator, renovation_code_validator
 
 
 class LookupNotUnderstood(ValueError):
@@ -71,3 +71,8 @@ def point_in_municipality(*, lon: float, lat: float) -> bool | None:
         return None
     point = Point(lon, lat, srid=WGS84)
     return CityBoundary.objects.filter(version_id=version_id, geom__intersects=point).exists()
+
+
+def property_file(*, code: str) -> PropertyFile | None:
+    """The file with this code, if one was opened."""
+    return PropertyFile.objects.filter(code=code).first()

@@ -10,11 +10,12 @@ from django.contrib.gis.geos import GEOSException, GEOSGeometry, Polygon
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.selectors import clients_of
 from gis_app.geometry import WGS84, storage_srid
 from gis_app.identifiers import normalise_digits, validate_national_id
 from gis_app.text import digits_to_ascii
-from permits.models import ViolationKind
 from permits.workflow import Action, DocumentKind, RequestKind
+from violations.models import ViolationKind
 from zoning.models import LandUse
 
 MAX_FOOTPRINT_VERTICES = 500
@@ -115,8 +116,6 @@ class ClientForm(forms.Form):
         self.agent = agent
 
     def clean_client_national_id(self):
-        from permits.selectors import clients_of
-
         code = normalise_digits(self.cleaned_data["client_national_id"])
         validate_national_id(code)
         client = User.objects.filter(national_id=code, is_active=True).first()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from permits import selectors
 from permits.models import PermitRequest
+from violations.selectors import open_violations
 
 Guard = Callable[[PermitRequest], str | None]
 HOOKS: dict[str, list[Guard]] = {"renovation_dues_settled": [], "paving_share_settled": [], "fees_paid": []}
@@ -62,7 +63,7 @@ def map_order_issued(req: PermitRequest) -> str | None:
 
 
 def no_open_violation(req: PermitRequest) -> str | None:
-    if selectors.open_violations(file_code=req.file_code).exists():
+    if open_violations(file=req.file).exists():
         return _("An open violation case on this file waits for the Article 100 commission or its execution.")
     return None
 

@@ -6,26 +6,18 @@ import datetime as dt
 import hashlib
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from accounts.roles import STAFF_ROLES, Role
+from accounts.selectors import clients_of
 from gis_app.audit import audit_trail
 from gis_app.models import DatasetKind
 from gis_app.selectors import active_version_id
 from parcels.selectors import live_parcels
 from permits.calendar import add_working_days
-from permits.models import (
-    VIOLATION_BLOCKING,
-    Authorisation,
-    ComplianceCheck,
-    Holiday,
-    PermitRequest,
-    RequestStatus,
-    Violation,
-)
+from permits.models import ComplianceCheck, Holiday, PermitRequest, RequestStatus
 from permits.workflow import STAGES, DocumentKind, documents_required
 from surveys.models import Inspection
-from surveys.selectors import measured_parcel
+from surveys.selectors import accepted_survey_for, inspections_for
 
 
 def _roles(user) -> set[Role]:
@@ -53,11 +45,6 @@ def is_applicant_side(*, user, request: PermitRequest) -> bool:
     return request.filed_by_id == user.pk and clients_of(agent=user).filter(client_id=request.applicant_id).exists()
 
 
-def clients_of(*, agent) -> QuerySet[Authorisation]:
-    """The agent's current authorisations."""
-    return Authorisation.objects.filter(agent=agent, revoked_at__isnull=True, valid_until__gte=timezone.localdate())
-
-
 def inbox(*, user) -> QuerySet[PermitRequest]:
     """Files waiting at a stage this user's roles act on (and in their district, when they have one),
     the most urgent first."""
@@ -65,7 +52,7 @@ def inbox(*, user) -> QuerySet[PermitRequest]:
     stages = [code for code, s in STAGES.items() if s.role in roles]
     qs = PermitRequest.objects.filter(status=RequestStatus.IN_REVIEW, stage__in=stages)
     if getattr(user, "district", None):
-        qs = qs.filter(district=user.district)
+        qs = qs.filter(file__district=user.district)
     return qs.order_by("stage_due_on", "submitted_at")
 
 
@@ -101,12 +88,14 @@ def documents_missing(*, request: PermitRequest, upto_stage: str | None) -> list
 
 
 def inspection_for(*, request: PermitRequest) -> Inspection | None:
-    since = request.submitted_at or request.created_at
-    return Inspection.objects.filter(file_code=request.file_code, created_at__gte=since).first()
+    """The latest inspection made for this request (an inspection of the same parcel for anything else
+    does not count)."""
+    return inspections_for(obj=request).first()
 
 
 def accepted_survey(*, request: PermitRequest):
-    return measured_parcel(file_code=request.file_code)
+    """The accepted survey measured for this request, if it is still the file's measured geometry."""
+    return accepted_survey_for(obj=request)
 
 
 def latest_check(*, request: PermitRequest) -> ComplianceCheck | None:
@@ -152,12 +141,10 @@ def failures_not_overridden(*, check: ComplianceCheck) -> list[str]:
     return [code for code in check.failed_rules if code not in overridden]
 
 
-def open_violations(*, file_code: str) -> QuerySet[Violation]:
-    return Violation.objects.filter(file_code=file_code, status__in=VIOLATION_BLOCKING)
-
-
-def request_audit(*, request: PermitRequest):
-    return audit_trail(request).select_related("actor")
+def request_audit(*, request: PermitRequest) -> list:
+    """The request's own events and its file's (opened, violations...), oldest first."""
+    events = [*audit_trail(request).select_related("actor"), *audit_trail(request.file).select_related("actor")]
+    return sorted(events, key=lambda e: (e.at, e.id))
 
 
 def my_properties(*, user):

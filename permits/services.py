@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import shapely
 from django.conf import settings
-from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -17,11 +16,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from accounts.roles import STAFF_ROLES, Role
+from accounts.selectors import is_authorised
 from gis_app.audit import audit_record
+from gis_app.errors import DomainError, NotAllowed
 from gis_app.geometry import storage_srid
 from notifications.services import notify
+from parcels.services import property_file_open
 from permits import selectors
-from permits.article100 import fine_range
 from permits.documents import document_check
 from permits.guards import guards_failing
 from permits.models import (
@@ -34,9 +35,6 @@ from permits.models import (
     RequestStatus,
     RuleOverride,
     StageTask,
-    TransactionValue,
-    Violation,
-    ViolationStatus,
 )
 from permits.workflow import (
     OVERRIDE_ROLES,
@@ -47,19 +45,16 @@ from permits.workflow import (
     request_type,
     stage,
 )
+from violations.services import violation_record
 from zoning.compliance.output import report_data
 from zoning.selectors import parcel_compliance
 
 
-class WorkflowError(Exception):
+class WorkflowError(DomainError):
     """A refused workflow action; `message` is the translated text for the person who tried."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
-
-class TransitionNotAllowed(WorkflowError):
+class TransitionNotAllowed(WorkflowError, NotAllowed):
     pass
 
 
@@ -82,27 +77,21 @@ def tracking_code_new() -> str:
     return f"BJ-{chars[:5]}-{chars[5:10]}-{chars[10:]}"
 
 
-def _district(parcel) -> int | None:
-    head = (parcel.renovation_code or "").split("-")[0]
-    return int(head) if head.isdigit() else None
-
-
 PROPOSAL_FIELDS = ("use", "floors", "floor_area_m2", "footprint_m2", "height_m", "footprint", "description")
 
 
 @transaction.atomic
 def request_create(*, applicant, filed_by, parcel, kind: str, **proposal) -> PermitRequest:
     """A draft request on a parcel, by the applicant or an authorised agent for them."""
-    if filed_by.pk != applicant.pk and not selectors.clients_of(agent=filed_by).filter(client=applicant).exists():
+    if filed_by.pk != applicant.pk and not is_authorised(agent=filed_by, client=applicant):
         raise TransitionNotAllowed(_("You have no current authorisation from this client."))
     req = PermitRequest(
         tracking_code=tracking_code_new(),
         kind=request_type(kind).kind,
         applicant=applicant,
         filed_by=filed_by,
+        file=property_file_open(parcel=parcel, actor=filed_by),
         parcel=parcel,
-        file_code=parcel.file_code,
-        district=_district(parcel),
     )
     for name, value in proposal.items():
         if name not in PROPOSAL_FIELDS:
@@ -110,7 +99,7 @@ def request_create(*, applicant, filed_by, parcel, kind: str, **proposal) -> Per
         setattr(req, name, value)
     _footprint_fill(req)
     req.save()
-    audit_record(actor=filed_by, action="request.created", obj=req, kind=kind, file_code=req.file_code)
+    audit_record(actor=filed_by, action="request.created", obj=req, kind=kind, file_code=req.file.code)
     return req
 
 
@@ -483,138 +472,23 @@ def map_order_content(*, req: PermitRequest, check: ComplianceCheck) -> dict:
     }
 
 
-# --- violations and Article 100 -----------------------------------------------------------------
+# --- violations found while a request is reviewed ----------------------------------------------------
 
 
-def _violation_officer(actor) -> None:
-    if Role.VIOLATIONS_OFFICER not in actor.roles():
-        raise TransitionNotAllowed(_("Only the violations officer records violations and the commission's verdicts."))
-
-
-@transaction.atomic
-def violation_record(
-    *, actor, request_id: int, kind: str, geom: GEOSGeometry, parking_spaces: int = 0, description: str = ""
-) -> Violation:
-    """Record a violation on a file with its geometry (drawn, or taken from the survey)."""
-    _violation_officer(actor)
-    req = PermitRequest.objects.select_for_update().get(pk=request_id)
-    if geom.srid is None:
-        raise WorkflowError(_("The violation's geometry has no coordinate system."))
-    if geom.srid != storage_srid():
-        geom = geom.transform(storage_srid(), clone=True)
-    if isinstance(geom, Polygon):
-        geom = MultiPolygon(geom, srid=geom.srid)
-    if not isinstance(geom, MultiPolygon) or geom.empty or not geom.valid or geom.area < 0.01:
-        raise WorkflowError(_("Draw the violation as a valid polygon of some area."))
-    v = Violation.objects.create(
-        request=req,
-        file_code=req.file_code,
-        kind=kind,
-        geom=geom,
-        area_m2=round(geom.area, 2),
-        parking_spaces=parking_spaces,
-        description=description,
-        recorded_by=actor,
-    )
-    audit_record(actor=actor, action="violation.recorded", obj=req, violation=v.pk, kind=kind, area_m2=v.area_m2)
-    return v
-
-
-def transaction_value(*, district: int | None, use_class: str, year: int) -> TransactionValue | None:
-    return (
-        TransactionValue.objects.filter(district=district or 1, use_class=use_class, year__lte=year)
-        .order_by("-year")
-        .first()
-    )
-
-
-@transaction.atomic
-def violation_refer(*, actor, violation_id: int) -> Violation:
-    """Refer the case to the Article 100 commission with the fine range computed from the schedule."""
-    _violation_officer(actor)
-    v = Violation.objects.select_for_update().get(pk=violation_id)
-    if v.status != ViolationStatus.OPEN:
-        raise TransitionNotAllowed(_("Only a recorded case can be referred."))
-    from gis_app.jalali import to_jalali
-
-    use_class = "commercial" if v.kind == "extra_area_commercial" else "residential"
-    tv = transaction_value(
-        district=v.request.district if v.request else None,
-        use_class=use_class,
-        year=to_jalali(timezone.localdate()).year,
-    )
-    if tv is None:
-        raise WorkflowError(
-            _("No transaction value is recorded for this district and use; the schedule must be loaded.")
+def _open_for_review(req: PermitRequest, what: str) -> None:
+    """Stage work (plan checks, orders, violations) is done on a file in review, never on a closed one."""
+    if req.status != RequestStatus.IN_REVIEW:
+        raise TransitionNotAllowed(
+            _("%(what)s: the request is %(status)s, so nothing more can be done on it.")
+            % {"what": what, "status": RequestStatus(req.status).label}
         )
-    rng = fine_range(
-        kind=v.kind,
-        area_m2=v.area_m2,
-        value_irr_m2=tv.value_irr_m2,
-        goodwill_irr_m2=tv.goodwill_irr_m2,
-        parking_spaces=v.parking_spaces,
-    )
-    v.transaction_value_irr_m2 = tv.value_irr_m2
-    v.fine_min_irr, v.fine_max_irr = rng.min_irr, rng.max_irr
-    v.status = ViolationStatus.REFERRED
-    v.referred_at = timezone.now()
-    v.save()
-    audit_record(
-        actor=actor,
-        action="violation.referred",
-        obj=v.request,
-        violation=v.pk,
-        note=rng.note,
-        outcome=rng.outcome,
-        fine_min_irr=rng.min_irr,
-        fine_max_irr=rng.max_irr,
-        basis=rng.basis,
-    )
-    return v
 
 
-VERDICTS = ("fine", "demolition", "appeal", "closed")
-
-
-@transaction.atomic
-def violation_verdict(
-    *, actor, violation_id: int, verdict: str, fine_irr: int | None = None, text: str = ""
-) -> Violation:
-    """Record the commission's verdict: a fine (within the range), demolition, or an appeal; or close a
-    case whose fine was paid or whose encroaching part was removed."""
-    _violation_officer(actor)
-    v = Violation.objects.select_for_update().get(pk=violation_id)
-    text = (text or "").strip()
-    if verdict not in VERDICTS:
-        raise WorkflowError(_("Unknown verdict."))
-    if verdict == "closed":
-        if v.status not in (ViolationStatus.FINED, ViolationStatus.DEMOLITION):
-            raise TransitionNotAllowed(_("Only a decided case can be closed."))
-        v.status = ViolationStatus.CLOSED
-    else:
-        if v.status not in (ViolationStatus.REFERRED, ViolationStatus.APPEALED):
-            raise TransitionNotAllowed(_("The commission decides only cases referred to it."))
-        if not text:
-            raise WorkflowError(_("Enter the verdict's text as the commission wrote it."))
-        if verdict == "appeal":
-            if v.status == ViolationStatus.APPEALED:
-                raise TransitionNotAllowed(_("The review commission's ruling is final; it cannot be appealed again."))
-            v.status = ViolationStatus.APPEALED
-        elif verdict == "fine":
-            if fine_irr is None or v.fine_min_irr is None:
-                raise WorkflowError(_("This case has no fine range (its note orders demolition)."))
-            if not v.fine_min_irr <= fine_irr <= v.fine_max_irr:
-                raise WorkflowError(_("The fine must lie within the computed range."))
-            v.status, v.verdict_fine_irr = ViolationStatus.FINED, fine_irr
-        else:
-            v.status = ViolationStatus.DEMOLITION
-        v.verdict_text = text
-        v.decided_at = timezone.now()
-    v.save()
-    audit_record(
-        actor=actor, action=f"violation.{verdict}", obj=v.request, violation=v.pk, fine_irr=fine_irr, text=text
-    )
-    return v
+def request_violation_record(*, request_id: int, actor, **fields):
+    """A violation found while the request is in review, recorded on its property's file."""
+    req = PermitRequest.objects.select_related("file").get(pk=request_id)
+    _open_for_review(req, _("Recording a violation"))
+    return violation_record(actor=actor, file=req.file, source=req.tracking_code, **fields)
 
 
 @transaction.atomic
@@ -625,29 +499,3 @@ def comment_add(*, request_id: int, actor, body: str, to_applicant: bool) -> Com
     comment = Comment.objects.create(request=req, author=actor, body=body, to_applicant=to_applicant or not staff)
     audit_record(actor=actor, action="request.commented", obj=req)
     return comment
-
-
-# --- agents' authorisations -------------------------------------------------------------------
-
-
-@transaction.atomic
-def authorisation_grant(*, client, agent, valid_until: dt.date):
-    """The client lets an e-services office or engineer file and follow requests for them."""
-    from permits.models import Authorisation
-
-    if client.pk == agent.pk:
-        raise WorkflowError(_("You cannot authorise yourself."))
-    Authorisation.objects.filter(client=client, agent=agent, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    grant = Authorisation.objects.create(client=client, agent=agent, valid_until=valid_until)
-    audit_record(actor=client, action="authorisation.granted", obj=grant, agent=agent.username, until=str(valid_until))
-    return grant
-
-
-@transaction.atomic
-def authorisation_revoke(*, client, grant_id: int) -> None:
-    from permits.models import Authorisation
-
-    grant = Authorisation.objects.select_for_update().get(pk=grant_id, client=client)
-    grant.revoked_at = timezone.now()
-    grant.save(update_fields=["revoked_at"])
-    audit_record(actor=client, action="authorisation.revoked", obj=grant)

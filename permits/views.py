@@ -17,6 +17,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import STAFF_ROLES, Role, require_role
+from accounts.selectors import authorisations_given, clients_of
+from accounts.services import authorisation_grant
+from accounts.services import authorisation_revoke as authorisation_revoke_service
+from gis_app.errors import DomainError, NotAllowed
 from maps.selectors import map_page_config
 from notifications.selectors import notifications_about, notifications_of
 from parcels.selectors import LookupNotUnderstood, parcels_lookup
@@ -33,9 +37,11 @@ from permits.forms import (
     VerdictForm,
     ViolationForm,
 )
-from permits.models import Authorisation, PermitRequest, RequestStatus
+from permits.models import PermitRequest, RequestStatus
 from permits.services import GuardsFailed, StaleForm, TransitionNotAllowed, WorkflowError
 from permits.workflow import OVERRIDE_ROLES, Action, actions_for, earlier_stages, request_type, stage, stages_of
+from violations import services as violation_services
+from violations.selectors import violations_of
 from zoning.compliance.output import feature_collection
 from zoning.selectors import parcel_compliance
 
@@ -56,7 +62,7 @@ def _file(request: HttpRequest, tracking: str) -> PermitRequest:
 
 
 CHECK_ROLES = frozenset({Role.PLANNER, Role.PERMIT_OFFICER, Role.MANAGER})  # who may re-run the plan check
-ERROR_STATUS = {StaleForm: 409, TransitionNotAllowed: 403, GuardsFailed: 400, WorkflowError: 400}
+ERROR_STATUS = {StaleForm: 409, TransitionNotAllowed: 403, GuardsFailed: 400, WorkflowError: 400, NotAllowed: 403}
 
 
 # --- the applicant's side -----------------------------------------------------------------------
@@ -76,8 +82,8 @@ def my_files(request: HttpRequest) -> HttpResponse:
             "files": files.order_by("-created_at")[:200],
             "properties": selectors.my_properties(user=request.user)[:50],
             "notifications": notifications_of(recipient=request.user)[:30],
-            "authorisations": Authorisation.objects.filter(client=request.user, revoked_at__isnull=True),
-            "clients": selectors.clients_of(agent=request.user).select_related("client"),
+            "authorisations": authorisations_given(client=request.user),
+            "clients": clients_of(agent=request.user).select_related("client"),
             "authorise_form": AuthorisationForm(),
             "is_agent": Role.ESERVICES_OFFICE in _roles(request),
         },
@@ -152,9 +158,15 @@ def authorise(request: HttpRequest) -> HttpResponse:
             for e in errors:
                 messages.error(request, e)
         return redirect("permits:mine")
-    services.authorisation_grant(
-        client=request.user, agent=form.cleaned_data["agent_username"], valid_until=form.cleaned_data["valid_until"]
-    )
+    try:
+        authorisation_grant(
+            client=request.user,
+            agent=form.cleaned_data["agent_username"],
+            valid_until=form.cleaned_data["valid_until"],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("permits:mine")
     messages.success(request, _("The authorisation was recorded."))
     return redirect("permits:mine")
 
@@ -162,8 +174,8 @@ def authorise(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def authorisation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    grant = get_object_or_404(Authorisation, pk=pk, client=request.user, revoked_at__isnull=True)
-    services.authorisation_revoke(client=request.user, grant_id=grant.pk)
+    grant = get_object_or_404(authorisations_given(client=request.user), pk=pk)
+    authorisation_revoke_service(client=request.user, grant_id=grant.pk)
     messages.success(request, _("The authorisation was revoked."))
     return redirect("permits:mine")
 
@@ -190,7 +202,7 @@ def _map_config(*, parcel=None, report=None, req: PermitRequest | None = None, c
     if req is not None:
         if req.footprint is not None:
             extra.append(("footprint", _shape(req.footprint), {"area_m2": req.footprint_m2}))
-        extra += [("violation", _shape(v.geom), {"area_m2": v.area_m2}) for v in req.violations.all()]
+        extra += [("violation", _shape(v.geom), {"area_m2": v.area_m2}) for v in violations_of(file=req.file)]
     features = [
         {
             **f,
@@ -268,7 +280,7 @@ def _file_page(request: HttpRequest, req: PermitRequest, *, status: int = 200, e
         "order": getattr(req, "map_order", None),
         "survey": selectors.accepted_survey(request=req) if staff else None,
         "inspection": selectors.inspection_for(request=req) if staff else None,
-        "violations": req.violations.all(),
+        "violations": violations_of(file=req.file),
         "is_violations_officer": Role.VIOLATIONS_OFFICER in roles,
         "violation_form": forms.get("violation_form") or ViolationForm(),
         "verdict_form": VerdictForm(),
@@ -332,9 +344,11 @@ def file_page(request: HttpRequest, tracking: str) -> HttpResponse:
 def _after(request: HttpRequest, req: PermitRequest, call, success: str) -> HttpResponse:
     try:
         call()
-    except WorkflowError as exc:
+    except DomainError as exc:
         req.refresh_from_db()
-        return _file_page(request, req, status=ERROR_STATUS.get(type(exc), 400), error=exc.message)
+        status = next((code for kind, code in ERROR_STATUS.items() if type(exc) is kind), None)
+        status = status or (403 if isinstance(exc, NotAllowed) else 400)
+        return _file_page(request, req, status=status, error=exc.message)
     messages.success(request, success)
     return redirect("permits:file", tracking=req.tracking_code)
 
@@ -527,7 +541,7 @@ def violation_new(request: HttpRequest, tracking: str) -> HttpResponse:
     return _after(
         request,
         req,
-        lambda: services.violation_record(
+        lambda: services.request_violation_record(
             actor=request.user,
             request_id=req.pk,
             kind=d["kind"],
@@ -543,11 +557,11 @@ def violation_new(request: HttpRequest, tracking: str) -> HttpResponse:
 @require_POST
 def violation_refer(request: HttpRequest, tracking: str, pk: int) -> HttpResponse:
     req = _file(request, tracking)
-    v = get_object_or_404(req.violations, pk=pk)
+    v = get_object_or_404(violations_of(file=req.file), pk=pk)
     return _after(
         request,
         req,
-        lambda: services.violation_refer(actor=request.user, violation_id=v.pk),
+        lambda: violation_services.violation_refer(actor=request.user, violation_id=v.pk),
         _("The case was referred to the Article 100 commission."),
     )
 
@@ -556,7 +570,7 @@ def violation_refer(request: HttpRequest, tracking: str, pk: int) -> HttpRespons
 @require_POST
 def violation_verdict(request: HttpRequest, tracking: str, pk: int) -> HttpResponse:
     req = _file(request, tracking)
-    v = get_object_or_404(req.violations, pk=pk)
+    v = get_object_or_404(violations_of(file=req.file), pk=pk)
     form = VerdictForm(request.POST)
     if not form.is_valid():
         return _file_page(request, req, status=400, error=_errors_text(form))
@@ -564,7 +578,7 @@ def violation_verdict(request: HttpRequest, tracking: str, pk: int) -> HttpRespo
     return _after(
         request,
         req,
-        lambda: services.violation_verdict(
+        lambda: violation_services.violation_verdict(
             actor=request.user, violation_id=v.pk, verdict=d["verdict"], fine_irr=d["fine_irr"], text=d["text"]
         ),
         _("The verdict was recorded."),
@@ -583,7 +597,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:40]
     found = None
     if q:
-        found = PermitRequest.objects.filter(Q(tracking_code__iexact=q) | Q(file_code__iexact=q.upper()))[:50]
+        found = PermitRequest.objects.filter(Q(tracking_code__iexact=q) | Q(file__code__iexact=q.upper()))[:50]
     today = timezone.localdate()
     queue = [
         {
@@ -625,7 +639,7 @@ def _file_json(req: PermitRequest) -> dict:
         "kind": req.kind,
         "status": req.status,
         "stage": req.stage or None,
-        "file_code": req.file_code,
+        "file_code": req.file.code,
         "submitted_at": req.submitted_at.isoformat() if req.submitted_at else None,
         "stage_due_on": req.stage_due_on.isoformat() if req.stage_due_on else None,
         "version": req.version,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import ExifTags, Image, UnidentifiedImageError
 
 from gis_app.forms import JalaliDateField
+from gis_app.references import BadReference, Reference, reference_load
 from parcels.filecodes import InvalidFileCode, file_code_parse
 from parcels.selectors import live_parcels
 from surveys.measure import DxfLayers
@@ -55,13 +56,42 @@ class ParcelByCodeField(forms.CharField):
         return parcel
 
 
+class MadeForForm(forms.Form):
+    """A hidden, signed reference to the request or report the work is made for (from that file's page);
+    without one the work is routine."""
+
+    made_for = forms.CharField(required=False, widget=forms.HiddenInput, max_length=600)
+
+    def clean_made_for(self) -> Reference | None:
+        token = self.cleaned_data.get("made_for") or ""
+        if not token:
+            return None
+        try:
+            return reference_load(token)
+        except BadReference:
+            raise forms.ValidationError(
+                _("The link to the request this work is for is no longer valid; open it again from the file."),
+                code="bad_reference",
+            ) from None
+
+    def _check_made_for(self, data: dict) -> None:
+        ref, parcel = data.get("made_for"), data.get("file_code")
+        if ref is not None and parcel is not None and ref.file_code != parcel.file_code:
+            self.add_error("file_code", _("This parcel is not the one of the request this work is for."))
+
+    def origin(self) -> dict:
+        """The origin arguments of the survey and inspection services."""
+        ref = self.cleaned_data.get("made_for")
+        return {"origin": ref.origin, "origin_object": ref.obj} if ref else {}
+
+
 def _crs_choices():
     return [("", _("As the file says"))] + [
         (str(srid), CRS_LABELS.get(srid, f"EPSG:{srid}")) for srid in settings.GIS_SURVEY_SRIDS
     ]
 
 
-class SurveyUploadForm(forms.Form):
+class SurveyUploadForm(MadeForForm):
     file_code = ParcelByCodeField(label=_("File code"), max_length=40)
     measured_on = JalaliDateField(label=_("Measured on"), max_length=20)
     file = forms.FileField(
@@ -87,6 +117,11 @@ class SurveyUploadForm(forms.Form):
         label=_("DXF layer of the points"), regex=DXF_LAYER_NAME, initial="POINTS", required=False
     )
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
+
+    def clean(self):
+        data = super().clean()
+        self._check_made_for(data)
+        return data
 
     def dxf_layers(self) -> DxfLayers:
         data = self.cleaned_data
@@ -170,7 +205,7 @@ def _dms(values) -> float:
     return degrees + minutes / 60 + seconds / 3600
 
 
-class InspectionForm(forms.Form):
+class InspectionForm(MadeForForm):
     file_code = ParcelByCodeField(label=_("File code"), max_length=40)
     visited_on = JalaliDateField(label=_("Visit date"), max_length=20)
     visited_time = forms.TimeField(label=_("Visit time"), widget=forms.TimeInput(attrs={"type": "time"}))
@@ -195,6 +230,7 @@ class InspectionForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        self._check_made_for(data)
         if data.get("visited_on") and data.get("visited_time"):
             visited = timezone.make_aware(dt.datetime.combine(data["visited_on"], data["visited_time"]))
             if visited > timezone.now() + dt.timedelta(minutes=5):

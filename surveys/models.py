@@ -1,11 +1,13 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gis_app.geometry import gist_index, valid_geometry_constraint
-from parcels.models import Parcel
+from parcels.models import Parcel, PropertyFile
 
 
 class SurveyStatus(models.TextChoices):
@@ -13,6 +15,32 @@ class SurveyStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
     RETURNED = "returned", _("Returned to the surveyor")
     SUPERSEDED = "superseded", _("Superseded by a later accepted survey")
+
+
+class Origin(models.TextChoices):
+    """Why a survey or an inspection was made: for a request under review, for a citizen's report, or
+    as routine work of the municipality."""
+
+    REQUEST = "request", _("For a request under review")
+    CITIZEN_REPORT = "citizen_report", _("For a citizen's report")
+    ROUTINE = "routine", _("Routine")
+
+
+class OriginMixin(models.Model):
+    """What a survey or an inspection was made for: the origin and, for a request or a report, that
+    object (any app's, by content type: surveys sits below the apps that own requests and reports)."""
+
+    origin = models.CharField(_("made for"), max_length=16, choices=Origin.choices, default=Origin.ROUTINE)
+    origin_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    origin_id = models.PositiveBigIntegerField(null=True, blank=True)
+    origin_object = GenericForeignKey("origin_type", "origin_id")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def file_code(self) -> str:
+        return self.file.code
 
 
 class FloorLevelSource(models.TextChoices):
@@ -23,10 +51,10 @@ class FloorLevelSource(models.TextChoices):
 def survey_upload_to(instance, filename: str) -> str:
     # The stored name is ours, never the uploader's (their name is kept as text for display only).
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"surveys/{instance.file_code}/{uuid.uuid4().hex}.{suffix[:8]}"
+    return f"surveys/{instance.file.code}/{uuid.uuid4().hex}.{suffix[:8]}"
 
 
-class Survey(models.Model):
+class Survey(OriginMixin):
     """A surveyor's field measurement of a parcel: boundary, buildings, corner points, floor level (کف).
 
     The cadastral geometry is never changed: an accepted survey is the parcel's measured geometry
@@ -34,8 +62,8 @@ class Survey(models.Model):
     """
 
     # No database constraint: parcels is partitioned by version; the row measured stays in its version.
+    file = models.ForeignKey(PropertyFile, on_delete=models.PROTECT, related_name="surveys", verbose_name=_("file"))
     parcel = models.ForeignKey(Parcel, on_delete=models.PROTECT, related_name="surveys", db_constraint=False)
-    file_code = models.CharField(_("file code"), max_length=24, db_collation="C", db_index=True)
     surveyor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="surveys")
     status = models.CharField(_("status"), max_length=16, choices=SurveyStatus.choices, default=SurveyStatus.SUBMITTED)
     measured_on = models.DateField(_("measured on"))
@@ -63,12 +91,18 @@ class Survey(models.Model):
         verbose_name = _("survey")
         verbose_name_plural = _("surveys")
         ordering = ["-created_at"]
-        indexes = [gist_index("geom", name="survey_geom_gist")]
+        indexes = [
+            gist_index("geom", name="survey_geom_gist"),
+            models.Index(fields=["origin_type", "origin_id"], name="survey_origin_idx"),
+        ]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(origin="routine") | models.Q(origin_id__isnull=False), name="survey_origin_named"
+            ),
             models.CheckConstraint(condition=models.Q(status__in=SurveyStatus.values), name="survey_status_valid"),
             valid_geometry_constraint("geom", name="survey_geom_valid"),
             models.UniqueConstraint(
-                fields=["file_code"],
+                fields=["file"],
                 condition=models.Q(status="accepted"),
                 name="survey_one_accepted_per_file",
             ),
@@ -172,14 +206,14 @@ class Reconciliation(models.Model):
 
 def photo_upload_to(instance, filename: str) -> str:
     suffix = "png" if filename.lower().endswith(".png") else "jpg"
-    return f"inspections/{instance.inspection.file_code}/{uuid.uuid4().hex}.{suffix}"
+    return f"inspections/{instance.inspection.file.code}/{uuid.uuid4().hex}.{suffix}"
 
 
-class Inspection(models.Model):
+class Inspection(OriginMixin):
     """An inspector's site visit report (بازدید): checklist, notes and photos, attached to the file."""
 
+    file = models.ForeignKey(PropertyFile, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("file"))
     parcel = models.ForeignKey(Parcel, on_delete=models.PROTECT, related_name="inspections", db_constraint=False)
-    file_code = models.CharField(_("file code"), max_length=24, db_collation="C", db_index=True)
     inspector = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="inspections")
     visited_at = models.DateTimeField(_("visited at"))
     checklist = models.JSONField(_("checklist"), default=dict)
@@ -190,6 +224,12 @@ class Inspection(models.Model):
         verbose_name = _("inspection report")
         verbose_name_plural = _("inspection reports")
         ordering = ["-visited_at"]
+        indexes = [models.Index(fields=["origin_type", "origin_id"], name="inspection_origin_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(origin="routine") | models.Q(origin_id__isnull=False), name="inspection_origin_named"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.file_code} @ {self.visited_at:%Y-%m-%d}"

@@ -6,11 +6,15 @@ from pathlib import Path
 
 import rasterio
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.gis.geos import Point
+from django.db import models
+from django.db.models import QuerySet
 
 from accounts.roles import Role
 from gis_app.audit import audit_trail
 from gis_app.geometry import storage_srid
+from parcels.models import PropertyFile
 from surveys.models import Inspection, Survey, SurveyStatus
 
 
@@ -65,9 +69,23 @@ def inspections_visible(*, user):
     return Inspection.objects.none()
 
 
-def measured_parcel(*, file_code: str) -> Survey | None:
+def measured_parcel(*, file: PropertyFile) -> Survey | None:
     """The accepted survey of a file: the parcel's measured geometry (the cadastral one is kept)."""
-    return Survey.objects.filter(file_code=file_code, status=SurveyStatus.ACCEPTED).first()
+    return Survey.objects.filter(file=file, status=SurveyStatus.ACCEPTED).first()
+
+
+def _made_for(qs, obj: models.Model):
+    return qs.filter(origin_type=ContentType.objects.get_for_model(obj), origin_id=obj.pk)
+
+
+def inspections_for(*, obj: models.Model) -> QuerySet[Inspection]:
+    """The inspections made for this request or report (never another's on the same parcel), newest first."""
+    return _made_for(Inspection.objects.all(), obj).order_by("-visited_at", "-id")
+
+
+def accepted_survey_for(*, obj: models.Model) -> Survey | None:
+    """The accepted survey measured for this request or report, if it is still the file's accepted one."""
+    return _made_for(Survey.objects.filter(status=SurveyStatus.ACCEPTED), obj).first()
 
 
 def survey_audit(*, survey: Survey):

@@ -21,11 +21,13 @@ from gis_app.geometry import WGS84, storage_srid
 from gis_app.models import DatasetKind
 from gis_app.selectors import active_version_id
 from parcels.models import CityBoundary, Parcel
+from parcels.services import property_file_open
 from surveys.measure import DxfLayers, Measured, measured_from_file
 from surveys.models import (
     FloorLevelSource,
     Inspection,
     InspectionPhoto,
+    Origin,
     Reconciliation,
     Survey,
     SurveyBuilding,
@@ -40,6 +42,13 @@ from zoning.compliance.runner import compliance_run
 from zoning.selectors import parcel_facts
 
 FAR_FROM_PARCEL_M = 30.0  # a measured boundary farther than this from the parcel is another parcel
+
+
+def _origin_check(origin: str, origin_object) -> None:
+    if origin not in Origin.values:
+        raise ValueError(f"unknown origin {origin!r}")
+    if (origin == Origin.ROUTINE) != (origin_object is None):
+        raise ValueError("a request's or report's survey or inspection names it; routine work names none")
 
 
 class SurveyNotReviewable(Exception):
@@ -139,9 +148,13 @@ def survey_upload(
     encoding: str | None = None,
     dxf_layers: DxfLayers | None = None,
     notes: str = "",
+    origin: str = Origin.ROUTINE,
+    origin_object=None,
 ) -> Survey:
-    """A surveyor's file for a parcel: read safely, checked, reconciled, stored with its report.
+    """A surveyor's file for a parcel: read safely, checked, reconciled, stored with its report on the
+    parcel's file, for a request or report (`origin_object`) or as routine work.
     Any refusal (UploadRefused) leaves nothing behind: no row, no stored file."""
+    _origin_check(origin, origin_object)
     data = _read_upload(upload)
     measured = survey_measured(
         parcel=parcel,
@@ -154,8 +167,10 @@ def survey_upload(
     figures, compliance = survey_reconcile(parcel=parcel, measured=measured)
     floor_level, floor_source = _floor_level(measured)
     survey = Survey(
+        file=property_file_open(parcel=parcel, actor=surveyor),
         parcel=parcel,
-        file_code=parcel.file_code,
+        origin=origin,
+        origin_object=origin_object,
         surveyor=surveyor,
         measured_on=measured_on,
         source_format=upload_format(upload.name),
@@ -178,7 +193,8 @@ def survey_upload(
                 actor=surveyor,
                 action="survey.uploaded",
                 obj=survey,
-                file_code=survey.file_code,
+                file_code=survey.file.code,
+                origin=origin,
                 sha256=survey.source_sha256,
                 source=survey.source_name,
             )
@@ -234,7 +250,7 @@ def survey_accept(*, survey: Survey, planner) -> Survey:
     """The survey becomes the parcel's measured geometry (the cadastral one is kept); an earlier
     accepted survey of the same file is superseded."""
     survey = _locked_for_review(survey)
-    earlier = list(Survey.objects.select_for_update().filter(file_code=survey.file_code, status=SurveyStatus.ACCEPTED))
+    earlier = list(Survey.objects.select_for_update().filter(file_id=survey.file_id, status=SurveyStatus.ACCEPTED))
     for old in earlier:
         old.status = SurveyStatus.SUPERSEDED
         old.save(update_fields=["status"])
@@ -282,14 +298,20 @@ def inspection_record(
     checklist: dict[str, bool],
     notes: str,
     photos: list[tuple[UploadedFile, PhotoFacts]],
+    origin: str = Origin.ROUTINE,
+    origin_object=None,
 ) -> Inspection:
-    """An inspector's site report with its photos, attached to the parcel's file."""
+    """An inspector's site report with its photos, attached to the parcel's file, made for a request or
+    report (`origin_object`) or as routine work."""
+    _origin_check(origin, origin_object)
     stored: list[InspectionPhoto] = []
     try:
         with transaction.atomic():
             inspection = Inspection.objects.create(
+                file=property_file_open(parcel=parcel, actor=inspector),
                 parcel=parcel,
-                file_code=parcel.file_code,
+                origin=origin,
+                origin_object=origin_object,
                 inspector=inspector,
                 visited_at=visited_at,
                 checklist=checklist,
@@ -316,6 +338,7 @@ def inspection_record(
                 action="inspection.recorded",
                 obj=inspection,
                 file_code=parcel.file_code,
+                origin=origin,
                 photos=len(stored),
             )
     except BaseException:

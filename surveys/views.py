@@ -62,6 +62,7 @@ def survey_new(request: HttpRequest) -> HttpResponse:
                     encoding=data["encoding"] or None,
                     dxf_layers=form.dxf_layers(),
                     notes=data["notes"],
+                    **form.origin(),
                 )
             except UploadRefused as refusal:
                 form.add_error("file", refusal.message)
@@ -71,7 +72,11 @@ def survey_new(request: HttpRequest) -> HttpResponse:
         status = 400
     else:
         form = SurveyUploadForm(
-            initial={"file_code": request.GET.get("file_code", "")[:40], "measured_on": _today_jalali()}
+            initial={
+                "file_code": request.GET.get("file_code", "")[:40],
+                "made_for": request.GET.get("for", "")[:600],
+                "measured_on": _today_jalali(),
+            }
         )
         status = 200
     return render(request, "surveys/new.html", {"form": form, "limits": LIMITS}, status=status)
@@ -229,6 +234,7 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
                 checklist=form.checklist(),
                 notes=data["notes"],
                 photos=data["photos"],
+                **form.origin(),
             )
             messages.success(request, _("The inspection report was saved."))
             return redirect("surveys:inspection", pk=inspection.pk)
@@ -238,6 +244,7 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
         form = InspectionForm(
             initial={
                 "file_code": request.GET.get("file_code", "")[:40],
+                "made_for": request.GET.get("for", "")[:600],
                 "visited_on": _today_jalali(),
                 "visited_time": now.strftime("%H:%M"),
             }

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "parcels",
     "zoning",
     "surveys",
+    "violations",
     "permits",
     "maps",
 ]

@@ -52,7 +52,7 @@ def a_parcel_that_passes():
     raise AssertionError("no passing parcel in the sample city")
 
 
-def inspect_and_survey(parcel, inspector, surveyor, planner) -> None:
+def inspect_and_survey(parcel, inspector, surveyor, planner, req) -> None:
     inspection_record(
         parcel=parcel,
         inspector=inspector,
@@ -60,6 +60,8 @@ def inspect_and_survey(parcel, inspector, surveyor, planner) -> None:
         checklist={"access": True},
         notes="site visited",
         photos=[],
+        origin="request",
+        origin_object=req,
     )
     import shapely
 
@@ -79,6 +81,8 @@ def inspect_and_survey(parcel, inspector, surveyor, planner) -> None:
         surveyor=surveyor,
         upload=SimpleUploadedFile("s.geojson", json.dumps(doc).encode()),
         measured_on=timezone.localdate(),
+        origin="request",
+        origin_object=req,
     )
     survey_accept(survey=survey, planner=planner)
 
@@ -176,7 +180,7 @@ def test_a_citizen_signs_up_files_a_permit_and_it_reaches_the_issuance_stage(pag
 
     # 4. every stage's officer in turn
     act_at_stage(page, live_url, req.tracking_code, "j-clerk")
-    inspect_and_survey(parcel, users["inspector"], users["surveyor"], users["planner"])
+    inspect_and_survey(parcel, users["inspector"], users["surveyor"], users["planner"], req)
     act_at_stage(page, live_url, req.tracking_code, "j-inspector")
 
     def plan_check():

@@ -87,8 +87,8 @@ def advance(req: PermitRequest, officer, action: str = "advance") -> PermitReque
     return PermitRequest.objects.get(pk=req.pk)
 
 
-def inspect_and_survey(parcel, staff) -> None:
-    """The inspector's report and an accepted survey of the plot."""
+def inspect_and_survey(parcel, staff, req: PermitRequest) -> None:
+    """The inspector's report and an accepted survey of the plot, both made for the request."""
     import datetime as dt
 
     from django.utils import timezone
@@ -100,6 +100,8 @@ def inspect_and_survey(parcel, staff) -> None:
         checklist={"access": True},
         notes="ok",
         photos=[],
+        origin="request",
+        origin_object=req,
     )
     survey = survey_upload(
         parcel=parcel,
@@ -107,5 +109,7 @@ def inspect_and_survey(parcel, staff) -> None:
         upload=SimpleUploadedFile("s.geojson", geojson(good_features())),
         measured_on=dt.date(2026, 11, 1),
         declared_srid=None,
+        origin="request",
+        origin_object=req,
     )
     survey_accept(survey=survey, planner=staff[Role.PLANNER])

@@ -10,14 +10,18 @@ from django.contrib.gis.geos import Polygon
 
 from accounts.roles import Role
 from gis_app.audit import audit_trail
+from gis_app.errors import DomainError, NotAllowed
 from notifications.models import Notification
 from notifications.selectors import notifications_about
-from permits import services
-from permits.models import RequestStatus, Violation
+from parcels.models import PropertyFile
+from permits import selectors, services
+from permits.models import RequestStatus
 from permits.services import GuardsFailed, StaleForm, TransitionNotAllowed, WorkflowError
 from permits.workflow import STAGES, stages_of
 from tests.permits.conftest import advance, draft, inspect_and_survey, scan, submitted, tick_all, with_documents
 from tests.surveys.conftest import E0, N0, SRID
+from violations import services as violation_services
+from violations.models import Violation
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +64,7 @@ def test_a_building_permit_goes_from_draft_to_issued(plot, staff, citizen):
     with pytest.raises(GuardsFailed) as failed:
         advance(req, staff[Role.INSPECTOR])
     assert len(failed.value.failures) == 2
-    inspect_and_survey(plot, staff)
+    inspect_and_survey(plot, staff, req)
     req = advance(req, staff[Role.INSPECTOR])
     assert req.stage == "detailed_plan"
 
@@ -193,9 +197,11 @@ def test_a_violation_goes_to_the_commission_and_gates_the_file(plot, staff, citi
     req = submitted(plot, citizen)
     officer = staff[Role.VIOLATIONS_OFFICER]
     area = rect(1, 3, 9, 6)
-    with pytest.raises(TransitionNotAllowed):
-        services.violation_record(actor=staff[Role.PLANNER], request_id=req.pk, kind="street_encroachment", geom=area)
-    extra = services.violation_record(
+    with pytest.raises(NotAllowed):
+        services.request_violation_record(
+            actor=staff[Role.PLANNER], request_id=req.pk, kind="street_encroachment", geom=area
+        )
+    extra = services.request_violation_record(
         actor=officer,
         request_id=req.pk,
         kind="extra_area_residential",
@@ -205,34 +211,44 @@ def test_a_violation_goes_to_the_commission_and_gates_the_file(plot, staff, citi
     from permits.guards import no_open_violation
 
     assert no_open_violation(req) is not None
-    with pytest.raises(WorkflowError):
-        services.violation_verdict(actor=officer, violation_id=extra.pk, verdict="fine", fine_irr=1, text="x")
-    extra = services.violation_refer(actor=officer, violation_id=extra.pk)
-    # 40 m² × 9,000,000 IRR (district 1 residential? the plot has no renovation code: district 1) × 0.5..3
+    with pytest.raises(NotAllowed):
+        violation_services.violation_verdict(actor=officer, violation_id=extra.pk, verdict="fine", fine_irr=1, text="x")
+    # the test plot lies outside the districts layer: no district, so no transaction value, never another
+    # district's (the old code fell back to district 1)
+    assert req.file.district is None
+    with pytest.raises(DomainError, match="no municipal district"):
+        violation_services.violation_refer(actor=officer, violation_id=extra.pk)
+    PropertyFile.objects.filter(pk=req.file_id).update(district=1)
+    extra = violation_services.violation_refer(actor=officer, violation_id=extra.pk)
+    # 40 m² × 9,000,000 IRR (district 1, residential) × 0.5..3
     assert extra.area_m2 == 40.0
     assert (extra.fine_min_irr, extra.fine_max_irr) == (180_000_000, 1_080_000_000)
-    with pytest.raises(WorkflowError, match="within the computed range"):
-        services.violation_verdict(
+    with pytest.raises(DomainError, match="within the computed range"):
+        violation_services.violation_verdict(
             actor=officer, violation_id=extra.pk, verdict="fine", fine_irr=1_080_000_001, text="fine"
         )
-    services.violation_verdict(actor=officer, violation_id=extra.pk, verdict="appeal", text="owner appealed")
-    with pytest.raises(TransitionNotAllowed, match="final"):
-        services.violation_verdict(actor=officer, violation_id=extra.pk, verdict="appeal", text="again")
+    violation_services.violation_verdict(actor=officer, violation_id=extra.pk, verdict="appeal", text="owner appealed")
+    with pytest.raises(NotAllowed, match="final"):
+        violation_services.violation_verdict(actor=officer, violation_id=extra.pk, verdict="appeal", text="again")
     assert no_open_violation(req) is not None
-    v = services.violation_verdict(
+    v = violation_services.violation_verdict(
         actor=officer, violation_id=extra.pk, verdict="fine", fine_irr=500_000_000, text="Fine of 500m IRR"
     )
     assert v.status == "fined" and no_open_violation(req) is None
-    street = services.violation_record(actor=officer, request_id=req.pk, kind="street_encroachment", geom=area)
-    street = services.violation_refer(actor=officer, violation_id=street.pk)
+    street = services.request_violation_record(actor=officer, request_id=req.pk, kind="street_encroachment", geom=area)
+    street = violation_services.violation_refer(actor=officer, violation_id=street.pk)
     assert street.fine_min_irr is None
-    with pytest.raises(WorkflowError, match="demolition"):
-        services.violation_verdict(actor=officer, violation_id=street.pk, verdict="fine", fine_irr=1, text="x")
-    services.violation_verdict(actor=officer, violation_id=street.pk, verdict="demolition", text="remove the wall")
+    with pytest.raises(DomainError, match="demolition"):
+        violation_services.violation_verdict(
+            actor=officer, violation_id=street.pk, verdict="fine", fine_irr=1, text="x"
+        )
+    violation_services.violation_verdict(
+        actor=officer, violation_id=street.pk, verdict="demolition", text="remove the wall"
+    )
     assert no_open_violation(req) is not None  # a demolition keeps the file waiting until it is done
-    services.violation_verdict(actor=officer, violation_id=street.pk, verdict="closed")
+    violation_services.violation_verdict(actor=officer, violation_id=street.pk, verdict="closed")
     assert no_open_violation(req) is None
-    assert Violation.objects.filter(file_code=plot.file_code).count() == 2
+    assert Violation.objects.filter(file__code=plot.file_code).count() == 2
 
 
 def test_an_agent_files_for_a_client_only_with_authorisation(plot, staff, citizen):
@@ -240,7 +256,7 @@ def test_an_agent_files_for_a_client_only_with_authorisation(plot, staff, citize
 
     from django.utils import timezone
 
-    from permits.models import Authorisation
+    from accounts.models import Authorisation
     from permits.selectors import requests_visible
 
     agent = staff[Role.ESERVICES_OFFICE]
@@ -264,3 +280,32 @@ def test_an_agent_files_for_a_client_only_with_authorisation(plot, staff, citize
 def test_every_stage_has_a_role_checklist_guards_and_no_in_person_step():
     for code, st in STAGES.items():
         assert st.tasks and st.working_days > 0 and not st.in_person, code
+
+
+def test_only_the_requests_own_inspection_satisfies_its_guard(plot, staff, citizen):
+    """The file is a record: a routine inspection of the same parcel, or one made for another request on
+    the same file, does not count as this request's inspection (the old code took any inspection on the
+    file code since submission)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from permits.guards import inspection_reported
+    from surveys.services import inspection_record
+
+    req = submitted(plot, citizen)
+    other = submitted(plot, citizen)
+    assert req.file_id == other.file_id and req.file.code == plot.file_code  # one file per property
+    when = timezone.now() - dt.timedelta(minutes=1)
+    visit = {"parcel": plot, "inspector": staff[Role.INSPECTOR], "visited_at": when, "checklist": {}, "photos": []}
+    routine = inspection_record(notes="routine patrol", **visit)
+    assert routine.file_id == req.file_id and routine.origin == "routine"
+    assert inspection_reported(req) is not None
+    inspection_record(notes="for the other request", origin="request", origin_object=other, **visit)
+    assert inspection_reported(req) is not None
+    assert inspection_reported(other) is None
+    own = inspection_record(notes="for this request", origin="request", origin_object=req, **visit)
+    assert inspection_reported(req) is None
+    assert selectors.inspection_for(request=req) == own
+    with pytest.raises(ValueError):  # a request's inspection names its request; routine work names none
+        inspection_record(notes="x", origin="request", **visit)

@@ -110,7 +110,9 @@ def test_a_planner_accepts_and_a_later_acceptance_supersedes(client, plot):
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.status, second.status) == (SurveyStatus.SUPERSEDED, SurveyStatus.ACCEPTED)
-    assert measured_parcel(file_code=plot.file_code) == second  # the file's measured geometry
+    assert (
+        measured_parcel(file=second.file) == second and second.file.code == plot.file_code
+    )  # the file's measured geometry
     plot.refresh_from_db()
     assert plot.geom.area == pytest.approx(250)  # the cadastral geometry is kept
     assert second.reviewed_by == planner

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from permits.models import Holiday, TransactionValue
+from permits.models import Holiday
+from violations.models import TransactionValue
 
 
 class Command(BaseCommand):
