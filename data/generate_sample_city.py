@@ -18,6 +18,8 @@ Layers (shapefiles with .prj and .cpg, UTF-8; Persian text in the parcels, stree
 - value_zones: regional value zones with land and building unit prices (IRR/m²).
 - buildings: existing building footprints from a property audit, with floors and year built.
 - boundary: the city limits around the district.
+- districts: the municipal districts (مناطق شهرداری) tiling the city limits, cut along the arterials;
+  the first number of every parcel's renovation code is the district it lies in.
 - dem.tif: a 10 m digital elevation model of the district (float32, metres above sea level).
 """
 
@@ -37,12 +39,13 @@ import shapely
 from rasterio.transform import from_origin
 from shapely import affinity
 from shapely.geometry import LineString, MultiPolygon, Polygon, box
-from shapely.ops import unary_union
+from shapely.ops import polygonize, unary_union
 
 SRID = 32640
 CENTRE_E, CENTRE_N = 529_100.0, 4_147_600.0
 ROTATION_DEG = 7.0  # the street grid is turned a little off true north, as Bojnord's is
 DBF_PINNED_DATE = bytes([125, 1, 1])  # 2025-01-01 in the DBF header: keeps files byte-identical
+PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 FIRST_NAMES = [
     "محمد",
@@ -362,6 +365,36 @@ def zones_layout(district: Polygon, xs: list[float], ys: list[float], streets: l
     return out
 
 
+def extended(line: LineString, by: float) -> LineString:
+    """The line carried on straight past both of its ends by `by` metres."""
+    coords = list(line.coords)
+    (x0, y0), (x1, y1) = coords[0], coords[1]
+    (xa, ya), (xb, yb) = coords[-2], coords[-1]
+    d0, d1 = math.hypot(x1 - x0, y1 - y0), math.hypot(xb - xa, yb - ya)
+    start = (x0 - (x1 - x0) / d0 * by, y0 - (y1 - y0) / d0 * by)
+    end = (xb + (xb - xa) / d1 * by, yb + (yb - ya) / d1 * by)
+    return LineString([start, *coords, end])
+
+
+def districts_layout(limits: Polygon, streets: list[StreetLine]) -> list[Polygon]:
+    """The municipal districts in EPSG:32640, numbered from 1: the north-south arterial parts district 1
+    (west) from the east, which the east-west arterial cuts into district 2 (south) and 3 (north).
+
+    The cuts follow the arterials' centrelines, so every block (and every plot in it) lies wholly in
+    one district. The city limits and the cut lines are noded together and polygonized: the
+    districts cover the limits exactly and neighbours share their edges vertex for vertex (a clean
+    coverage). They are not rounded again, which would move the cut points off the limits' edges.
+    """
+    ns = next(s for s in streets if s.hierarchy == "arterial_1" and s.name in NS_NAMES)
+    ew = next(s for s in streets if s.hierarchy == "arterial_1" and s.name in EW_NAMES)
+    cuts = [rounded(to_world(extended(s.line, 200.0))) for s in (ns, ew)]
+    faces = sorted(polygonize(unary_union([limits.exterior, *cuts])), key=lambda f: f.centroid.x)
+    if len(faces) != 4:
+        raise ValueError(f"the arterials should cut the city limits into 4 faces, not {len(faces)}")
+    west = shapely.coverage_union_all(faces[:2])  # the west keeps the cross's node on its edge
+    return [west, *sorted(faces[2:], key=lambda f: f.centroid.y)]
+
+
 def dem_array(bounds, cell: float, rng: np.random.Generator):
     """Elevation rising gently to the north-west, with low hills; metres above sea level."""
     minx, miny, maxx, maxy = bounds
@@ -420,7 +453,8 @@ def generate(out: Path, seed: int) -> dict:
         key=lambda b: (-round(b.centroid.y, -1), round(b.centroid.x, -1)),
     )
     zones_local = zones_layout(district, xs, ys, streets, rng)
-    arterial_w = next(s for s in streets if s.hierarchy == "arterial_1" and s.name in NS_NAMES)
+    limits = rounded(to_world(district.buffer(60, join_style="mitre")))
+    districts = districts_layout(limits, streets)
 
     # Owners: a pool, some of whom own several plots.
     owner_pool = []
@@ -442,7 +476,9 @@ def generate(out: Path, seed: int) -> dict:
         else:
             lot_scale = rng.choice([0.8, 1.0, 1.0, 1.3, 2.2])
             plots = subdivide_block(block, rng, lot_scale)
-        district_no = 1 if block.centroid.x < arterial_w.line.centroid.x else 2
+        # The renovation code's first number is the district the block lies in.
+        world_block = to_world(block)
+        district_no = next(n for n, d in enumerate(districts, start=1) if d.contains(world_block))
         region_no = 1 + int((block.centroid.y - ys[0]) // ((ys[-1] - ys[0]) / 4))
         main_plate = 1200 + b_idx
         for p_idx, plot in enumerate(sorted(plots, key=lambda p: (-round(p.centroid.y), p.centroid.x))):
@@ -577,9 +613,19 @@ def generate(out: Path, seed: int) -> dict:
             )
     write_layer(gpd.GeoDataFrame(value_rows, geometry="geometry", crs=crs), out, "value_zones")
 
-    limits = rounded(to_world(district.buffer(60, join_style="mitre")))
     boundary_rows = [{"name": "محدوده شهر نمونه (ساختگی)", "geometry": limits}]
     write_layer(gpd.GeoDataFrame(boundary_rows, geometry="geometry", crs=crs), out, "boundary")
+
+    district_rows = [
+        {
+            "dist_no": n,
+            "name": f"منطقه {str(n).translate(PERSIAN_DIGITS)}",
+            "name_en": f"District {n}",
+            "geometry": geom,
+        }
+        for n, geom in enumerate(districts, start=1)
+    ]
+    write_layer(gpd.GeoDataFrame(district_rows, geometry="geometry", crs=crs), out, "districts")
 
     # The DEM covers the district with a 100 m margin.
     world_district = to_world(district)
@@ -621,6 +667,7 @@ def generate(out: Path, seed: int) -> dict:
             "streets": len(street_rows),
             "zones": len(zone_rows),
             "value_zones": len(value_rows),
+            "districts": len(district_rows),
         },
         "invalid_on_purpose": broken,
         "dem": {"cell_m": 10, "width": int(z.shape[1]), "height": int(z.shape[0])},

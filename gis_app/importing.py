@@ -441,7 +441,12 @@ class Staging:
         self.cur.execute(f"ANALYZE {self.proc} (row_no, status)")
 
     def reject_where(self, *, condition: str, reason: str, value_column: str | None = None) -> None:
-        """Reject the still-usable features (alias p) that meet a condition, with a reason."""
+        """Reject the still-usable features (alias p) that meet a condition, with a reason.
+
+        {proc} in the condition names the table of the features, for a check that compares a
+        feature with the others (a repeated number); it sees their status before this check.
+        """
+        condition = condition.replace("{proc}", self.proc)
         value_sql = f" || ': ' || coalesce(({value_column})::text, '')" if value_column else ""
         self.cur.execute(
             f"UPDATE {self.proc} p SET status = 'rejected', reason = %s{value_sql} "

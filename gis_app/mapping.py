@@ -1,7 +1,7 @@
 """Field-mapping files: a city's own attribute names mapped to ours, so new data loads without code.
 
 A mapping file is YAML with one section per layer kind (parcels, buildings, zones, streets,
-value_zones, boundary). In a section each of our field names maps to the source attribute, either as
+value_zones, boundary, districts). In a section each of our field names maps to the source attribute, either as
 a plain name or as a table:
 
     parcels:

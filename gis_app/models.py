@@ -10,6 +10,7 @@ class DatasetKind(models.TextChoices):
     STREETS = "streets", _("Streets")
     VALUE_ZONES = "value_zones", _("Regional value zones")
     BOUNDARY = "boundary", _("City boundary")
+    DISTRICTS = "districts", _("Municipal districts")
 
 
 class DatasetVersion(models.Model):

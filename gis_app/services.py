@@ -105,11 +105,12 @@ def layer_import_simple(
     user=None,
     progress=None,
 ) -> tuple[DatasetVersion, ImportReport]:
-    """Import a small layer (zones, streets, buildings, value zones, boundary) into its table.
+    """Import a small layer (zones, streets, buildings, value zones, boundary, districts) into its table.
 
     fields maps our field name to its staging type ("text", "float8"); checks are (SQL condition
-    on the checked features, alias p, that rejects a feature; the reason; optionally an expression
-    whose value is appended to the reason); insert_columns maps the table's columns to SQL
+    on the checked features, alias p, that rejects a feature, where {proc} names their table; the
+    reason; optionally an expression whose value is appended to the reason), applied in order;
+    insert_columns maps the table's columns to SQL
     expressions over the checked features (default: the field of the same name).
     """
     mapping, source = mapping_and_source(

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from leaflet.admin import LeafletGeoAdmin
 
-from parcels.models import CityBoundary, ExistingBuilding, Owner, Ownership, Parcel, ValueZone
+from parcels.models import CityBoundary, District, ExistingBuilding, Owner, Ownership, Parcel, ValueZone
 
 
 class OwnershipInline(admin.TabularInline):
@@ -49,3 +49,11 @@ class ValueZoneAdmin(LeafletGeoAdmin):
 @admin.register(CityBoundary)
 class CityBoundaryAdmin(LeafletGeoAdmin):
     list_display = ("name", "version")
+
+
+@admin.register(District)
+class DistrictAdmin(LeafletGeoAdmin):
+    list_display = ("number", "name", "name_en", "version")
+    list_filter = ("version",)
+    search_fields = ("name", "name_en")
+    ordering = ("version", "number")

@@ -1,4 +1,5 @@
-"""Importers of the property information system: parcels (with owners), buildings, value zones, boundary.
+"""Importers of the property information system: parcels (with owners), buildings, value zones, boundary,
+municipal districts.
 
 Parcels are the large layer (a city has hundreds of thousands): they are staged by binary COPY,
 checked in PostGIS, given file codes in one SQL pass and written into a partition of their own,
@@ -530,6 +531,44 @@ def boundary_import(*, path: Path, mapping_path: Path, layer=None, encoding=None
         geometry="polygon",
         boundary=None,
         insert_columns={"name": "coalesce(name, '')"},
+        layer=layer,
+        encoding=encoding,
+        srid=srid,
+        user=user,
+        progress=progress,
+    )
+
+
+def districts_import(*, path: Path, mapping_path: Path, layer=None, encoding=None, srid=None, user=None, progress=None):
+    """Municipal districts: the number that heads their renovation codes, Persian and English names."""
+    fields = {"number": "float8", "name": "text", "name_en": "text"}
+    return layer_import_simple(
+        kind=DatasetKind.DISTRICTS,
+        path=path,
+        mapping_path=mapping_path,
+        table="parcels_district",
+        id_column="number",
+        fields=fields,
+        geometry="polygon",
+        boundary=city_boundary(),
+        checks=[
+            (
+                "number IS NULL OR number < 1 OR number > 32767 OR number <> floor(number)",
+                _("district number missing or not a whole number from 1"),
+            ),
+            # After the other checks: a number whose first feature was rejected is not repeated.
+            (
+                "EXISTS (SELECT 1 FROM {proc} q WHERE q.number = p.number AND q.row_no < p.row_no "
+                "AND q.status <> 'rejected')",
+                _("district number repeated"),
+                "number",
+            ),
+        ],
+        insert_columns={
+            "number": "number::int",
+            "name": "coalesce(name, '')",
+            "name_en": "coalesce(name_en, '')",
+        },
         layer=layer,
         encoding=encoding,
         srid=srid,

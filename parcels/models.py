@@ -211,3 +211,31 @@ class PropertyFile(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class District(models.Model):
+    """A municipal district (منطقه شهرداری). Its number heads the renovation codes of the properties in
+    it and picks the row of the transaction-value schedule; staff inboxes are kept by it."""
+
+    version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="+", db_index=False)
+    geom = models.MultiPolygonField(_("geometry"), srid=settings.GIS_STORAGE_SRID, spatial_index=False)
+    number = models.PositiveSmallIntegerField(
+        _("district number"),
+        validators=[MinValueValidator(1)],
+        help_text=_("The first number of the renovation codes of the properties in the district."),
+    )
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    name_en = models.CharField(_("name in English"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("municipal district")
+        verbose_name_plural = _("municipal districts")
+        indexes = [gist_index("version", "geom", name="district_version_geom_gist")]
+        constraints = [
+            valid_geometry_constraint("geom", name="district_geom_valid"),
+            models.UniqueConstraint(fields=["version", "number"], name="district_version_number_unique"),
+            models.CheckConstraint(condition=models.Q(number__gte=1), name="district_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.name_en or str(self.number)

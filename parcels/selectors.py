@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.contrib.gis.geos import Point
+from django.contrib.gis.db.models.functions import Area, Intersection, Length
+from django.contrib.gis.geos import GEOSGeometry, Point
+from django.db.models import BooleanField, Case, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from gis_app.geometry import WGS84
@@ -11,7 +13,14 @@ from gis_app.models import DatasetKind
 from gis_app.selectors import active_version_id
 from gis_app.text import digits_to_ascii
 from parcels.filecodes import file_code_parse
-from parcels.models import CityBoundary, Parcel, PropertyFile, registry_plate_validator, renovation_code_validator
+from parcels.models import (
+    CityBoundary,
+    District,
+    Parcel,
+    PropertyFile,
+    registry_plate_validator,
+    renovation_code_validator,
+)
 
 
 class LookupNotUnderstood(ValueError):
@@ -76,3 +85,39 @@ def point_in_municipality(*, lon: float, lat: float) -> bool | None:
 def property_file(*, code: str) -> PropertyFile | None:
     """The file with this code, if one was opened."""
     return PropertyFile.objects.filter(code=code).first()
+
+
+def live_districts(*, version_id: int | None = None):
+    """Municipal districts of the given version, by default the live one, by number (none when nothing
+    is live)."""
+    version_id = version_id or active_version_id(DatasetKind.DISTRICTS)
+    if version_id is None:
+        return District.objects.none()
+    return District.objects.filter(version_id=version_id).order_by("number")
+
+
+def district_for_geometry(*, geom: GEOSGeometry) -> int | None:
+    """The number of the live district a geometry lies in (any SRID; None outside every district).
+
+    A point, or a shape inside one district, gets the district that holds its point on surface; a
+    shape that straddles districts gets the one with its largest share (of its area, or of its
+    length for a line). One query: the GiST index finds the districts the geometry touches, and only
+    those are measured.
+    """
+    if geom.empty:
+        return None
+    districts = live_districts().filter(geom__intersects=geom)
+    order = []
+    if geom.dims > 0:
+        measure = Area if geom.dims == 2 else Length
+        districts = districts.annotate(share=measure(Intersection("geom", geom)))
+        order.append("-share")
+    districts = districts.annotate(
+        holds_anchor=Case(
+            When(geom__covers=geom.point_on_surface, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+    # On a boundary between districts (a point on their common edge) the lower number wins.
+    return districts.order_by(*order, "-holds_anchor", "number").values_list("number", flat=True).first()

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 
 from gis_app.audit import audit_record
 from parcels.models import Parcel, PropertyFile
+from parcels.selectors import district_for_geometry
 
 
 def property_file_open(*, parcel: Parcel, actor=None) -> PropertyFile:
@@ -29,4 +30,5 @@ def property_file_open(*, parcel: Parcel, actor=None) -> PropertyFile:
 
 
 def _district_of(parcel: Parcel) -> int | None:
-    return None
+    """The municipal district the parcel lies in, from the districts layer (largest share)."""
+    return district_for_geometry(geom=parcel.geom)

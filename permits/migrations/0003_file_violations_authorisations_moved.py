@@ -62,7 +62,7 @@ def move_rows(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("parcels", "0005_propertyfile"),
+        ("parcels", "0006_propertyfile"),
         ("permits", "0002_notifications_moved"),
         ("accounts", "0004_authorisation"),
         ("violations", "0001_initial"),

@@ -18,7 +18,7 @@ def files_link(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
-        ("parcels", "0005_propertyfile"),
+        ("parcels", "0006_propertyfile"),
         ("surveys", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

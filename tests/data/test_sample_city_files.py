@@ -36,7 +36,7 @@ def test_generator_reproduces_the_committed_files_byte_for_byte(tmp_path):
 
 
 def test_every_layer_has_prj_and_cpg_and_is_in_utm_40n():
-    for layer in ("parcels", "buildings", "streets", "zones", "value_zones", "boundary"):
+    for layer in ("parcels", "buildings", "streets", "zones", "value_zones", "boundary", "districts"):
         assert (DATA / f"{layer}.prj").exists() and (DATA / f"{layer}.cpg").read_text().strip() == "UTF-8"
         assert gpd.read_file(DATA / f"{layer}.shp", rows=1).crs.to_epsg() == 32640
 
@@ -118,3 +118,31 @@ def test_value_zones_buildings_and_dem():
         assert dem.res == (10.0, 10.0)
         z = dem.read(1)
         assert 950 < z.min() < z.max() < 1150
+
+
+def test_districts_tile_the_city_limits():
+    districts = gpd.read_file(DATA / "districts.shp")
+    limits = gpd.read_file(DATA / "boundary.shp").geometry.iloc[0]
+    n = MANIFEST["counts"]["districts"]
+    assert n >= 3 and len(districts) == n
+    assert list(districts["dist_no"]) == list(range(1, n + 1))
+    persian = "۰۱۲۳۴۵۶۷۸۹"
+    assert list(districts["name"]) == [f"منطقه {persian[k]}" for k in range(1, n + 1)]
+    assert list(districts["name_en"]) == [f"District {k}" for k in range(1, n + 1)]
+    geoms = districts.geometry.values.to_numpy()
+    assert districts.is_valid.all()
+    assert shapely.coverage_is_valid(geoms), "neighbours share their edges: no overlaps, no slivers"
+    union = shapely.union_all(geoms)
+    assert abs(sum(g.area for g in geoms) - union.area) < 0.01, "no overlaps"
+    assert union.symmetric_difference(limits).area < 0.01, "no gaps: together they are the city limits"
+
+
+def test_renovation_codes_start_with_the_district_under_the_parcel(parcels):
+    districts = gpd.read_file(DATA / "districts.shp")
+    points = gpd.GeoDataFrame(
+        {"renov_code": parcels["renov_code"]}, geometry=parcels.geometry.make_valid().representative_point()
+    )
+    joined = points.sjoin(districts[["dist_no", "geometry"]], predicate="within", how="left")
+    assert len(joined) == len(parcels) and joined["dist_no"].notna().all()
+    assert (joined["renov_code"].str.split("-").str[0].astype(int) == joined["dist_no"]).all()
+    assert set(joined["dist_no"]) == set(districts["dist_no"]), "every district has parcels"

@@ -10,8 +10,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
 from gis_app.models import DatasetVersion
-from parcels.models import ExistingBuilding, Owner, Ownership, Parcel, ValueZone
-from parcels.selectors import live_parcels
+from parcels.models import District, ExistingBuilding, Owner, Ownership, Parcel, ValueZone
+from parcels.selectors import live_districts, live_parcels
 from zoning.models import DensityRule, PlanParameters, PlanZone, Street
 
 COUNTS = json.loads((Path(__file__).resolve().parents[2] / "data/shapefiles/manifest.json").read_text())["counts"]
@@ -19,12 +19,13 @@ COUNTS = json.loads((Path(__file__).resolve().parents[2] / "data/shapefiles/mani
 
 def test_every_layer_is_one_live_version_with_the_files_counts(city):
     live = {v.kind: v for v in DatasetVersion.objects.filter(is_active=True)}
-    assert set(live) == {"boundary", "parcels", "buildings", "value_zones", "zones", "streets"}
+    assert set(live) == {"boundary", "districts", "parcels", "buildings", "value_zones", "zones", "streets"}
     assert live_parcels().count() == COUNTS["parcels"] >= 3000
     assert ExistingBuilding.objects.filter(version=live["buildings"]).count() == COUNTS["buildings"]
     assert PlanZone.objects.filter(version=live["zones"]).count() == COUNTS["zones"]
     assert Street.objects.filter(version=live["streets"]).count() == COUNTS["streets"]
     assert ValueZone.objects.filter(version=live["value_zones"]).count() == COUNTS["value_zones"]
+    assert District.objects.filter(version=live["districts"]).count() == COUNTS["districts"] >= 3
     assert Owner.objects.count() > 1500
     params = PlanParameters.objects.get(version=live["zones"])
     assert params.northern_band_depth_pct == 60 and params.chamfer_min_m == Decimal("1.20")
@@ -51,6 +52,45 @@ def test_second_run_keeps_the_data(city, capsys):
     call_command("sample_city_load")
     assert "already loaded" in capsys.readouterr().out
     assert DatasetVersion.objects.count() == before
+
+
+def test_a_database_loaded_before_the_districts_layer_gets_just_the_missing_layer(city, capsys):
+    # A developer's database from before districts existed: every other layer is live, the parcels
+    # from an older parcels.shp (whose renovation codes did not follow the districts yet).
+    District.objects.all().delete()
+    DatasetVersion.objects.filter(kind="districts").delete()
+    DatasetVersion.objects.filter(kind="parcels", is_active=True).update(source_sha256="0" * 64)
+    before = set(DatasetVersion.objects.values_list("id", flat=True))
+    call_command("sample_city_load")
+    out = capsys.readouterr().out
+    assert "importing the layers not yet live: districts" in out
+    assert "Note: the live parcels came from older files; sample_city_load --again imports the current ones." in out
+    new = DatasetVersion.objects.exclude(id__in=before)
+    assert [(v.kind, v.is_active) for v in new] == [("districts", True)]
+    assert live_districts().count() == COUNTS["districts"]
+    call_command("sample_city_load")
+    assert "already loaded" in capsys.readouterr().out
+
+
+def test_again_imports_every_layer(city, capsys):
+    before = set(DatasetVersion.objects.values_list("id", flat=True))
+    call_command("sample_city_load", "--again", verbosity=0)
+    new = DatasetVersion.objects.exclude(id__in=before).filter(is_active=True)
+    assert sorted(new.values_list("kind", flat=True)) == sorted(
+        ["boundary", "districts", "parcels", "buildings", "value_zones", "zones", "streets"]
+    )
+
+
+def test_another_citys_live_data_gets_no_sample_layers(city, capsys):
+    # A database holding another city's layers (not loaded through the sample mapping) and no
+    # districts: the sample districts would lie outside that city, so nothing is loaded.
+    DatasetVersion.objects.filter(kind="districts").update(is_active=False)
+    DatasetVersion.objects.filter(kind="parcels", is_active=True).update(mapping_name="cambridge.yaml")
+    before = DatasetVersion.objects.count()
+    call_command("sample_city_load")
+    out = capsys.readouterr().out
+    assert "not the sample city's (parcels); nothing loaded (the missing layers: districts)" in out
+    assert DatasetVersion.objects.count() == before and not live_districts().exists()
 
 
 def test_missing_folder_is_a_clear_error(db, tmp_path):

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("parcels", "0005_propertyfile"),
+        ("parcels", "0006_propertyfile"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

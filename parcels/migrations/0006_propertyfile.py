@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("parcels", "0004_parcel_geom_valid_not_validated"),
+        ("parcels", "0005_district"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
