@@ -6,3 +6,9 @@ class PermitsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "permits"
     verbose_name = _("Permit requests")
+
+    def ready(self) -> None:
+        from permits.services import origin_open_for_work
+        from surveys.services import register_origin_check
+
+        register_origin_check(origin_open_for_work)

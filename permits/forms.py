@@ -156,6 +156,16 @@ class OverrideForm(forms.Form):
     )
 
 
+class OwnershipOverrideForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why may this applicant open the file?"),
+        help_text=_("E.g. the notarised power of attorney's number and date, or a deed newer than the cadastre."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        min_length=10,
+        max_length=2000,
+    )
+
+
 class CommentForm(forms.Form):
     body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
     to_applicant = forms.BooleanField(label=_("Visible to the applicant"), required=False)

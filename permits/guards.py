@@ -32,6 +32,17 @@ def documents_present(req: PermitRequest) -> str | None:
     return None
 
 
+def applicant_entitled(req: PermitRequest) -> str | None:
+    facts = selectors.ownership_facts(request=req)
+    if facts.entitled:
+        return None
+    owners = ", ".join(o.full_name for o in facts.owners) or _("none recorded")
+    return _(
+        "The applicant is not a recorded owner of this parcel (owners: %(owners)s). Check a power of attorney "
+        "or a newer deed and record the reason to open the file all the same."
+    ) % {"owners": owners}
+
+
 def inspection_reported(req: PermitRequest) -> str | None:
     if not selectors.inspection_for(request=req):
         return _("No inspection report on this file since the request was submitted.")
@@ -57,8 +68,11 @@ def compliance_passing(req: PermitRequest) -> str | None:
 
 
 def map_order_issued(req: PermitRequest) -> str | None:
-    if not hasattr(req, "map_order"):
+    order = getattr(req, "map_order", None)
+    if order is None:
         return _("The map preparation order has not been issued.")
+    if order.withdrawn_at is not None:
+        return _("The map preparation order was withdrawn when the proposal changed; the planner issues it again.")
     return None
 
 
@@ -82,6 +96,7 @@ def _hook(name: str) -> Guard:
 
 GUARDS: dict[str, Guard] = {
     "documents_present": documents_present,
+    "applicant_entitled": applicant_entitled,
     "inspection_reported": inspection_reported,
     "survey_accepted": survey_accepted,
     "compliance_passing": compliance_passing,

@@ -161,6 +161,74 @@ class RuleOverride(models.Model):
         ]
 
 
+class OwnershipOverride(models.Model):
+    """The clerk's decision to open the file for an applicant who is not a recorded owner of the parcel
+    (a power of attorney checked, a deed newer than the cadastre), with the reason; audited."""
+
+    request = models.OneToOneField(PermitRequest, on_delete=models.CASCADE, related_name="ownership_override")
+    clerk = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"), max_length=2000)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ownership override")
+        verbose_name_plural = _("ownership overrides")
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="permit_ownership_override_reason")]
+
+    def __str__(self) -> str:
+        return f"{self.request}: {self.reason[:40]}"
+
+
+class VisitOutcome(models.TextChoices):
+    """How a stage visit ended: the action that moved the file out of the stage."""
+
+    ADVANCED = "advance", _("Accepted and sent on")
+    APPROVED = "approve", _("Approved and issued")
+    RETURNED = "return", _("Returned to the applicant")
+    REFERRED = "refer", _("Referred to an earlier stage")
+    REJECTED = "reject", _("Rejected")
+    WITHDRAWN = "withdraw", _("Withdrawn by the applicant")
+
+
+class StageVisit(models.Model):
+    """One stay of a request at a stage (stage history): entered, left, by whom, against which due date.
+
+    Written only by services.request_transition, in the transition's transaction. Time waiting on the
+    applicant (returned) lies between two visits, so gross and net cycle times are queries."""
+
+    file = models.ForeignKey(PropertyFile, on_delete=models.PROTECT, related_name="stage_visits")
+    request = models.ForeignKey(PermitRequest, on_delete=models.CASCADE, related_name="stage_visits")
+    stage = models.CharField(_("stage"), max_length=24, choices=STAGE_CHOICES)
+    entered_at = models.DateTimeField(_("entered"))
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entered_on_action = models.CharField(_("entered by action"), max_length=16)
+    due_on = models.DateField(_("due on"))
+    left_at = models.DateTimeField(_("left"), null=True, blank=True)
+    left_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(_("outcome"), max_length=16, choices=VisitOutcome.choices, blank=True)
+    working_days_used = models.PositiveSmallIntegerField(_("working days used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stage visit")
+        verbose_name_plural = _("stage visits")
+        ordering = ["entered_at", "id"]
+        indexes = [models.Index(fields=["stage", "entered_at"], name="stage_visit_stage_idx")]
+        constraints = [
+            # at most one open visit per request: the file is at one stage at a time
+            models.UniqueConstraint(fields=["request"], condition=Q(left_at__isnull=True), name="stage_visit_one_open"),
+            models.CheckConstraint(
+                condition=Q(left_at__isnull=True, outcome="") | Q(left_at__isnull=False) & ~Q(outcome=""),
+                name="stage_visit_closed_has_outcome",
+            ),
+            models.CheckConstraint(condition=Q(stage__in=list(STAGES)), name="stage_visit_stage_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request} @ {self.stage}"
+
+
 class InfoRequest(models.Model):
     """A request to the applicant (a missing document, a correction), with its own open/answered state."""
 
@@ -172,6 +240,9 @@ class InfoRequest(models.Model):
     asked_at = models.DateTimeField(auto_now_add=True)
     answer = models.TextField(_("answer"), blank=True, max_length=2000)
     answered_at = models.DateTimeField(null=True, blank=True)
+    # what the later stages depended on when the file was returned (proposal, survey, documents): a
+    # resubmission that changes one of them sends the file back to the earliest stage that depends on it
+    snapshot = models.JSONField(_("state when returned"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-asked_at"]
@@ -197,6 +268,8 @@ class MapPreparationOrder(models.Model):
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     issued_at = models.DateTimeField(auto_now_add=True)
     valid_until = models.DateField(_("valid until"))
+    # set when a changed proposal sends the file back before the plan stage: the order no longer holds
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
 
 
 class Holiday(models.Model):

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from accounts.roles import STAFF_ROLES, Role
 from accounts.selectors import clients_of
@@ -14,8 +17,9 @@ from gis_app.models import DatasetKind
 from gis_app.selectors import active_version_id
 from parcels.selectors import live_parcels
 from permits.calendar import add_working_days
-from permits.models import ComplianceCheck, Holiday, PermitRequest, RequestStatus
-from permits.workflow import STAGES, DocumentKind, documents_required
+from permits.calendar import working_days_between as _working_days_between
+from permits.models import ComplianceCheck, Holiday, OwnershipOverride, PermitRequest, RequestStatus
+from permits.workflow import OWNERSHIP_DOCUMENTS, STAGES, DocumentKind, documents_required
 from surveys.models import Inspection
 from surveys.selectors import accepted_survey_for, inspections_for
 
@@ -116,6 +120,34 @@ def proposal_key(request: PermitRequest) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
+def dependency_snapshot(request: PermitRequest) -> dict:
+    """What the later stages' work depends on, as the file stands now (kept when it is returned)."""
+    survey = accepted_survey(request=request)
+    docs = documents_current(request=request).filter(kind__in=OWNERSHIP_DOCUMENTS)
+    return {
+        "proposal": proposal_key(request),
+        "survey": survey.pk if survey else None,
+        "documents": {d.kind: d.sha256 for d in docs},
+    }
+
+
+def dependencies_changed(request: PermitRequest, snapshot: dict) -> frozenset[str]:
+    """Which of proposal / survey / ownership documents differ from the snapshot taken at the return
+    (documents the officer asked for are expected to change and do not count)."""
+    if not snapshot:
+        return frozenset()
+    now = dependency_snapshot(request)
+    changed = {what for what in ("proposal", "survey") if now[what] != snapshot.get(what)}
+    asked = set()
+    info = request.info_requests.order_by("-asked_at").first()
+    if info is not None:
+        asked = set(info.documents)
+    before, after = snapshot.get("documents", {}), now["documents"]
+    if any(before.get(k) != after.get(k) for k in set(before) | set(after) if k not in asked):
+        changed.add("documents")
+    return frozenset(changed)
+
+
 def live_versions() -> dict[str, int | None]:
     return {
         "parcels": active_version_id(DatasetKind.PARCELS),
@@ -154,8 +186,62 @@ def my_properties(*, user):
     return live_parcels().filter(ownerships__owner__national_id=user.national_id).order_by("file_code")
 
 
+def working_days_between(*, start: dt.datetime, end: dt.datetime) -> int:
+    """Working days a stay took (the calendar's count between the two local dates)."""
+    first, last = timezone.localdate(start), timezone.localdate(end)
+    return max(0, _working_days_between(first, last, holidays=holidays()))
+
+
+def stage_history(*, request: PermitRequest):
+    """The request's stage visits, oldest first."""
+    return request.stage_visits.select_related("entered_by", "left_by").order_by("entered_at", "id")
+
+
 def working_days_left(*, due: dt.date | None, today: dt.date) -> int | None:
     """Working days from today to the due date (negative when overdue)."""
-    from permits.calendar import working_days_between
+    return None if due is None else _working_days_between(today, due, holidays=holidays())
 
-    return None if due is None else working_days_between(today, due, holidays=holidays())
+
+@dataclass(frozen=True)
+class OwnerShare:
+    full_name: str
+    national_id: str
+    share_dang: Decimal
+    is_applicant: bool
+
+
+@dataclass(frozen=True)
+class OwnershipFacts:
+    """What the secretariat compares: the parcel's plate and recorded owners beside the applicant."""
+
+    registry_plate: str
+    owners: tuple[OwnerShare, ...]
+    applicant_is_owner: bool
+    power_of_attorney: bool  # a power-of-attorney scan is on file
+    override: object | None  # OwnershipOverride
+
+    @property
+    def entitled(self) -> bool:
+        return self.applicant_is_owner or self.override is not None
+
+
+def ownership_facts(*, request: PermitRequest) -> OwnershipFacts:
+    """The parcel's recorded owners (from the parcel row the request was filed on) and whether the
+    applicant is one of them or the clerk recorded why the file may be opened all the same."""
+    national_id = request.applicant.national_id or ""
+    owners = tuple(
+        OwnerShare(
+            o.owner.full_name,
+            o.owner.national_id,
+            o.share_dang,
+            bool(national_id) and o.owner.national_id == national_id,
+        )
+        for o in request.parcel.ownerships.select_related("owner").order_by("-share_dang", "owner__full_name")
+    )
+    return OwnershipFacts(
+        registry_plate=request.parcel.registry_plate or "",
+        owners=owners,
+        applicant_is_owner=any(o.is_applicant for o in owners),
+        power_of_attorney=documents_current(request=request).filter(kind=DocumentKind.POWER_OF_ATTORNEY).exists(),
+        override=OwnershipOverride.objects.filter(request=request).select_related("clerk").first(),
+    )

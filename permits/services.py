@@ -25,16 +25,20 @@ from parcels.services import property_file_open
 from permits import selectors
 from permits.documents import document_check
 from permits.guards import guards_failing
+from permits.hooks import TransitionEvent, transition_hooks_run
 from permits.models import (
     Comment,
     ComplianceCheck,
     InfoRequest,
     MapPreparationOrder,
+    OwnershipOverride,
     PermitRequest,
     RequestDocument,
     RequestStatus,
     RuleOverride,
     StageTask,
+    StageVisit,
+    VisitOutcome,
 )
 from permits.workflow import (
     OVERRIDE_ROLES,
@@ -194,6 +198,7 @@ def compliance_check_run(*, request_id: int, actor) -> ComplianceCheck:
     """Run every plan rule on the request's parcel (the measured one when a survey was accepted) and
     store the report with the versions it used."""
     req = PermitRequest.objects.select_for_update().get(pk=request_id)
+    _open_for_review(req, _("Checking the plan"))
     survey = selectors.accepted_survey(request=req)
     changes = {}
     if request_type(req.kind).needs_proposal and req.floors:
@@ -233,6 +238,7 @@ def compliance_check_run(*, request_id: int, actor) -> ComplianceCheck:
 def rule_override(*, request_id: int, actor, rule_code: str, reason: str) -> RuleOverride:
     """An authorised officer lets a failed rule of the latest check pass, with a reason."""
     req = PermitRequest.objects.select_for_update().get(pk=request_id)
+    _open_for_review(req, _("Overriding a plan rule"))
     if not actor.roles() & OVERRIDE_ROLES:
         raise TransitionNotAllowed(_("Only a planner or a manager may override a plan check."))
     reason = (reason or "").strip()
@@ -258,6 +264,7 @@ class TransitionResult:
     to_stage: str
     from_status: str
     to_status: str
+    rerouted_to: str | None = None
 
 
 def _enter(req: PermitRequest, code: str) -> None:
@@ -271,6 +278,37 @@ def _tasks_missing(req: PermitRequest) -> list[str]:
     return [str(t.label) for t in stage(req.stage).tasks if t.code not in done]
 
 
+def _history_write(req: PermitRequest, *, actor, action: str, outcome: str | None, now) -> None:
+    """Stage history: close the open visit with its outcome, open one for the stage the file is now at."""
+    if outcome is not None:
+        visit = StageVisit.objects.select_for_update().filter(request=req, left_at__isnull=True).first()
+        if visit is not None:
+            visit.left_at, visit.left_by, visit.outcome = now, actor, outcome
+            visit.working_days_used = selectors.working_days_between(start=visit.entered_at, end=now)
+            visit.save(update_fields=["left_at", "left_by", "outcome", "working_days_used"])
+    if req.status == RequestStatus.IN_REVIEW and action in ENTERS_A_STAGE:
+        StageVisit.objects.create(
+            file_id=req.file_id,
+            request=req,
+            stage=req.stage,
+            entered_at=req.stage_entered_at,
+            entered_by=actor,
+            entered_on_action=action,
+            due_on=req.stage_due_on,
+        )
+
+
+ENTERS_A_STAGE = frozenset({Action.SUBMIT, Action.ADVANCE, Action.REFER, Action.RESUBMIT})
+# the visit's outcome for each action that moves the file out of its stage
+LEAVES_STAGE = {
+    Action.ADVANCE: VisitOutcome.ADVANCED,
+    Action.APPROVE: VisitOutcome.APPROVED,
+    Action.RETURN: VisitOutcome.RETURNED,
+    Action.REFER: VisitOutcome.REFERRED,
+    Action.REJECT: VisitOutcome.REJECTED,
+}
+
+
 def request_transition(
     *,
     request_id: int,
@@ -282,7 +320,8 @@ def request_transition(
     documents: tuple[str, ...] = (),
 ) -> TransitionResult:
     """The one way a file moves: lock, check the version and the actor's right, run the stage's guards,
-    change status/stage, write the audit event; the people concerned are notified after commit."""
+    change status/stage, write the audit event and the stage history, run the transition hooks; the
+    people concerned are notified after commit."""
     action = Action(action)
     note = (note or "").strip()
     with transaction.atomic():
@@ -295,6 +334,9 @@ def request_transition(
             raise TransitionNotAllowed(_("This action is not open to you on this file at its current stage."))
         before_stage, before_status = req.stage, req.status
         now = timezone.now()
+        outcome = LEAVES_STAGE.get(action)
+        changed: frozenset[str] = frozenset()
+        rerouted_to = None
         if action in (Action.RETURN, Action.REJECT, Action.REFER) and len(note) < 5:
             raise WorkflowError(_("Write what the applicant or the next officer must know (at least 5 characters)."))
         if action == Action.SUBMIT:
@@ -321,7 +363,12 @@ def request_transition(
         elif action == Action.RETURN:
             req.status = RequestStatus.RETURNED
             InfoRequest.objects.create(
-                request=req, stage=req.stage, message=note, documents=list(documents), asked_by=actor
+                request=req,
+                stage=req.stage,
+                message=note,
+                documents=list(documents),
+                asked_by=actor,
+                snapshot=selectors.dependency_snapshot(req),
             )
         elif action == Action.RESUBMIT:
             failures = _submit_failures(req)
@@ -334,8 +381,12 @@ def request_transition(
             if info:
                 info.answer, info.answered_at = note, now
                 info.save(update_fields=["answer", "answered_at"])
+                changed = selectors.dependencies_changed(req, info.snapshot)
             req.status = RequestStatus.IN_REVIEW
-            _enter(req, req.stage)
+            rerouted_to = _reroute_target(req, changed)
+            if rerouted_to is not None:
+                _invalidate_from(req, rerouted_to, actor=actor, changed=changed)
+            _enter(req, rerouted_to or req.stage)
         elif action == Action.REFER:
             if to_stage not in earlier_stages(req.kind, req.stage):
                 raise WorkflowError(_("Choose an earlier stage of this request to refer the file to."))
@@ -345,6 +396,8 @@ def request_transition(
             req.status = RequestStatus.REJECTED
             req.closed_at = now
         elif action == Action.WITHDRAW:
+            if before_status == RequestStatus.IN_REVIEW:
+                outcome = VisitOutcome.WITHDRAWN
             req.status = RequestStatus.WITHDRAWN
             req.closed_at = now
         req.version += 1
@@ -359,10 +412,50 @@ def request_transition(
             to_status=req.status,
             note=note,
             version=req.version,
+            **({"rerouted_to": rerouted_to, "changed": sorted(changed)} if rerouted_to else {}),
         )
-        result = TransitionResult(req, before_stage, req.stage, before_status, req.status)
+        _history_write(req, actor=actor, action=action, outcome=outcome, now=now)
+        transition_hooks_run(
+            TransitionEvent(
+                request=req,
+                action=action.value,
+                actor=actor,
+                from_stage=before_stage,
+                to_stage=req.stage,
+                from_status=before_status,
+                to_status=req.status,
+                note=note,
+                at=now,
+                changed=changed,
+            )
+        )
+        result = TransitionResult(req, before_stage, req.stage, before_status, req.status, rerouted_to)
         transaction.on_commit(lambda: _notify_transition(result, actor=actor, note=note))
     return result
+
+
+def _reroute_target(req: PermitRequest, changed: frozenset[str]) -> str | None:
+    """The earliest stage that depends on something that changed, when it lies before the current stage."""
+    deps = request_type(req.kind).depends_on
+    stages = request_type(req.kind).stages
+    targets = [deps[what] for what in changed if what in deps and deps[what] in stages]
+    if not targets:
+        return None
+    earliest = min(targets, key=stages.index)
+    return earliest if stages.index(earliest) < stages.index(req.stage) else None
+
+
+def _invalidate_from(req: PermitRequest, code: str, *, actor, changed: frozenset[str]) -> None:
+    """What the stages from `code` on produced no longer holds: their ticks go, the map preparation order
+    is withdrawn (the plan check is out of date by itself: its proposal key no longer matches)."""
+    stages = request_type(req.kind).stages
+    later = stages[stages.index(code) :]
+    StageTask.objects.filter(request=req, stage__in=later).delete()
+    order = MapPreparationOrder.objects.filter(request=req, withdrawn_at__isnull=True).first()
+    if order is not None and "detailed_plan" in later:
+        order.withdrawn_at = timezone.now()
+        order.save(update_fields=["withdrawn_at"])
+        audit_record(actor=actor, action="map_order.withdrawn", obj=req, changed=sorted(changed))
 
 
 def _uploaded_since(req: PermitRequest, kind: str, since: dt.datetime) -> bool:
@@ -417,6 +510,8 @@ def map_order_issue(*, request_id: int, actor, valid_days: int = 365) -> MapPrep
         defaults={
             "content": content,
             "issued_by": actor,
+            "issued_at": timezone.now(),
+            "withdrawn_at": None,
             "valid_until": timezone.localdate() + dt.timedelta(days=valid_days),
         },
     )
@@ -472,6 +567,32 @@ def map_order_content(*, req: PermitRequest, check: ComplianceCheck) -> dict:
     }
 
 
+@transaction.atomic
+def ownership_override(*, request_id: int, actor, reason: str) -> OwnershipOverride:
+    """The clerk opens the file for an applicant who is not a recorded owner, saying why (a power of
+    attorney checked, a deed newer than the cadastre); only at the secretariat stage."""
+    req = _locked(request_id, version=None)
+    if Role.CLERK not in actor.roles() or req.stage != "secretariat" or req.status != RequestStatus.IN_REVIEW:
+        raise TransitionNotAllowed(_("The secretariat's clerk records this while the file is at the secretariat."))
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise WorkflowError(_("Give the reason (at least 10 characters): which document shows the right to apply."))
+    facts = selectors.ownership_facts(request=req)
+    if facts.applicant_is_owner:
+        raise WorkflowError(_("The applicant is a recorded owner; nothing needs to be overridden."))
+    row, created = OwnershipOverride.objects.get_or_create(request=req, defaults={"clerk": actor, "reason": reason})
+    if created:
+        audit_record(
+            actor=actor,
+            action="ownership.overridden",
+            obj=req,
+            reason=reason,
+            power_of_attorney=facts.power_of_attorney,
+            owners=[o.national_id for o in facts.owners],
+        )
+    return row
+
+
 # --- violations found while a request is reviewed ----------------------------------------------------
 
 
@@ -482,6 +603,16 @@ def _open_for_review(req: PermitRequest, what: str) -> None:
             _("%(what)s: the request is %(status)s, so nothing more can be done on it.")
             % {"what": what, "status": RequestStatus(req.status).label}
         )
+
+
+def origin_open_for_work(obj) -> str | None:
+    """Surveys' origin check: no survey or inspection is recorded or accepted for a closed request."""
+    if isinstance(obj, PermitRequest) and obj.status != RequestStatus.IN_REVIEW:
+        return _("The request %(code)s is %(status)s; no more survey or inspection is recorded for it.") % {
+            "code": obj.tracking_code,
+            "status": RequestStatus(obj.status).label,
+        }
+    return None
 
 
 def request_violation_record(*, request_id: int, actor, **fields):

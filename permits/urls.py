@@ -19,6 +19,7 @@ urlpatterns = [
     path("<str:tracking>/check/", views.check_run, name="check"),
     path("<str:tracking>/override/", views.check_override, name="override"),
     path("<str:tracking>/order/", views.map_order, name="order"),
+    path("<str:tracking>/ownership/", views.ownership_override, name="ownership_override"),
     path("<str:tracking>/comments/", views.comment_add, name="comment"),
     path("<str:tracking>/violations/", views.violation_new, name="violation_new"),
     path("<str:tracking>/violations/<int:pk>/refer/", views.violation_refer, name="violation_refer"),

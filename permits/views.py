@@ -21,6 +21,7 @@ from accounts.selectors import authorisations_given, clients_of
 from accounts.services import authorisation_grant
 from accounts.services import authorisation_revoke as authorisation_revoke_service
 from gis_app.errors import DomainError, NotAllowed
+from gis_app.references import reference_sign
 from maps.selectors import map_page_config
 from notifications.selectors import notifications_about, notifications_of
 from parcels.selectors import LookupNotUnderstood, parcels_lookup
@@ -32,6 +33,7 @@ from permits.forms import (
     CommentForm,
     DocumentForm,
     OverrideForm,
+    OwnershipOverrideForm,
     RequestForm,
     TaskForm,
     VerdictForm,
@@ -286,12 +288,28 @@ def _file_page(request: HttpRequest, req: PermitRequest, *, status: int = 200, e
         "verdict_form": VerdictForm(),
         "comments": req.comments.select_related("author") if staff else req.comments.filter(to_applicant=True),
         "comment_form": CommentForm(),
+        "ownership": selectors.ownership_facts(request=req) if staff else None,
+        "work_for": _work_for(req, roles),
+        "ownership_form": forms.get("ownership_form") or OwnershipOverrideForm(),
+        "may_override_ownership": Role.CLERK in roles
+        and req.stage == "secretariat"
+        and req.status == RequestStatus.IN_REVIEW,
         "audit": [(e, AUDIT_LABELS.get(e.action, e.action)) for e in selectors.request_audit(request=req)],
         "notifications": notifications_about(obj=req, recipient=request.user)[:20],
         "map_config": _map_config(parcel=req.parcel, req=req, check=check),
         "guard_failures": _guard_preview(req) if current and current.role in roles else [],
     }
     return render(request, "permits/file.html", context, status=status)
+
+
+def _work_for(req: PermitRequest, roles) -> dict | None:
+    """Links for the inspector and the surveyor to record their work as this request's own (a signed
+    reference the survey pages check), while the file is in review."""
+    inspect, survey = Role.INSPECTOR in roles, Role.SURVEYOR in roles
+    if req.status != RequestStatus.IN_REVIEW or not (inspect or survey):
+        return None
+    token = reference_sign(obj=req, origin="request", file_code=req.file.code)
+    return {"inspect": inspect, "survey": survey, "token": token}
 
 
 def _check_results(check) -> list:
@@ -302,6 +320,7 @@ def _check_results(check) -> list:
 
 
 AUDIT_LABELS = {
+    "file.opened": gettext_lazy("property file opened"),
     "request.created": gettext_lazy("draft created"),
     "request.updated": gettext_lazy("proposal changed"),
     "request.submit": gettext_lazy("submitted"),
@@ -319,6 +338,8 @@ AUDIT_LABELS = {
     "compliance.checked": gettext_lazy("plan rules checked"),
     "compliance.overridden": gettext_lazy("plan rule overridden"),
     "map_order.issued": gettext_lazy("map preparation order issued"),
+    "map_order.withdrawn": gettext_lazy("map preparation order withdrawn (the proposal changed)"),
+    "ownership.overridden": gettext_lazy("opened for a non-owner, with the clerk's reason"),
     "violation.recorded": gettext_lazy("violation recorded"),
     "violation.referred": gettext_lazy("referred to the Article 100 commission"),
     "violation.fine": gettext_lazy("commission verdict: fine"),
@@ -483,6 +504,22 @@ def check_override(request: HttpRequest, tracking: str) -> HttpResponse:
             request_id=req.pk, actor=request.user, rule_code=d["rule_code"], reason=d["reason"]
         ),
         _("The override was recorded."),
+    )
+
+
+@login_required
+@require_POST
+def ownership_override(request: HttpRequest, tracking: str) -> HttpResponse:
+    """The clerk opens the file for an applicant who is not a recorded owner, with the reason."""
+    req = _file(request, tracking)
+    form = OwnershipOverrideForm(request.POST)
+    if not form.is_valid():
+        return _file_page(request, req, status=400, error=_errors_text(form), ownership_form=form)
+    return _after(
+        request,
+        req,
+        lambda: services.ownership_override(request_id=req.pk, actor=request.user, reason=form.cleaned_data["reason"]),
+        _("The reason was recorded; the file can be opened."),
     )
 
 

@@ -72,6 +72,9 @@ class RequestType:
     # documents that must be present before the file leaves the named stage
     documents_by_stage: dict[str, tuple[DocumentKind, ...]] = field(default_factory=dict)
     needs_proposal: bool = True  # use, floors, floor area and footprint are asked for
+    # the earliest stage whose work depends on the proposal, the request's accepted survey and the
+    # ownership documents: a resubmission that changes one of them sends the file back there
+    depends_on: dict[str, str] = field(default_factory=dict)
 
 
 T = Task
@@ -88,7 +91,7 @@ STAGES: dict[str, Stage] = {
                 T("scans_legible", _("Scans legible and complete")),
                 T("file_code_confirmed", _("File code confirmed from the parcel's UTM position")),
             ),
-            ("documents_present",),
+            ("documents_present", "applicant_entitled"),
             2,
         ),
         Stage(
@@ -195,17 +198,34 @@ _BUILDING = (
     "issuance",
 )
 _OWNER_DOCS = (DocumentKind.DEED, DocumentKind.NATIONAL_CARD)
+# ownership documents: a replaced one (not asked for) is checked again at the secretariat
+OWNERSHIP_DOCUMENTS = (DocumentKind.DEED, DocumentKind.NATIONAL_CARD, DocumentKind.POWER_OF_ATTORNEY)
+_PLAN_DEPENDS = {"documents": "secretariat", "survey": "inspection", "proposal": "detailed_plan"}
+_CERTIFICATE_DEPENDS = {"documents": "secretariat", "survey": "inspection"}
 
 REQUEST_TYPES: dict[str, RequestType] = {
     t.kind.value: t
     for t in (
-        RequestType(RequestKind.BUILDING_NEW, _BUILDING, _OWNER_DOCS, {"issuance": (DocumentKind.DRAWINGS,)}),
-        RequestType(RequestKind.BUILDING_EXTENSION, _BUILDING, _OWNER_DOCS, {"issuance": (DocumentKind.DRAWINGS,)}),
+        RequestType(
+            RequestKind.BUILDING_NEW,
+            _BUILDING,
+            _OWNER_DOCS,
+            {"issuance": (DocumentKind.DRAWINGS,)},
+            depends_on=_PLAN_DEPENDS,
+        ),
+        RequestType(
+            RequestKind.BUILDING_EXTENSION,
+            _BUILDING,
+            _OWNER_DOCS,
+            {"issuance": (DocumentKind.DRAWINGS,)},
+            depends_on=_PLAN_DEPENDS,
+        ),
         RequestType(
             RequestKind.FENCING,
             ("secretariat", "inspection", "detailed_plan", "violations", "revenue", "issuance"),
             _OWNER_DOCS,
             needs_proposal=False,
+            depends_on=_PLAN_DEPENDS,
         ),
         RequestType(
             RequestKind.COMPLETION,
@@ -213,6 +233,7 @@ REQUEST_TYPES: dict[str, RequestType] = {
             _OWNER_DOCS,
             {"issuance": (DocumentKind.SUPERVISOR_REPORT, DocumentKind.RENOVATION_RECEIPT)},
             needs_proposal=False,
+            depends_on=_CERTIFICATE_DEPENDS,
         ),
         RequestType(
             RequestKind.NO_VIOLATION,
@@ -220,6 +241,7 @@ REQUEST_TYPES: dict[str, RequestType] = {
             _OWNER_DOCS,
             {"issuance": (DocumentKind.RENOVATION_RECEIPT,)},
             needs_proposal=False,
+            depends_on=_CERTIFICATE_DEPENDS,
         ),
     )
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import shapely
@@ -11,12 +12,13 @@ from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from shapely.geometry.base import BaseGeometry
 
 from gis_app.audit import audit_record
+from gis_app.errors import DomainError
 from gis_app.geometry import WGS84, storage_srid
 from gis_app.models import DatasetKind
 from gis_app.selectors import active_version_id
@@ -44,11 +46,36 @@ from zoning.selectors import parcel_facts
 FAR_FROM_PARCEL_M = 30.0  # a measured boundary farther than this from the parcel is another parcel
 
 
+class OriginClosed(DomainError):
+    """The request or report the work is for is closed: nothing more is recorded or accepted for it."""
+
+
+OriginCheck = Callable[[models.Model], str | None]
+_ORIGIN_CHECKS: list[OriginCheck] = []
+
+
+def register_origin_check(check: OriginCheck) -> None:
+    """Apps above surveys (permits, reports) say when work may still be done for one of their objects:
+    the check returns None, or the translated reason it may not (registered in AppConfig.ready)."""
+    if check not in _ORIGIN_CHECKS:
+        _ORIGIN_CHECKS.append(check)
+
+
+def _origin_open(origin_object) -> None:
+    if origin_object is None:
+        return
+    for check in _ORIGIN_CHECKS:
+        message = check(origin_object)
+        if message:
+            raise OriginClosed(message)
+
+
 def _origin_check(origin: str, origin_object) -> None:
     if origin not in Origin.values:
         raise ValueError(f"unknown origin {origin!r}")
     if (origin == Origin.ROUTINE) != (origin_object is None):
         raise ValueError("a request's or report's survey or inspection names it; routine work names none")
+    _origin_open(origin_object)
 
 
 class SurveyNotReviewable(Exception):
@@ -250,6 +277,7 @@ def survey_accept(*, survey: Survey, planner) -> Survey:
     """The survey becomes the parcel's measured geometry (the cadastral one is kept); an earlier
     accepted survey of the same file is superseded."""
     survey = _locked_for_review(survey)
+    _origin_open(survey.origin_object)
     earlier = list(Survey.objects.select_for_update().filter(file_id=survey.file_id, status=SurveyStatus.ACCEPTED))
     for old in earlier:
         old.status = SurveyStatus.SUPERSEDED

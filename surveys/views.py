@@ -19,7 +19,14 @@ from maps.selectors import map_page_config
 from surveys.forms import INSPECTION_CHECKLIST, InspectionForm, SurveyReturnForm, SurveyUploadForm
 from surveys.models import SurveyStatus
 from surveys.selectors import REVIEWER_ROLES, inspections_visible, survey_audit, surveys_visible
-from surveys.services import SurveyNotReviewable, inspection_record, survey_accept, survey_return, survey_upload
+from surveys.services import (
+    OriginClosed,
+    SurveyNotReviewable,
+    inspection_record,
+    survey_accept,
+    survey_return,
+    survey_upload,
+)
 from surveys.uploads import LIMITS, UploadRefused
 from zoning.compliance.output import feature_collection
 
@@ -66,6 +73,8 @@ def survey_new(request: HttpRequest) -> HttpResponse:
                 )
             except UploadRefused as refusal:
                 form.add_error("file", refusal.message)
+            except OriginClosed as exc:
+                form.add_error(None, exc.message)
             else:
                 messages.success(request, _("The survey was received and reconciled."))
                 return redirect("surveys:detail", pk=survey.pk)
@@ -174,6 +183,8 @@ def _review(request: HttpRequest, pk: int, act, done: str) -> HttpResponse:
         act(survey)
     except SurveyNotReviewable as exc:
         messages.error(request, _("This survey is no longer awaiting review (%(status)s).") % {"status": exc})
+    except OriginClosed as exc:
+        messages.error(request, exc.message)
     else:
         messages.success(request, done)
     return redirect("surveys:detail", pk=pk)
@@ -227,17 +238,21 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
         form = InspectionForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
-            inspection = inspection_record(
-                parcel=data["file_code"],
-                inspector=request.user,
-                visited_at=data["visited_at"],
-                checklist=form.checklist(),
-                notes=data["notes"],
-                photos=data["photos"],
-                **form.origin(),
-            )
-            messages.success(request, _("The inspection report was saved."))
-            return redirect("surveys:inspection", pk=inspection.pk)
+            try:
+                inspection = inspection_record(
+                    parcel=data["file_code"],
+                    inspector=request.user,
+                    visited_at=data["visited_at"],
+                    checklist=form.checklist(),
+                    notes=data["notes"],
+                    photos=data["photos"],
+                    **form.origin(),
+                )
+            except OriginClosed as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("The inspection report was saved."))
+                return redirect("surveys:inspection", pk=inspection.pk)
         status = 400
     else:
         now = timezone.localtime()

@@ -19,7 +19,7 @@ from gis_app.text import digits_to_persian
 from parcels.selectors import live_parcels
 from permits.models import PermitRequest
 from surveys.services import inspection_record, survey_accept, survey_upload
-from tests.permits.conftest import pdf_bytes
+from tests.permits.conftest import assert_history_matches_audit, pdf_bytes
 from zoning.selectors import parcel_compliance
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -178,8 +178,17 @@ def test_a_citizen_signs_up_files_a_permit_and_it_reaches_the_issuance_stage(pag
     req = PermitRequest.objects.get(applicant__national_id="0013542419")
     assert digits_to_persian(req.tracking_code) in tracking
 
-    # 4. every stage's officer in turn
-    act_at_stage(page, live_url, req.tracking_code, "j-clerk")
+    # 4. every stage's officer in turn; the clerk sees the plate and the recorded owners: the applicant
+    # is not one of them, so the file opens only with the clerk's recorded reason
+    def ownership_check():
+        section = page.get_by_test_id("ownership")
+        expect(section).to_contain_text(digits_to_persian(parcel.registry_plate.split("/")[0]))
+        expect(page.get_by_test_id("ownership-state")).to_contain_text("مالک ثبت‌شده")
+        page.fill("#id_reason", "وکالت‌نامه رسمی ۱۲۳۴ از مالک دیده شد")
+        page.get_by_test_id("ownership-override").click()
+        expect(page.get_by_test_id("ownership-state")).to_contain_text("وکالت‌نامه رسمی")
+
+    act_at_stage(page, live_url, req.tracking_code, "j-clerk", before=ownership_check)
     inspect_and_survey(parcel, users["inspector"], users["surveyor"], users["planner"], req)
     act_at_stage(page, live_url, req.tracking_code, "j-inspector")
 
@@ -212,12 +221,13 @@ def test_a_citizen_signs_up_files_a_permit_and_it_reaches_the_issuance_stage(pag
     expect(page.get_by_test_id("timeline").locator("li.t-done")).to_have_count(7)
     expect(page.get_by_test_id("file-notifications")).to_contain_text("ثبت شد، ارسال نشد")
     assert not errors, errors
+    assert_history_matches_audit(req)
 
 
 def req_audit_count(req) -> int:
-    from gis_app.audit import audit_trail
+    from permits.selectors import request_audit
 
-    return audit_trail(req).count()
+    return len(request_audit(request=req))
 
 
 def test_a_file_returned_for_a_missing_document_is_resubmitted(page, live_url, tmp_path, settings):

@@ -44,13 +44,18 @@ def staff(db):
 
 
 @pytest.fixture
-def citizen(staff):
+def citizen(staff, plot):  # noqa: F811 - the fixture
+    """The plot's recorded owner (six dang), signed up as a citizen."""
+    from parcels.models import Owner, Ownership
+
     user = staff[Role.CITIZEN]
     user.national_id = "0499370899"
     user.mobile = "09151234567"
     user.email = "owner@example.org"
     user.first_name, user.last_name = "Maryam", "Testowner"
     user.save()
+    owner = Owner.objects.create(national_id=user.national_id, full_name="مریم آزمون‌مالک")
+    Ownership.objects.create(parcel=plot, owner=owner, share_dang=6)
     return user
 
 
@@ -113,3 +118,27 @@ def inspect_and_survey(parcel, staff, req: PermitRequest) -> None:
         origin_object=req,
     )
     survey_accept(survey=survey, planner=staff[Role.PLANNER])
+
+
+ENTERS_A_STAGE = {"submit", "advance", "refer", "resubmit"}
+
+
+def assert_history_matches_audit(req: PermitRequest) -> None:
+    """The stage history (StageVisit rows) tells the same story as the audit trail: a visit opened by
+    every transition that put the file at a stage, closed by the next one that took it away."""
+    from gis_app.audit import audit_trail
+
+    events = [e for e in audit_trail(req) if e.action.startswith("request.") and "to_status" in e.data]
+    visits = list(req.stage_visits.order_by("entered_at", "id"))
+    opened = [
+        (e.data["to_stage"], e.action.split(".", 1)[1])
+        for e in events
+        if e.data["to_status"] == "in_review" and e.action.split(".", 1)[1] in ENTERS_A_STAGE
+    ]
+    assert [(v.stage, v.entered_on_action) for v in visits] == opened
+    closed = [e.action.split(".", 1)[1] for e in events if e.data["from_status"] == "in_review"]
+    assert [v.outcome for v in visits if v.left_at is not None] == closed
+    assert sum(v.left_at is None for v in visits) == (1 if req.status == "in_review" else 0)
+    for v in visits:
+        assert v.file_id == req.file_id and v.due_on is not None
+        assert v.left_at is None or (v.left_at >= v.entered_at and v.working_days_used is not None)

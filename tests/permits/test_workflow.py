@@ -15,10 +15,20 @@ from notifications.models import Notification
 from notifications.selectors import notifications_about
 from parcels.models import PropertyFile
 from permits import selectors, services
-from permits.models import RequestStatus
+from permits.models import PermitRequest, RequestStatus
 from permits.services import GuardsFailed, StaleForm, TransitionNotAllowed, WorkflowError
 from permits.workflow import STAGES, stages_of
-from tests.permits.conftest import advance, draft, inspect_and_survey, scan, submitted, tick_all, with_documents
+from tests.permits.conftest import (
+    advance,
+    assert_history_matches_audit,
+    draft,
+    inspect_and_survey,
+    pdf_bytes,
+    scan,
+    submitted,
+    tick_all,
+    with_documents,
+)
 from tests.surveys.conftest import E0, N0, SRID
 from violations import services as violation_services
 from violations.models import Violation
@@ -101,6 +111,11 @@ def test_a_building_permit_goes_from_draft_to_issued(plot, staff, citizen):
     notes = notifications_about(obj=req, recipient=citizen)
     assert notes.count() == 2 * 9
     assert set(notes.values_list("delivery", flat=True)) == {"recorded"}
+    # the stage history: one visit per stage, each closed by the action that moved the file on
+    assert_history_matches_audit(req)
+    visits = list(req.stage_visits.order_by("entered_at", "id"))
+    assert [v.stage for v in visits] == [s.code for s in stages_of("building_new")]
+    assert [v.outcome for v in visits] == ["advance"] * 7 + ["approve"]
 
 
 def test_return_for_a_missing_document_then_resubmit(plot, staff, citizen):
@@ -133,6 +148,12 @@ def test_return_for_a_missing_document_then_resubmit(plot, staff, citizen):
     assert info.answered_at is not None and info.answer == "All pages now."
     assert req.documents.filter(kind="deed").count() == 2
     assert req.documents.filter(kind="deed", replaced=False).count() == 1
+    # the deed asked for does not send the file anywhere else; the wait on the applicant lies between visits
+    assert_history_matches_audit(req)
+    assert [(v.stage, v.entered_on_action, v.outcome) for v in req.stage_visits.all()] == [
+        ("secretariat", "submit", "return"),
+        ("secretariat", "resubmit", ""),
+    ]
 
 
 def test_a_stale_form_is_refused_and_nothing_changes(plot, staff, citizen):
@@ -309,3 +330,155 @@ def test_only_the_requests_own_inspection_satisfies_its_guard(plot, staff, citiz
     assert selectors.inspection_for(request=req) == own
     with pytest.raises(ValueError):  # a request's inspection names its request; routine work names none
         inspection_record(notes="x", origin="request", **visit)
+
+
+def _to_issuance(plot, staff, citizen, **proposal):
+    """A building request walked to the issuance stage (plan checked, order issued, every stage ticked)."""
+    req = with_documents(draft(plot, citizen, **proposal), citizen)
+    services.request_transition(request_id=req.pk, actor=citizen, action="submit", version=req.version)
+    req = advance(req, staff[Role.CLERK])
+    inspect_and_survey(plot, staff, req)
+    req = advance(req, staff[Role.INSPECTOR])
+    services.compliance_check_run(request_id=req.pk, actor=staff[Role.PLANNER])
+    services.map_order_issue(request_id=req.pk, actor=staff[Role.PLANNER])
+    req = advance(req, staff[Role.PLANNER])
+    for role in (Role.VIOLATIONS_OFFICER, Role.RENOVATION_OFFICER, Role.EXECUTIVE_UNIT, Role.REVENUE_OFFICER):
+        req = advance(req, staff[role])
+    assert req.stage == "issuance"
+    return req
+
+
+def test_a_changed_proposal_returns_the_file_to_the_plan_stage(plot, staff, citizen):
+    """The hole: returned at issuance, the applicant turned 2 floors / 60 m² into 4 floors / 1,000 m² and
+    the file went straight back to issuance past the plan check, the order and the fee stages."""
+    req = _to_issuance(plot, staff, citizen, floors=2, floor_area_m2=60.0, footprint_m2=30.0)
+    officer = staff[Role.PERMIT_OFFICER]
+    services.request_transition(
+        request_id=req.pk, actor=officer, action="return", version=req.version, note="The drawings are missing."
+    )
+    req.refresh_from_db()
+    req = services.request_update(request_id=req.pk, actor=citizen, version=req.version, floors=4, floor_area_m2=1000.0)
+    result = services.request_transition(
+        request_id=req.pk, actor=citizen, action="resubmit", version=req.version, note="Bigger now."
+    )
+    req.refresh_from_db()
+    assert result.rerouted_to == "detailed_plan"
+    assert (req.status, req.stage) == (RequestStatus.IN_REVIEW, "detailed_plan")
+    # what the plan stage and the stages after it produced no longer holds
+    assert req.map_order.withdrawn_at is not None
+    assert not req.tasks.filter(stage__in=["detailed_plan", "violations", "revenue", "issuance"]).exists()
+    assert req.tasks.filter(stage="secretariat").exists()  # the ownership check still holds
+    from permits.guards import compliance_passing, map_order_issued
+
+    assert "out of date" in compliance_passing(req)
+    assert "withdrawn" in map_order_issued(req)
+    with pytest.raises(GuardsFailed):
+        advance(req, staff[Role.PLANNER])
+    event = [e for e in audit_trail(req) if e.action == "request.resubmit"][-1]
+    assert event.data["rerouted_to"] == "detailed_plan" and event.data["changed"] == ["proposal"]
+    assert_history_matches_audit(req)
+    # the planner checks again: 4 floors fail on this plot, the order cannot be issued on a failing check
+    check = services.compliance_check_run(request_id=req.pk, actor=staff[Role.PLANNER])
+    assert not check.passed and "floors" in check.failed_rules
+    with pytest.raises(GuardsFailed):
+        services.map_order_issue(request_id=req.pk, actor=staff[Role.PLANNER])
+
+
+def test_an_unchanged_resubmission_stays_at_its_stage(plot, staff, citizen):
+    req = _to_issuance(plot, staff, citizen)
+    officer = staff[Role.PERMIT_OFFICER]
+    services.request_transition(
+        request_id=req.pk,
+        actor=officer,
+        action="return",
+        version=req.version,
+        note="Upload the drawings.",
+        documents=("drawings",),
+    )
+    req.refresh_from_db()
+    services.document_add(request_id=req.pk, actor=citizen, kind="drawings", upload=scan("d.pdf"))
+    result = services.request_transition(request_id=req.pk, actor=citizen, action="resubmit", version=req.version)
+    req.refresh_from_db()
+    assert result.rerouted_to is None and req.stage == "issuance" and req.map_order.withdrawn_at is None
+    # a replaced deed that nobody asked for is checked again at the secretariat
+    services.request_transition(
+        request_id=req.pk, actor=officer, action="return", version=req.version, note="Sign the form, please."
+    )
+    req.refresh_from_db()
+    services.document_add(request_id=req.pk, actor=citizen, kind="deed", upload=scan("newer-deed.pdf", pdf_bytes(2)))
+    result = services.request_transition(request_id=req.pk, actor=citizen, action="resubmit", version=req.version)
+    assert result.rerouted_to == "secretariat"
+    assert_history_matches_audit(PermitRequest.objects.get(pk=req.pk))
+
+
+def test_no_stage_work_on_an_issued_or_rejected_file(plot, staff, citizen):
+    """The hole: the planner could re-run the plan check on an already issued file."""
+    from surveys.services import OriginClosed, inspection_record
+
+    req = _to_issuance(plot, staff, citizen)
+    services.document_add(request_id=req.pk, actor=staff[Role.CLERK], kind="drawings", upload=scan("d.pdf"))
+    req = advance(req, staff[Role.PERMIT_OFFICER], "approve")
+    assert req.status == RequestStatus.ISSUED
+    planner = staff[Role.PLANNER]
+    with pytest.raises(TransitionNotAllowed, match="Checking the plan: the request is Issued"):
+        services.compliance_check_run(request_id=req.pk, actor=planner)
+    with pytest.raises(TransitionNotAllowed, match="Issued"):
+        services.rule_override(request_id=req.pk, actor=planner, rule_code="floors", reason="ten characters")
+    with pytest.raises(TransitionNotAllowed, match="detailed-plan stage"):
+        services.map_order_issue(request_id=req.pk, actor=planner)
+    with pytest.raises(TransitionNotAllowed, match="Recording a violation"):
+        services.request_violation_record(
+            actor=staff[Role.VIOLATIONS_OFFICER], request_id=req.pk, kind="against_plan", geom=rect(1, 3, 9, 6)
+        )
+    with pytest.raises(OriginClosed, match="no more survey or inspection"):
+        inspection_record(
+            parcel=plot,
+            inspector=staff[Role.INSPECTOR],
+            visited_at=req.closed_at,
+            checklist={},
+            notes="late",
+            photos=[],
+            origin="request",
+            origin_object=req,
+        )
+    with pytest.raises(TransitionNotAllowed):
+        services.task_set(request_id=req.pk, actor=staff[Role.PERMIT_OFFICER], task="drawings_checked", done=False)
+    assert req.checks.count() == 1  # nothing was added
+
+
+def test_the_secretariat_does_not_open_a_file_for_a_non_owner_without_a_reason(plot, staff, citizen):
+    """The hole: a permit was issued to someone who is neither a recorded owner nor holds a power of
+    attorney, with no warning."""
+    from permits.models import OwnershipOverride
+
+    stranger = staff[Role.ESERVICES_OFFICE]  # any signed-up person who is not an owner
+    stranger.groups.add(*staff[Role.CITIZEN].groups.all())
+    stranger.national_id = "0013542419"
+    stranger.save()
+    req = submitted(plot, stranger)
+    clerk = staff[Role.CLERK]
+    facts = selectors.ownership_facts(request=req)
+    assert not facts.applicant_is_owner and [o.national_id for o in facts.owners] == ["0499370899"]
+    with pytest.raises(GuardsFailed, match=r"not a recorded owner.*مریم آزمون‌مالک"):
+        advance(req, clerk)
+    for who, reason, error in (
+        (staff[Role.PLANNER], "Power of attorney 1234 checked", TransitionNotAllowed),
+        (stranger, "Power of attorney 1234 checked", TransitionNotAllowed),
+        (clerk, "ok", WorkflowError),
+        (clerk, "   short   ", WorkflowError),
+    ):
+        with pytest.raises(error):
+            services.ownership_override(request_id=req.pk, actor=who, reason=reason)
+    assert not OwnershipOverride.objects.exists()
+    services.ownership_override(
+        request_id=req.pk, actor=clerk, reason="Notarised power of attorney 1234 from the owner checked"
+    )
+    req = advance(req, clerk)
+    assert req.stage == "inspection"
+    event = next(e for e in audit_trail(req) if e.action == "ownership.overridden")
+    assert event.actor == clerk and event.data["owners"] == ["0499370899"]
+    # the owner herself needs no override; overriding for her is refused as pointless
+    own = submitted(plot, citizen)
+    assert selectors.ownership_facts(request=own).entitled
+    with pytest.raises(WorkflowError, match="recorded owner"):
+        services.ownership_override(request_id=own.pk, actor=clerk, reason="a reason of some length")
