@@ -482,3 +482,34 @@ def test_the_secretariat_does_not_open_a_file_for_a_non_owner_without_a_reason(p
     assert selectors.ownership_facts(request=own).entitled
     with pytest.raises(WorkflowError, match="recorded owner"):
         services.ownership_override(request_id=own.pk, actor=clerk, reason="a reason of some length")
+
+
+def test_transition_hooks_run_inside_the_transaction(plot, staff, citizen):
+    """Apps above permits attach to transitions by registering hooks; a hook sees the new state and the
+    stage history, and one that raises rolls the whole transition back."""
+    from permits import hooks
+
+    seen = []
+
+    def record(event):
+        seen.append((event.action, event.from_stage, event.to_stage, event.request.stage_visits.count()))
+
+    def refuse(event):
+        if event.action == "advance":
+            raise RuntimeError("serial counter unavailable")
+
+    req = with_documents(draft(plot, citizen), citizen)
+    hooks.on_transition(record)
+    hooks.on_transition(record)  # registering twice has no effect
+    try:
+        services.request_transition(request_id=req.pk, actor=citizen, action="submit", version=req.version)
+        assert seen == [("submit", "", "secretariat", 1)]
+        hooks.on_transition(refuse)
+        req.refresh_from_db()
+        with pytest.raises(RuntimeError):
+            advance(req, staff[Role.CLERK])
+        req.refresh_from_db()
+        assert req.stage == "secretariat" and req.stage_visits.count() == 1
+        assert not [e for e in audit_trail(req) if e.action == "request.advance"]
+    finally:
+        hooks._HOOKS[:] = [h for h in hooks._HOOKS if h not in (record, refuse)]

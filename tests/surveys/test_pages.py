@@ -216,3 +216,26 @@ def test_a_visit_in_the_future_is_refused(client, plot):
 def test_only_inspectors_write_inspections(client, plot):
     login(client, "surveyor")
     assert post_inspection(client, plot, []).status_code == 403
+
+
+def test_work_for_a_request_needs_a_valid_reference_for_the_same_parcel(client, plot, settings):
+    """The survey pages record work as a request's own only through a signed reference from its file."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from gis_app.references import reference_sign
+
+    login(client, "inspector")
+    other_type = ContentType.objects.get_for_model(Inspection)
+    forged = reference_sign(obj=other_type, origin="request", file_code=plot.file_code)[:-3] + "abc"
+    elsewhere = reference_sign(obj=other_type, origin="request", file_code="40N-0000-00000-001-0")
+    base = {"file_code": plot.file_code, "visited_on": "1405/09/01", "visited_time": "10:00"}
+    for token, field, text in (
+        (forged, "made_for", "معتبر نیست"),
+        ("not-a-token", "made_for", "معتبر نیست"),
+        ("x" * 700, "made_for", ""),
+        (elsewhere, "file_code", "این ملک، ملکِ درخواستی"),
+    ):
+        answer = client.post(reverse("surveys:inspection_new"), {**base, "made_for": token})
+        assert answer.status_code == 400, token
+        assert text in answer.context["form"].errors[field][0]
+    assert not Inspection.objects.exists()
