@@ -16,6 +16,7 @@ from gis_app.identifiers import normalise_digits, validate_national_id
 from gis_app.text import digits_to_ascii
 from permits.workflow import Action, DocumentKind, RequestKind
 from violations.models import ViolationKind
+from zoning.compliance.limits import FLOORS_MAX, HEIGHT_MAX_M
 from zoning.models import LandUse
 
 MAX_FOOTPRINT_VERTICES = 500
@@ -60,7 +61,7 @@ class RequestForm(forms.Form):
 
     kind = forms.ChoiceField(label=_("Request type"), choices=RequestKind.choices)
     use = forms.ChoiceField(label=_("Requested use"), choices=[("", "—"), *LandUse.choices], required=False)
-    floors = forms.IntegerField(label=_("Floors above ground"), min_value=1, max_value=60, required=False)
+    floors = forms.IntegerField(label=_("Floors above ground"), min_value=1, max_value=FLOORS_MAX, required=False)
     floor_area_m2 = forms.FloatField(label=_("Total floor area (m²)"), min_value=1, max_value=1e6, required=False)
     footprint_m2 = forms.FloatField(
         label=_("Footprint (m²)"),
@@ -69,7 +70,7 @@ class RequestForm(forms.Form):
         required=False,
         help_text=_("Drawn on the map, or typed here when not drawn."),
     )
-    height_m = forms.FloatField(label=_("Height (m)"), min_value=1, max_value=300, required=False)
+    height_m = forms.FloatField(label=_("Height (m)"), min_value=1, max_value=HEIGHT_MAX_M, required=False)
     footprint = GeoJSONPolygonField(required=False)
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from gis_app.geometry import valid_geometry_constraint
 from parcels.models import Parcel, PropertyFile
 from permits.workflow import STAGES, DocumentKind, RequestKind
+from zoning.compliance.limits import FLOORS_MAX
+from zoning.compliance.stored import CheckRecord, check_record_load
 
 
 class RequestStatus(models.TextChoices):
@@ -70,7 +72,9 @@ class PermitRequest(models.Model):
                 condition=~Q(status__in=["in_review", "returned"]) | ~Q(stage=""), name="permit_open_has_stage"
             ),
             models.CheckConstraint(condition=~Q(status="draft") | Q(stage=""), name="permit_draft_no_stage"),
-            models.CheckConstraint(condition=Q(floors__isnull=True) | Q(floors__lte=60), name="permit_floors_range"),
+            models.CheckConstraint(
+                condition=Q(floors__isnull=True) | Q(floors__lte=FLOORS_MAX), name="permit_floors_range"
+            ),
             valid_geometry_constraint("footprint", name="permit_footprint_valid"),
         ]
 
@@ -143,6 +147,11 @@ class ComplianceCheck(models.Model):
     class Meta:
         ordering = ["-checked_at", "-id"]
         get_latest_by = ["checked_at", "id"]
+
+    @property
+    def record(self) -> CheckRecord:
+        """The stored report as its typed record (the one way it is read)."""
+        return check_record_load(self.report)
 
 
 class RuleOverride(models.Model):

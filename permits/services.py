@@ -3,6 +3,7 @@ row lock, the stale-form check, the guards, one audit event, notifications after
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import secrets
 from dataclasses import dataclass
@@ -50,7 +51,10 @@ from permits.workflow import (
     stage,
 )
 from violations.services import violation_record
-from zoning.compliance.output import report_data
+from zoning.compliance.output import check_record
+from zoning.compliance.records import PlanParams
+from zoning.compliance.rules import parking_spaces_required
+from zoning.compliance.stored import StoredParking, check_record_dump
 from zoning.selectors import parcel_compliance
 
 
@@ -216,11 +220,11 @@ def compliance_check_run(*, request_id: int, actor) -> ComplianceCheck:
     report = parcel_compliance(changes=changes or None, **where)
     if report is None:
         raise WorkflowError(_("The request's parcel is no longer in the data."))
-    data = report_data(report)
-    failed = [r.code for r in report.results if r.status == "failed"]
+    record = check_record(report)
+    failed = list(record.failed_rules)
     check = ComplianceCheck.objects.create(
         request=req,
-        report=data,
+        report=check_record_dump(record),
         passed=not failed,
         failed_rules=failed,
         parcel_version=report.facts.parcel_version_id,
@@ -520,49 +524,58 @@ def map_order_issue(*, request_id: int, actor, valid_days: int = 365) -> MapPrep
 
 
 def map_order_content(*, req: PermitRequest, check: ComplianceCheck) -> dict:
-    """The order's contents (DOMAIN.md, map preparation order) from the parcel, the owners and the check."""
-    report = check.report
-    parcel, zone, env = report["parcel"], report.get("zone") or {}, report.get("envelope") or {}
+    """The order's contents (DOMAIN.md, map preparation order) from the parcel, the owners and the
+    check's typed record; parking from the plan's own parameters. Stored with the order as it was issued."""
+    record = check.record
+    parcel, zone, env = record.parcel, record.zone, record.envelope
     owners = [
         {"name": o.owner.full_name, "share_dang": float(o.share_dang)}
         for o in req.parcel.ownerships.select_related("owner")
     ]
     streets = [
         {
-            "name": s.get("name"),
-            "existing_width_m": s.get("existing_width_m"),
-            "approved_width_m": s.get("approved_width_m"),
-            "setback_area_m2": s.get("setback_area_m2"),
-            "frontage_after_m": s.get("frontage_after_m"),
+            "name": s.name,
+            "existing_width_m": s.existing_width_m,
+            "approved_width_m": s.approved_width_m,
+            "setback_area_m2": s.setback_area_m2,
+            "frontage_after_m": s.frontage_after_m,
         }
-        for s in report.get("streets", [])
+        for s in record.streets
     ]
-    parking_m2 = 25
-    floor_area = env.get("max_floor_area_m2")
+    parking = record.parking or StoredParking(
+        space_m2=PlanParams.parking_space_m2, area_per_space=PlanParams.parking_area_per_space
+    )
+    use = req.use or (zone.land_use if zone else "")
+    floor_area = req.floor_area_m2 or env.max_floor_area_m2
+    spaces = parking_spaces_required(
+        use=use,
+        floor_area_m2=floor_area,
+        params=PlanParams(parking_space_m2=parking.space_m2, parking_area_per_space=parking.area_per_space),
+    )
     return {
         "owners": owners,
-        "registry_plate": parcel.get("registry_plate"),
-        "renovation_code": parcel.get("renovation_code"),
-        "file_code": parcel.get("file_code"),
-        "deed_area_m2": parcel.get("deed_area_m2"),
-        "area_after_setback_m2": parcel.get("net_area_m2"),
-        "land_use": zone.get("land_use"),
-        "zone": zone.get("plan_code"),
+        "registry_plate": parcel.registry_plate,
+        "renovation_code": parcel.renovation_code,
+        "file_code": parcel.file_code,
+        "deed_area_m2": parcel.deed_area_m2,
+        "area_after_setback_m2": parcel.net_area_m2,
+        "land_use": zone.land_use if zone else None,
+        "zone": zone.plan_code if zone else None,
         "streets": streets,
-        "chamfer_area_m2": parcel.get("chamfer_area_m2"),
-        "coverage_pct": zone.get("coverage_pct"),
-        "density_pct": zone.get("density_pct"),
+        "chamfer_area_m2": parcel.chamfer_area_m2,
+        "coverage_pct": zone.coverage_pct if zone else None,
+        "density_pct": zone.density_pct if zone else None,
         "placement": "northern band",
-        "band_depth_m": env.get("band_depth_m"),
-        "max_footprint_m2": env.get("max_footprint_m2"),
-        "max_floor_area_m2": floor_area,
-        "max_floors": env.get("max_floors"),
-        "max_height_m": zone.get("max_height_m"),
+        "band_depth_m": env.band_depth_m,
+        "max_footprint_m2": env.max_footprint_m2,
+        "max_floor_area_m2": env.max_floor_area_m2,
+        "max_floors": env.max_floors,
+        "max_height_m": zone.max_height_m if zone else None,
         "requested": {"use": req.use, "floors": req.floors, "floor_area_m2": req.floor_area_m2},
-        "parking_spaces": max(1, round((req.floor_area_m2 or floor_area or 0) / 100)) if req.use else None,
-        "parking_space_m2": parking_m2,
+        "parking_spaces": spaces if use else None,
+        "parking_space_m2": parking.space_m2,
         "overrides": list(check.overrides.values("rule_code", "reason")),
-        "plan_versions": report.get("versions"),
+        "plan_versions": dataclasses.asdict(record.versions),
         "check_id": check.pk,
     }
 

@@ -197,7 +197,7 @@ def _map_config(*, parcel=None, report=None, req: PermitRequest | None = None, c
 
         features = report_data(report)["geometry"]["features"]
     elif check is not None:
-        features = check.report.get("geometry", {}).get("features", [])
+        features = check.record.geometry.get("features", [])
     elif parcel is not None:
         features = feature_collection([("cadastral", _shape(parcel.geom), {})])["features"]
     extra = []
@@ -316,7 +316,7 @@ def _check_results(check) -> list:
     if check is None:
         return []
     overrides = {o.rule_code: o for o in check.overrides.select_related("officer")}
-    return [(r, overrides.get(r["code"])) for r in check.report.get("results", [])]
+    return [(r, overrides.get(r.code)) for r in check.record.results]
 
 
 AUDIT_LABELS = {

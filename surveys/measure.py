@@ -24,10 +24,10 @@ from shapely.geometry.base import BaseGeometry
 
 from gis_app.text import digits_to_ascii
 from surveys.uploads import LIMITS, MESSAGES, RawFile, UploadRefused
+from zoning.compliance.limits import FLOORS_MAX
 
 MIN_BOUNDARY_M2 = 10.0  # a parcel smaller than this is a drawing error, not a plot
 MIN_BUILDING_M2 = 1.0
-MAX_FLOORS = 60
 HEIGHT_RANGE_M = (-500.0, 6000.0)
 SAFE_TEXT = re.compile(r"^[\w.\-/]{1,32}$")  # point ids and codes: letters (any script), digits, . - _ /
 
@@ -211,9 +211,9 @@ def _floors(value) -> int | None:
     try:
         number = float(text)
     except ValueError:
-        raise UploadRefused("bad_floors", limit=MAX_FLOORS, value=repr(text[:20])) from None
-    if not number.is_integer() or not 0 <= number <= MAX_FLOORS:
-        raise UploadRefused("bad_floors", limit=MAX_FLOORS, value=repr(text[:20]))
+        raise UploadRefused("bad_floors", limit=FLOORS_MAX, value=repr(text[:20])) from None
+    if not number.is_integer() or not 0 <= number <= FLOORS_MAX:
+        raise UploadRefused("bad_floors", limit=FLOORS_MAX, value=repr(text[:20]))
     return int(number)
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gis_app.geometry import gist_index, valid_geometry_constraint
 from parcels.models import Parcel, PropertyFile
+from zoning.compliance.stored import CheckRecord, check_record_load
 
 
 class SurveyStatus(models.TextChoices):
@@ -184,6 +185,11 @@ class Reconciliation(models.Model):
     class Meta:
         verbose_name = _("reconciliation report")
         verbose_name_plural = _("reconciliation reports")
+
+    @property
+    def compliance_record(self) -> CheckRecord:
+        """The plan checks on the measured parcel, as their typed record."""
+        return check_record_load(self.compliance)
 
     @property
     def area_diff_m2(self) -> float:

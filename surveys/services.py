@@ -39,8 +39,9 @@ from surveys.models import (
 from surveys.reconcile import Figures, reconcile
 from surveys.selectors import OutsideDem, elevation_at
 from surveys.uploads import LIMITS, UploadRefused, upload_format, upload_read
-from zoning.compliance.output import report_data
+from zoning.compliance.output import check_record
 from zoning.compliance.runner import compliance_run
+from zoning.compliance.stored import CheckRecord, check_record_dump
 from zoning.selectors import parcel_facts
 
 FAR_FROM_PARCEL_M = 30.0  # a measured boundary farther than this from the parcel is another parcel
@@ -134,7 +135,7 @@ def survey_measured(
     return measured
 
 
-def survey_reconcile(*, parcel: Parcel, measured: Measured) -> tuple[Figures, dict]:
+def survey_reconcile(*, parcel: Parcel, measured: Measured) -> tuple[Figures, CheckRecord]:
     """The measured parcel against the cadastre and the plan (the plan checks re-run on it)."""
     facts = parcel_facts(parcel_id=parcel.id, parcel_version_id=parcel.version_id, measured_geom=measured.boundary)
     report = compliance_run(facts=facts)
@@ -145,7 +146,7 @@ def survey_reconcile(*, parcel: Parcel, measured: Measured) -> tuple[Figures, di
         deed_area_m2=float(parcel.deed_area_m2) if parcel.deed_area_m2 is not None else None,
         report=report,
     )
-    return figures, report_data(report)
+    return figures, check_record(report)
 
 
 def _floor_level(measured: Measured) -> tuple[float | None, str]:
@@ -231,7 +232,7 @@ def survey_upload(
     return survey
 
 
-def _store_children(*, survey: Survey, measured: Measured, figures: Figures, compliance: dict) -> None:
+def _store_children(*, survey: Survey, measured: Measured, figures: Figures, compliance: CheckRecord) -> None:
     SurveyPoint.objects.bulk_create(
         SurveyPoint(survey=survey, point_id=p.point_id, code=p.code, height_m=p.height_m, geom=_geos(p.geom))
         for p in measured.points
@@ -240,7 +241,7 @@ def _store_children(*, survey: Survey, measured: Measured, figures: Figures, com
         SurveyBuilding(survey=survey, footprint=_geos(b.footprint), floors=b.floors, area_m2=b.footprint.area)
         for b in measured.buildings
     )
-    versions = compliance["versions"]
+    versions = compliance.versions
     Reconciliation.objects.create(
         survey=survey,
         cadastral_area_m2=figures.cadastral_area_m2,
@@ -258,10 +259,10 @@ def _store_children(*, survey: Survey, measured: Measured, figures: Figures, com
         envelope=_multi(figures.envelope),
         frontages=figures.frontages,
         violation_candidates=[c.__dict__ for c in figures.candidates],
-        compliance=compliance,
-        parcel_version=versions["parcels"],
-        zones_version=versions["zones"],
-        streets_version=versions["streets"],
+        compliance=check_record_dump(compliance),
+        parcel_version=versions.parcels,
+        zones_version=versions.zones,
+        streets_version=versions.streets,
     )
 
 

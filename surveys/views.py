@@ -163,7 +163,8 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rec": rec,
             "candidates": [{**c, "text": _display(c[lang], lang)} for c in rec.violation_candidates],
             "results": [
-                {**r, "text": _display(r["explanation"][lang], lang)} for r in rec.compliance.get("results", [])
+                {"status": r.status, "text": _display(getattr(r.explanation, lang), lang)}
+                for r in rec.compliance_record.results
             ],
             "audit": [
                 (e, AUDIT_LABELS.get(e.action, e.action)) for e in survey_audit(survey=survey).select_related("actor")

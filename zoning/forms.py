@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from parcels.filecodes import InvalidFileCode, file_code_parse
+from zoning.compliance.limits import FLOORS_MAX, HEIGHT_MAX_M
 from zoning.models import LandUse
 
 
@@ -48,10 +49,10 @@ class ProposalForm(forms.Form):
     # A CharField checked against the land uses: a ChoiceField deep-copies its 21 translated choices
     # on every request, which was a tenth of this endpoint's time.
     use = forms.CharField(label=_("Requested use"), max_length=32, required=False)
-    floors = forms.IntegerField(label=_("Floors"), required=False, min_value=1, max_value=60)
+    floors = forms.IntegerField(label=_("Floors"), required=False, min_value=1, max_value=FLOORS_MAX)
     floor_area_m2 = forms.FloatField(label=_("Total floor area (m²)"), required=False, min_value=1, max_value=1e6)
     footprint_m2 = forms.FloatField(label=_("Footprint (m²)"), required=False, min_value=1, max_value=1e6)
-    height_m = forms.FloatField(label=_("Height (m)"), required=False, min_value=1, max_value=300)
+    height_m = forms.FloatField(label=_("Height (m)"), required=False, min_value=1, max_value=HEIGHT_MAX_M)
 
     @classmethod
     def asked(cls, data) -> bool:

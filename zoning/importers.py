@@ -133,6 +133,7 @@ def zones_import(
             chamfer_both_pedestrian_m=rules.chamfer["both_pedestrian_m"],
             chamfer_one_pedestrian_m=rules.chamfer["one_pedestrian_m"],
             parking_space_m2=rules.parking_space_m2,
+            parking_area_per_space={use: float(m2) for use, m2 in rules.parking_area_per_space.items()},
         )
         DensityRule.objects.bulk_create(
             DensityRule(version=version, density_class=name, **values) for name, values in rules.density_classes.items()

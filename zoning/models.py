@@ -164,6 +164,9 @@ class PlanParameters(models.Model):
         _("chamfer: one non-vehicular street (m)"), max_digits=5, decimal_places=2
     )
     parking_space_m2 = models.DecimalField(_("parking space incl. manoeuvring (m²)"), max_digits=5, decimal_places=2)
+    parking_area_per_space = models.JSONField(
+        _("floor area per required parking space (m²), by land use"), default=dict, blank=True
+    )
 
     class Meta:
         verbose_name = _("plan parameters")

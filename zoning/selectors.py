@@ -129,8 +129,15 @@ def _shape(hex_wkb: str | None) -> BaseGeometry | None:
 def _plan_params(row: dict | None) -> PlanParams:
     if not row:
         return PlanParams()
-    fields = {f.name for f in dataclasses.fields(PlanParams)} - {"area_base", "from_plan"}
-    return PlanParams(**{name: float(row[name]) for name in fields}, area_base=row["area_base"], from_plan=True)
+    fields = {f.name for f in dataclasses.fields(PlanParams)} - {"area_base", "from_plan", "parking_area_per_space"}
+    per_space = row.get("parking_area_per_space") or {}
+    return PlanParams(
+        **{name: float(row[name]) for name in fields},
+        area_base=row["area_base"],
+        parking_area_per_space=tuple(sorted((use, float(m2)) for use, m2 in per_space.items()))
+        or PlanParams.parking_area_per_space,
+        from_plan=True,
+    )
 
 
 def _zone_share(z: dict, *, area: float, version: int | None) -> ZoneShare:

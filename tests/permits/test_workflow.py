@@ -89,6 +89,8 @@ def test_a_building_permit_goes_from_draft_to_issued(plot, staff, citizen):
     order = services.map_order_issue(request_id=req.pk, actor=planner)
     assert order.content["file_code"] == plot.file_code
     assert order.content["max_floors"] == 3 and order.content["zone"] == "R121"
+    # parking from the plan's parameters: 400 m² residential at one space per 100 m², 25 m² a space
+    assert (order.content["parking_spaces"], order.content["parking_space_m2"]) == (4, 25)
     req = advance(req, planner)
     assert req.stage == "violations"
     for role in (Role.VIOLATIONS_OFFICER, Role.RENOVATION_OFFICER, Role.EXECUTIVE_UNIT, Role.REVENUE_OFFICER):

@@ -65,9 +65,10 @@ def test_figures_of_the_plot_survey(plot):
     assert codes["boundary_takes_street"]["area_m2"] == 10
     assert codes["larger_than_deed"]["area_m2"] == 20
     # plan checks re-run on the measured parcel: its area and net area are the measured ones
-    parcel = rec.compliance["parcel"]
-    assert parcel["area_m2"] == pytest.approx(260) and parcel["net_area_m2"] == pytest.approx(230)
-    assert {r["code"] for r in rec.compliance["results"]} >= {"density", "coverage", "setback"}
+    record = rec.compliance_record
+    assert record.parcel.area_m2 == pytest.approx(260) and record.parcel.net_area_m2 == pytest.approx(230)
+    assert {r.code for r in record.results} >= {"density", "coverage", "setback"}
+    assert record.versions.parcels == survey.parcel.version_id and record.parking.space_m2 == 25
     # measured floor level wins over the DEM
     assert survey.floor_level_m == pytest.approx(1031.25) and survey.floor_level_source == "measured"
     assert survey.frontage_m == pytest.approx(10)

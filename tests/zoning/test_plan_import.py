@@ -104,6 +104,17 @@ def test_a_zones_file_with_nothing_usable_is_refused(city, files):
         ),
         ("northern_band: {depth_pct: many}", "must be a number"),
         ("northern_band: {depth_pct: 160}", "between 0 and 100"),
+        (
+            "density_classes: {low: {density_pct: 120, coverage_pct: 60, max_floors: 61, max_height_m: 8, "
+            "min_plot_area_m2: 200, min_frontage_m: 8}}",
+            "at most 60 floors",
+        ),
+        ("parking: [25]", "parking must be a mapping"),
+        ("parking: {space_m2: 0}", "between 1 and 100"),
+        ("parking: {floor_area_per_space_m2: {parking_lot: 50}}", "Unknown land use in parking"),
+        ("parking: {floor_area_per_space_m2: {residential: -5}}", "between 1 and 10000"),
+        ("parking: {floor_area_per_space_m2: {residential: many}}", "must be a number"),
+        ("parking: {floor_area_per_space_m2: {}}", "must map land uses"),
     ],
 )
 def test_bad_plan_rules_files(tmp_path, text, message):
@@ -138,3 +149,14 @@ def test_streets_with_widths_hierarchy_and_vehicular_flag(city, files):
     rejected = dict(report.rejected)
     assert rejected["S3"] == "unknown street hierarchy: 9"
     assert rejected["S4"] == "street width missing or not 0-200 m"
+
+
+def test_parking_parameters_come_with_the_plan(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text("parking: {space_m2: 20, floor_area_per_space_m2: {residential: 80, commercial: 40}}")
+    rules = plan_rules_load(path)
+    assert rules.parking_space_m2 == 20
+    assert rules.parking_area_per_space == {"residential": 80, "commercial": 40}
+    path.write_text("parking_space_m2: 22")  # the older key still reads; the table defaults to DOMAIN.md's
+    rules = plan_rules_load(path)
+    assert (rules.parking_space_m2, rules.parking_area_per_space) == (22, {"residential": 100})

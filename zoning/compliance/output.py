@@ -15,6 +15,7 @@ from shapely.geometry.base import BaseGeometry
 
 from gis_app.geometry import WGS84, storage_srid
 from zoning.compliance.records import ComplianceReport, RuleResult
+from zoning.compliance.stored import CheckRecord, check_record_load
 
 COORD_GRID_DEG = 1e-7  # ~1 cm: enough for a map, keeps the answer small
 
@@ -65,6 +66,15 @@ def rule_result_data(result: RuleResult) -> dict:
         "explanation": {"fa": result.explanation_fa, "en": result.explanation_en},
         "plan_version": result.plan_version,
     }
+
+
+def check_record(report: ComplianceReport) -> CheckRecord:
+    """The typed record of a report, as it is stored and handed to other apps."""
+    params = report.facts.params
+    data = report_data(report) | {
+        "parking": {"space_m2": params.parking_space_m2, "area_per_space": params.parking_area_per_space}
+    }
+    return check_record_load(data)
 
 
 def report_data(report: ComplianceReport) -> dict:

@@ -60,6 +60,9 @@ class PlanParams:
     chamfer_both_pedestrian_m: float = 1.0
     chamfer_one_pedestrian_m: float = 1.5
     area_base: str = "deed"  # the plot area density and coverage are taken of: "deed" or "net"
+    parking_space_m2: float = 25.0  # one space with manoeuvring (Article 100 note 5)
+    # m² of floor area per required space, by land use (a use not listed needs none)
+    parking_area_per_space: tuple[tuple[str, float], ...] = (("residential", 100.0),)
     from_plan: bool = False  # False: the defaults above, the zones version came without parameters
 
 

@@ -6,6 +6,8 @@ metric storage CRS.
 
 from __future__ import annotations
 
+import math
+
 import shapely
 from shapely import MultiPolygon, Polygon
 
@@ -177,6 +179,15 @@ def chamfer_size_m(
     else:
         size = params.chamfer_width_sum_factor * (width_a_m + width_b_m)
     return round(max(size, params.chamfer_min_m), 2)
+
+
+def parking_spaces_required(*, use: str, floor_area_m2: float, params: PlanParams) -> int:
+    """Parking spaces a building needs: one per the plan's floor area per space for its use, rounded up
+    (DOMAIN.md, parking; Article 100 note 5 counts a space as `params.parking_space_m2`)."""
+    per_space = dict(params.parking_area_per_space).get(use)
+    if not per_space or floor_area_m2 <= 0:
+        return 0
+    return math.ceil(floor_area_m2 / per_space - 1e-9)
 
 
 def setback_depth_m(*, approved_width_m: float, existing_width_m: float, distance_to_centreline_m: float) -> float:

@@ -174,3 +174,21 @@ def test_northern_band_of_a_multipolygon_is_per_part():
 def test_not_applicable_carries_the_reason():
     result = not_applicable(code="density", fa="بدون پهنه", en="no zone", zone=R121)
     assert result.status == Status.NOT_APPLICABLE and not result.passed and result.plan_version == 7
+
+
+@pytest.mark.parametrize(
+    ("use", "floor_area", "spaces"),
+    [
+        ("residential", 100, 1),
+        ("residential", 100.5, 2),
+        ("residential", 400, 4),
+        ("residential", 0, 0),
+        ("commercial", 120, 3),
+        ("park", 500, 0),  # a use the plan names no rate for needs none
+    ],
+)
+def test_parking_spaces_from_the_plan(use, floor_area, spaces):
+    from zoning.compliance.rules import parking_spaces_required
+
+    params = PlanParams(parking_area_per_space=(("commercial", 50.0), ("residential", 100.0)))
+    assert parking_spaces_required(use=use, floor_area_m2=floor_area, params=params) == spaces
