@@ -8,7 +8,7 @@ class PermitsConfig(AppConfig):
     verbose_name = _("Permit requests")
 
     def ready(self) -> None:
-        from permits.services import origin_open_for_work
+        from permits.review import origin_open_for_work
         from surveys.services import register_origin_check
 
         register_origin_check(origin_open_for_work)

@@ -244,7 +244,7 @@ def test_a_file_returned_for_a_missing_document_is_resubmitted(page, live_url, t
     )
     citizen.groups.add(Group.objects.get_or_create(name="citizen")[0])
     staff_user("clerk")
-    from permits import services
+    from permits import services, transitions
 
     req = services.request_create(applicant=citizen, filed_by=citizen, parcel=parcel, kind="fencing")
     for kind in ("deed", "national_card"):
@@ -252,7 +252,7 @@ def test_a_file_returned_for_a_missing_document_is_resubmitted(page, live_url, t
             request_id=req.pk, actor=citizen, kind=kind, upload=SimpleUploadedFile(f"{kind}.pdf", pdf_bytes())
         )
     req.refresh_from_db()
-    services.request_transition(request_id=req.pk, actor=citizen, action="submit", version=req.version)
+    transitions.request_transition(request_id=req.pk, actor=citizen, action="submit", version=req.version)
 
     login(page, live_url, "j-clerk")
     page.goto(f"{live_url}/files/{req.tracking_code}/")

@@ -10,7 +10,7 @@ from PIL import Image
 from pypdf import PdfWriter
 
 from accounts.roles import Role
-from permits import services
+from permits import services, transitions
 from permits.models import PermitRequest
 from surveys.services import inspection_record, survey_accept, survey_upload
 from tests.surveys.conftest import geojson, good_features, plot, user_with  # noqa: F401 - fixtures
@@ -74,7 +74,7 @@ def with_documents(req: PermitRequest, user, kinds=("deed", "national_card")) ->
 
 def submitted(parcel, citizen) -> PermitRequest:
     req = with_documents(draft(parcel, citizen), citizen)
-    services.request_transition(request_id=req.pk, actor=citizen, action="submit", version=req.version)
+    transitions.request_transition(request_id=req.pk, actor=citizen, action="submit", version=req.version)
     return PermitRequest.objects.get(pk=req.pk)
 
 
@@ -88,7 +88,7 @@ def tick_all(req: PermitRequest, officer) -> None:
 def advance(req: PermitRequest, officer, action: str = "advance") -> PermitRequest:
     req = PermitRequest.objects.get(pk=req.pk)
     tick_all(req, officer)
-    services.request_transition(request_id=req.pk, actor=officer, action=action, version=req.version)
+    transitions.request_transition(request_id=req.pk, actor=officer, action=action, version=req.version)
     return PermitRequest.objects.get(pk=req.pk)
 
 

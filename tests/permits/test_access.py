@@ -8,9 +8,9 @@ import pytest
 from django.db import transaction
 
 from accounts.roles import Role
-from permits import services
+from permits import services, transitions
+from permits.errors import TransitionNotAllowed, WorkflowError
 from permits.models import PermitRequest, RequestStatus
-from permits.services import TransitionNotAllowed, WorkflowError
 from permits.workflow import Action
 from tests.permits.conftest import draft
 from tests.surveys.conftest import user_with
@@ -71,7 +71,7 @@ def test_role_action_state_table(plot, staff, citizen):
                 version = PermitRequest.objects.get(pk=req.pk).version
                 try:
                     with transaction.atomic():
-                        services.request_transition(
+                        transitions.request_transition(
                             request_id=req.pk,
                             actor=user,
                             action=action,

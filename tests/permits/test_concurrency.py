@@ -11,9 +11,9 @@ from django.db import connection
 
 from accounts.roles import Role
 from gis_app.audit import audit_trail
-from permits import services
+from permits import services, transitions
+from permits.errors import StaleForm
 from permits.models import PermitRequest, RequestStatus
-from permits.services import StaleForm
 from tests.permits.conftest import draft, with_documents
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,7 +28,7 @@ def test_200_concurrent_conflicting_transitions_lose_nothing(plot, staff, citize
     files = []
     for _ in range(FILES):
         req = with_documents(draft(plot, citizen), citizen)
-        services.request_transition(request_id=req.pk, actor=citizen, action="submit", version=req.version)
+        transitions.request_transition(request_id=req.pk, actor=citizen, action="submit", version=req.version)
         for task in ("ownership_checked", "scans_legible", "file_code_confirmed"):
             services.task_set(request_id=req.pk, actor=clerk, task=task, done=True)
         files.append(PermitRequest.objects.get(pk=req.pk))
@@ -39,7 +39,7 @@ def test_200_concurrent_conflicting_transitions_lose_nothing(plot, staff, citize
         try:
             barrier.wait()
             try:
-                services.request_transition(
+                transitions.request_transition(
                     request_id=req.pk,
                     actor=clerk,
                     action=action,

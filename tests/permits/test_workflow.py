@@ -14,9 +14,9 @@ from gis_app.errors import DomainError, NotAllowed
 from notifications.models import Notification
 from notifications.selectors import notifications_about
 from parcels.models import PropertyFile
-from permits import selectors, services
+from permits import review, selectors, services, transitions
+from permits.errors import GuardsFailed, StaleForm, TransitionNotAllowed, WorkflowError
 from permits.models import PermitRequest, RequestStatus
-from permits.services import GuardsFailed, StaleForm, TransitionNotAllowed, WorkflowError
 from permits.workflow import STAGES, stages_of
 from tests.permits.conftest import (
     advance,
@@ -61,9 +61,9 @@ def test_a_building_permit_goes_from_draft_to_issued(plot, staff, citizen):
     assert req.status == RequestStatus.DRAFT and req.stage == ""
     assert re.fullmatch(r"BJ-[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{2}", req.tracking_code)
     with pytest.raises(GuardsFailed, match="Documents missing"):
-        services.request_transition(request_id=req.pk, actor=citizen, action="submit", version=req.version)
+        transitions.request_transition(request_id=req.pk, actor=citizen, action="submit", version=req.version)
     req = with_documents(req, citizen)
-    services.request_transition(request_id=req.pk, actor=citizen, action="submit", version=req.version)
+    transitions.request_transition(request_id=req.pk, actor=citizen, action="submit", version=req.version)
     req.refresh_from_db()
     assert (req.status, req.stage) == (RequestStatus.IN_REVIEW, "secretariat")
     assert req.stage_due_on is not None and req.submitted_at is not None
@@ -81,12 +81,12 @@ def test_a_building_permit_goes_from_draft_to_issued(plot, staff, citizen):
     planner = staff[Role.PLANNER]
     with pytest.raises(GuardsFailed, match="not been checked"):
         advance(req, planner)
-    check = services.compliance_check_run(request_id=req.pk, actor=planner)
+    check = review.compliance_check_run(request_id=req.pk, actor=planner)
     assert check.passed, check.failed_rules
     assert check.survey_id is not None  # checked on the measured parcel
     with pytest.raises(GuardsFailed, match="map preparation order"):
         advance(req, planner)
-    order = services.map_order_issue(request_id=req.pk, actor=planner)
+    order = review.map_order_issue(request_id=req.pk, actor=planner)
     assert order.content["file_code"] == plot.file_code
     assert order.content["max_floors"] == 3 and order.content["zone"] == "R121"
     # parking from the plan's parameters: 400 m² residential at one space per 100 m², 25 m² a space
@@ -124,8 +124,8 @@ def test_return_for_a_missing_document_then_resubmit(plot, staff, citizen):
     req = submitted(plot, citizen)
     clerk = staff[Role.CLERK]
     with pytest.raises(WorkflowError, match="at least 5"):
-        services.request_transition(request_id=req.pk, actor=clerk, action="return", version=req.version, note="")
-    services.request_transition(
+        transitions.request_transition(request_id=req.pk, actor=clerk, action="return", version=req.version, note="")
+    transitions.request_transition(
         request_id=req.pk,
         actor=clerk,
         action="return",
@@ -137,11 +137,11 @@ def test_return_for_a_missing_document_then_resubmit(plot, staff, citizen):
     assert req.status == RequestStatus.RETURNED and req.stage == "secretariat"
     # the clerk cannot act while it is with the applicant; the applicant must upload first
     with pytest.raises(TransitionNotAllowed):
-        services.request_transition(request_id=req.pk, actor=clerk, action="advance", version=req.version)
+        transitions.request_transition(request_id=req.pk, actor=clerk, action="advance", version=req.version)
     with pytest.raises(GuardsFailed, match="documents asked for"):
-        services.request_transition(request_id=req.pk, actor=citizen, action="resubmit", version=req.version)
+        transitions.request_transition(request_id=req.pk, actor=citizen, action="resubmit", version=req.version)
     services.document_add(request_id=req.pk, actor=citizen, kind="deed", upload=scan("deed-all-pages.pdf"))
-    services.request_transition(
+    transitions.request_transition(
         request_id=req.pk, actor=citizen, action="resubmit", version=req.version, note="All pages now."
     )
     req.refresh_from_db()
@@ -163,9 +163,9 @@ def test_a_stale_form_is_refused_and_nothing_changes(plot, staff, citizen):
     clerk = staff[Role.CLERK]
     tick_all(req, clerk)
     seen = req.version
-    services.request_transition(request_id=req.pk, actor=clerk, action="return", version=seen, note="Need the deed.")
+    transitions.request_transition(request_id=req.pk, actor=clerk, action="return", version=seen, note="Need the deed.")
     with pytest.raises(StaleForm, match="changed by someone else"):
-        services.request_transition(request_id=req.pk, actor=clerk, action="advance", version=seen)
+        transitions.request_transition(request_id=req.pk, actor=clerk, action="advance", version=seen)
     req.refresh_from_db()
     assert req.status == RequestStatus.RETURNED and req.version == seen + 1
 
@@ -173,24 +173,22 @@ def test_a_stale_form_is_refused_and_nothing_changes(plot, staff, citizen):
 def test_failed_rule_needs_an_override_with_reason_and_a_changed_proposal_makes_the_check_stale(plot, staff, citizen):
     req = draft(plot, citizen, floors=5, floor_area_m2=600.0)  # 5 floors in a 3-floor zone, over density
     req = with_documents(req, citizen)
-    services.request_transition(request_id=req.pk, actor=citizen, action="submit", version=req.version)
+    transitions.request_transition(request_id=req.pk, actor=citizen, action="submit", version=req.version)
     planner = staff[Role.PLANNER]
-    check = services.compliance_check_run(request_id=req.pk, actor=planner)
+    check = review.compliance_check_run(request_id=req.pk, actor=planner)
     assert not check.passed and {"floors", "density"} <= set(check.failed_rules)
     from permits.guards import compliance_passing
 
     req.refresh_from_db()
     assert "floors" in compliance_passing(req)
     with pytest.raises(TransitionNotAllowed):
-        services.rule_override(
-            request_id=req.pk, actor=staff[Role.CLERK], rule_code="floors", reason="because I say so"
-        )
+        review.rule_override(request_id=req.pk, actor=staff[Role.CLERK], rule_code="floors", reason="because I say so")
     with pytest.raises(WorkflowError, match="reason"):
-        services.rule_override(request_id=req.pk, actor=planner, rule_code="floors", reason="ok")
+        review.rule_override(request_id=req.pk, actor=planner, rule_code="floors", reason="ok")
     with pytest.raises(WorkflowError, match="did not fail"):
-        services.rule_override(request_id=req.pk, actor=planner, rule_code="land_use", reason="a long enough reason")
+        review.rule_override(request_id=req.pk, actor=planner, rule_code="land_use", reason="a long enough reason")
     for code in check.failed_rules:
-        services.rule_override(
+        review.rule_override(
             request_id=req.pk, actor=planner, rule_code=code, reason="Council decision 1405/123 allows it"
         )
     assert compliance_passing(req) is None
@@ -198,7 +196,7 @@ def test_failed_rule_needs_an_override_with_reason_and_a_changed_proposal_makes_
     check.refresh_from_db()
     assert not check.passed and check.overrides.count() == len(check.failed_rules)
     # the applicant changes the proposal (after a return): the check is no longer current
-    services.request_transition(
+    transitions.request_transition(
         request_id=req.pk, actor=staff[Role.CLERK], action="return", version=req.version, note="Reduce to 3 floors."
     )
     req.refresh_from_db()
@@ -221,10 +219,10 @@ def test_a_violation_goes_to_the_commission_and_gates_the_file(plot, staff, citi
     officer = staff[Role.VIOLATIONS_OFFICER]
     area = rect(1, 3, 9, 6)
     with pytest.raises(NotAllowed):
-        services.request_violation_record(
+        review.request_violation_record(
             actor=staff[Role.PLANNER], request_id=req.pk, kind="street_encroachment", geom=area
         )
-    extra = services.request_violation_record(
+    extra = review.request_violation_record(
         actor=officer,
         request_id=req.pk,
         kind="extra_area_residential",
@@ -258,7 +256,7 @@ def test_a_violation_goes_to_the_commission_and_gates_the_file(plot, staff, citi
         actor=officer, violation_id=extra.pk, verdict="fine", fine_irr=500_000_000, text="Fine of 500m IRR"
     )
     assert v.status == "fined" and no_open_violation(req) is None
-    street = services.request_violation_record(actor=officer, request_id=req.pk, kind="street_encroachment", geom=area)
+    street = review.request_violation_record(actor=officer, request_id=req.pk, kind="street_encroachment", geom=area)
     street = violation_services.violation_refer(actor=officer, violation_id=street.pk)
     assert street.fine_min_irr is None
     with pytest.raises(DomainError, match="demolition"):
@@ -291,9 +289,9 @@ def test_an_agent_files_for_a_client_only_with_authorisation(plot, staff, citize
     req = services.request_create(applicant=citizen, filed_by=agent, parcel=plot, kind="fencing")
     req = with_documents(req, agent)
     with pytest.raises(GuardsFailed, match="Power of attorney"):
-        services.request_transition(request_id=req.pk, actor=agent, action="submit", version=req.version)
+        transitions.request_transition(request_id=req.pk, actor=agent, action="submit", version=req.version)
     req = with_documents(req, agent, kinds=("power_of_attorney",))
-    services.request_transition(request_id=req.pk, actor=agent, action="submit", version=req.version)
+    transitions.request_transition(request_id=req.pk, actor=agent, action="submit", version=req.version)
     assert list(requests_visible(user=agent)) == [req] and list(requests_visible(user=citizen)) == [req]
     grant.revoked_at = timezone.now()
     grant.save()
@@ -337,12 +335,12 @@ def test_only_the_requests_own_inspection_satisfies_its_guard(plot, staff, citiz
 def _to_issuance(plot, staff, citizen, **proposal):
     """A building request walked to the issuance stage (plan checked, order issued, every stage ticked)."""
     req = with_documents(draft(plot, citizen, **proposal), citizen)
-    services.request_transition(request_id=req.pk, actor=citizen, action="submit", version=req.version)
+    transitions.request_transition(request_id=req.pk, actor=citizen, action="submit", version=req.version)
     req = advance(req, staff[Role.CLERK])
     inspect_and_survey(plot, staff, req)
     req = advance(req, staff[Role.INSPECTOR])
-    services.compliance_check_run(request_id=req.pk, actor=staff[Role.PLANNER])
-    services.map_order_issue(request_id=req.pk, actor=staff[Role.PLANNER])
+    review.compliance_check_run(request_id=req.pk, actor=staff[Role.PLANNER])
+    review.map_order_issue(request_id=req.pk, actor=staff[Role.PLANNER])
     req = advance(req, staff[Role.PLANNER])
     for role in (Role.VIOLATIONS_OFFICER, Role.RENOVATION_OFFICER, Role.EXECUTIVE_UNIT, Role.REVENUE_OFFICER):
         req = advance(req, staff[role])
@@ -355,12 +353,12 @@ def test_a_changed_proposal_returns_the_file_to_the_plan_stage(plot, staff, citi
     the file went straight back to issuance past the plan check, the order and the fee stages."""
     req = _to_issuance(plot, staff, citizen, floors=2, floor_area_m2=60.0, footprint_m2=30.0)
     officer = staff[Role.PERMIT_OFFICER]
-    services.request_transition(
+    transitions.request_transition(
         request_id=req.pk, actor=officer, action="return", version=req.version, note="The drawings are missing."
     )
     req.refresh_from_db()
     req = services.request_update(request_id=req.pk, actor=citizen, version=req.version, floors=4, floor_area_m2=1000.0)
-    result = services.request_transition(
+    result = transitions.request_transition(
         request_id=req.pk, actor=citizen, action="resubmit", version=req.version, note="Bigger now."
     )
     req.refresh_from_db()
@@ -380,16 +378,16 @@ def test_a_changed_proposal_returns_the_file_to_the_plan_stage(plot, staff, citi
     assert event.data["rerouted_to"] == "detailed_plan" and event.data["changed"] == ["proposal"]
     assert_history_matches_audit(req)
     # the planner checks again: 4 floors fail on this plot, the order cannot be issued on a failing check
-    check = services.compliance_check_run(request_id=req.pk, actor=staff[Role.PLANNER])
+    check = review.compliance_check_run(request_id=req.pk, actor=staff[Role.PLANNER])
     assert not check.passed and "floors" in check.failed_rules
     with pytest.raises(GuardsFailed):
-        services.map_order_issue(request_id=req.pk, actor=staff[Role.PLANNER])
+        review.map_order_issue(request_id=req.pk, actor=staff[Role.PLANNER])
 
 
 def test_an_unchanged_resubmission_stays_at_its_stage(plot, staff, citizen):
     req = _to_issuance(plot, staff, citizen)
     officer = staff[Role.PERMIT_OFFICER]
-    services.request_transition(
+    transitions.request_transition(
         request_id=req.pk,
         actor=officer,
         action="return",
@@ -399,16 +397,16 @@ def test_an_unchanged_resubmission_stays_at_its_stage(plot, staff, citizen):
     )
     req.refresh_from_db()
     services.document_add(request_id=req.pk, actor=citizen, kind="drawings", upload=scan("d.pdf"))
-    result = services.request_transition(request_id=req.pk, actor=citizen, action="resubmit", version=req.version)
+    result = transitions.request_transition(request_id=req.pk, actor=citizen, action="resubmit", version=req.version)
     req.refresh_from_db()
     assert result.rerouted_to is None and req.stage == "issuance" and req.map_order.withdrawn_at is None
     # a replaced deed that nobody asked for is checked again at the secretariat
-    services.request_transition(
+    transitions.request_transition(
         request_id=req.pk, actor=officer, action="return", version=req.version, note="Sign the form, please."
     )
     req.refresh_from_db()
     services.document_add(request_id=req.pk, actor=citizen, kind="deed", upload=scan("newer-deed.pdf", pdf_bytes(2)))
-    result = services.request_transition(request_id=req.pk, actor=citizen, action="resubmit", version=req.version)
+    result = transitions.request_transition(request_id=req.pk, actor=citizen, action="resubmit", version=req.version)
     assert result.rerouted_to == "secretariat"
     assert_history_matches_audit(PermitRequest.objects.get(pk=req.pk))
 
@@ -423,13 +421,13 @@ def test_no_stage_work_on_an_issued_or_rejected_file(plot, staff, citizen):
     assert req.status == RequestStatus.ISSUED
     planner = staff[Role.PLANNER]
     with pytest.raises(TransitionNotAllowed, match="Checking the plan: the request is Issued"):
-        services.compliance_check_run(request_id=req.pk, actor=planner)
+        review.compliance_check_run(request_id=req.pk, actor=planner)
     with pytest.raises(TransitionNotAllowed, match="Issued"):
-        services.rule_override(request_id=req.pk, actor=planner, rule_code="floors", reason="ten characters")
+        review.rule_override(request_id=req.pk, actor=planner, rule_code="floors", reason="ten characters")
     with pytest.raises(TransitionNotAllowed, match="detailed-plan stage"):
-        services.map_order_issue(request_id=req.pk, actor=planner)
+        review.map_order_issue(request_id=req.pk, actor=planner)
     with pytest.raises(TransitionNotAllowed, match="Recording a violation"):
-        services.request_violation_record(
+        review.request_violation_record(
             actor=staff[Role.VIOLATIONS_OFFICER], request_id=req.pk, kind="against_plan", geom=rect(1, 3, 9, 6)
         )
     with pytest.raises(OriginClosed, match="no more survey or inspection"):
@@ -470,9 +468,9 @@ def test_the_secretariat_does_not_open_a_file_for_a_non_owner_without_a_reason(p
         (clerk, "   short   ", WorkflowError),
     ):
         with pytest.raises(error):
-            services.ownership_override(request_id=req.pk, actor=who, reason=reason)
+            review.ownership_override(request_id=req.pk, actor=who, reason=reason)
     assert not OwnershipOverride.objects.exists()
-    services.ownership_override(
+    review.ownership_override(
         request_id=req.pk, actor=clerk, reason="Notarised power of attorney 1234 from the owner checked"
     )
     req = advance(req, clerk)
@@ -483,7 +481,7 @@ def test_the_secretariat_does_not_open_a_file_for_a_non_owner_without_a_reason(p
     own = submitted(plot, citizen)
     assert selectors.ownership_facts(request=own).entitled
     with pytest.raises(WorkflowError, match="recorded owner"):
-        services.ownership_override(request_id=own.pk, actor=clerk, reason="a reason of some length")
+        review.ownership_override(request_id=own.pk, actor=clerk, reason="a reason of some length")
 
 
 def test_transition_hooks_run_inside_the_transaction(plot, staff, citizen):
@@ -504,7 +502,7 @@ def test_transition_hooks_run_inside_the_transaction(plot, staff, citizen):
     hooks.on_transition(record)
     hooks.on_transition(record)  # registering twice has no effect
     try:
-        services.request_transition(request_id=req.pk, actor=citizen, action="submit", version=req.version)
+        transitions.request_transition(request_id=req.pk, actor=citizen, action="submit", version=req.version)
         assert seen == [("submit", "", "secretariat", 1)]
         hooks.on_transition(refuse)
         req.refresh_from_db()

@@ -1,38 +1,27 @@
-"""Workflow pages: the citizen's files and wizard, the file page every officer shares, staff inboxes,
-actions by POST only, the public status look-up by tracking code. Views check who may do what; the
-services check it again inside their transaction."""
+"""The file page every officer and the applicant share, and the actions on it (POST only)."""
 
 from __future__ import annotations
 
 import shapely
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from accounts.roles import STAFF_ROLES, Role, require_role
-from accounts.selectors import authorisations_given, clients_of
-from accounts.services import authorisation_grant
-from accounts.services import authorisation_revoke as authorisation_revoke_service
+from accounts.roles import STAFF_ROLES, Role
 from gis_app.errors import DomainError, NotAllowed
 from gis_app.references import reference_sign
 from maps.selectors import map_page_config
-from notifications.selectors import notifications_about, notifications_of
-from parcels.selectors import LookupNotUnderstood, parcels_lookup
-from permits import selectors, services
+from notifications.selectors import notifications_about
+from permits import selectors, services, transitions
+from permits.errors import GuardsFailed, StaleForm, TransitionNotAllowed, WorkflowError
 from permits.forms import (
     ActionForm,
-    AuthorisationForm,
-    ClientForm,
     CommentForm,
     DocumentForm,
-    OverrideForm,
     OwnershipOverrideForm,
     RequestForm,
     TaskForm,
@@ -40,12 +29,9 @@ from permits.forms import (
     ViolationForm,
 )
 from permits.models import PermitRequest, RequestStatus
-from permits.services import GuardsFailed, StaleForm, TransitionNotAllowed, WorkflowError
 from permits.workflow import OVERRIDE_ROLES, Action, actions_for, earlier_stages, request_type, stage, stages_of
-from violations import services as violation_services
 from violations.selectors import violations_of
 from zoning.compliance.output import feature_collection
-from zoning.selectors import parcel_compliance
 
 
 def _roles(request: HttpRequest) -> set[Role]:
@@ -64,125 +50,13 @@ def _file(request: HttpRequest, tracking: str) -> PermitRequest:
 
 
 CHECK_ROLES = frozenset({Role.PLANNER, Role.PERMIT_OFFICER, Role.MANAGER})  # who may re-run the plan check
+
+
 ERROR_STATUS = {StaleForm: 409, TransitionNotAllowed: 403, GuardsFailed: 400, WorkflowError: 400, NotAllowed: 403}
 
 
-# --- the applicant's side -----------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def my_files(request: HttpRequest) -> HttpResponse:
-    """Citizens and agents: their files, their properties, the messages sent to them."""
-    files = selectors.requests_visible(user=request.user)
-    if _is_staff(request):
-        files = files.filter(Q(applicant=request.user) | Q(filed_by=request.user))
-    return render(
-        request,
-        "permits/my_files.html",
-        {
-            "files": files.order_by("-created_at")[:200],
-            "properties": selectors.my_properties(user=request.user)[:50],
-            "notifications": notifications_of(recipient=request.user)[:30],
-            "authorisations": authorisations_given(client=request.user),
-            "clients": clients_of(agent=request.user).select_related("client"),
-            "authorise_form": AuthorisationForm(),
-            "is_agent": Role.ESERVICES_OFFICE in _roles(request),
-        },
-    )
-
-
-def _may_file(request: HttpRequest) -> None:
-    if not _roles(request) & {Role.CITIZEN, Role.ESERVICES_OFFICE}:
-        raise PermissionDenied(_("Requests are filed by citizens and by e-services offices for their clients."))
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def request_new(request: HttpRequest) -> HttpResponse:
-    """The wizard: find the parcel (file code, renovation code, or from the map), see what the plan
-    allows there, choose the request and enter the proposal; saved as a draft for the documents."""
-    _may_file(request)
-    code = (request.POST.get("code") or request.GET.get("code") or "").strip()[:40]
-    parcel, matches, lookup_error, report = None, [], None, None
-    if code:
-        try:
-            matches = parcels_lookup(code=code)
-        except LookupNotUnderstood as exc:
-            lookup_error = str(exc)
-        else:
-            if not matches:
-                lookup_error = _("No parcel in the live data has this code.")
-            elif len(matches) == 1:
-                parcel = matches[0]
-                report = parcel_compliance(parcel_id=parcel.pk)
-    is_agent = Role.ESERVICES_OFFICE in _roles(request)
-    form = RequestForm(request.POST or None, parcel=parcel)
-    client_form = ClientForm(request.POST or None, agent=request.user) if is_agent else None
-    if request.method == "POST" and parcel is not None:
-        valid = form.is_valid() & (client_form is None or client_form.is_valid())
-        if valid:
-            applicant = client_form.cleaned_data["client_national_id"] if client_form else request.user
-            try:
-                req = services.request_create(
-                    applicant=applicant,
-                    filed_by=request.user,
-                    parcel=parcel,
-                    kind=form.cleaned_data["kind"],
-                    **form.proposal(),
-                )
-            except WorkflowError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("Draft saved. Add the scanned documents, then submit."))
-                return redirect("permits:file", tracking=req.tracking_code)
-    context = {
-        "code": code,
-        "parcel": parcel,
-        "matches": matches if len(matches) > 1 else [],
-        "lookup_error": lookup_error,
-        "report": report,
-        "form": form,
-        "client_form": client_form,
-        "map_config": _map_config(parcel=parcel, report=report) if parcel else None,
-    }
-    status = 400 if request.method == "POST" else (404 if code and not parcel and not matches else 200)
-    return render(request, "permits/new.html", context, status=status)
-
-
-@login_required
-@require_POST
-def authorise(request: HttpRequest) -> HttpResponse:
-    """Citizens: authorise an e-services office or engineer to file and follow for them."""
-    form = AuthorisationForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for e in errors:
-                messages.error(request, e)
-        return redirect("permits:mine")
-    try:
-        authorisation_grant(
-            client=request.user,
-            agent=form.cleaned_data["agent_username"],
-            valid_until=form.cleaned_data["valid_until"],
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("permits:mine")
-    messages.success(request, _("The authorisation was recorded."))
-    return redirect("permits:mine")
-
-
-@login_required
-@require_POST
-def authorisation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    grant = get_object_or_404(authorisations_given(client=request.user), pk=pk)
-    authorisation_revoke_service(client=request.user, grant_id=grant.pk)
-    messages.success(request, _("The authorisation was revoked."))
-    return redirect("permits:mine")
-
-
-# --- the file page -------------------------------------------------------------------------------
+def _errors_text(form) -> str:
+    return " ".join(str(e) for errs in form.errors.values() for e in errs)
 
 
 def _shape(geom):
@@ -388,7 +262,7 @@ def file_act(request: HttpRequest, tracking: str) -> HttpResponse:
     return _after(
         request,
         req,
-        lambda: services.request_transition(
+        lambda: transitions.request_transition(
             request_id=req.pk,
             actor=request.user,
             action=d["action"],
@@ -476,73 +350,6 @@ def task_tick(request: HttpRequest, tracking: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def check_run(request: HttpRequest, tracking: str) -> HttpResponse:
-    req = _file(request, tracking)
-    require_role(request.user, *CHECK_ROLES)
-    return _after(
-        request,
-        req,
-        lambda: services.compliance_check_run(request_id=req.pk, actor=request.user),
-        _("The plan rules were checked."),
-    )
-
-
-@login_required
-@require_POST
-def check_override(request: HttpRequest, tracking: str) -> HttpResponse:
-    req = _file(request, tracking)
-    form = OverrideForm(request.POST)
-    if not form.is_valid():
-        return _file_page(
-            request, req, status=400, error=_("Give the reason for the override (at least 10 characters).")
-        )
-    d = form.cleaned_data
-    return _after(
-        request,
-        req,
-        lambda: services.rule_override(
-            request_id=req.pk, actor=request.user, rule_code=d["rule_code"], reason=d["reason"]
-        ),
-        _("The override was recorded."),
-    )
-
-
-@login_required
-@require_POST
-def ownership_override(request: HttpRequest, tracking: str) -> HttpResponse:
-    """The clerk opens the file for an applicant who is not a recorded owner, with the reason."""
-    req = _file(request, tracking)
-    form = OwnershipOverrideForm(request.POST)
-    if not form.is_valid():
-        return _file_page(request, req, status=400, error=_errors_text(form), ownership_form=form)
-    return _after(
-        request,
-        req,
-        lambda: services.ownership_override(request_id=req.pk, actor=request.user, reason=form.cleaned_data["reason"]),
-        _("The reason was recorded; the file can be opened."),
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def map_order(request: HttpRequest, tracking: str) -> HttpResponse:
-    """The map preparation order as a page (GET); the planner issues it (POST)."""
-    req = _file(request, tracking)
-    if request.method == "POST":
-        return _after(
-            request,
-            req,
-            lambda: services.map_order_issue(request_id=req.pk, actor=request.user),
-            _("The map preparation order was issued."),
-        )
-    order = getattr(req, "map_order", None)
-    if order is None:
-        raise Http404(_("No map preparation order has been issued for this file."))
-    return render(request, "permits/map_order.html", {"req": req, "order": order, "c": order.content})
-
-
-@login_required
-@require_POST
 def comment_add(request: HttpRequest, tracking: str) -> HttpResponse:
     req = _file(request, tracking)
     form = CommentForm(request.POST)
@@ -555,149 +362,3 @@ def comment_add(request: HttpRequest, tracking: str) -> HttpResponse:
         to_applicant=form.cleaned_data["to_applicant"],
     )
     return redirect("permits:file", tracking=req.tracking_code)
-
-
-@login_required
-@require_POST
-def violation_new(request: HttpRequest, tracking: str) -> HttpResponse:
-    req = _file(request, tracking)
-    form = ViolationForm(request.POST)
-    if not form.is_valid():
-        return _file_page(request, req, status=400, violation_form=form)
-    d = form.cleaned_data
-    geom = d["geom"]
-    if geom is None:
-        survey = selectors.accepted_survey(request=req)
-        rec = getattr(survey, "reconciliation", None) if survey else None
-        geom = rec.buildings_on_street if rec is not None and rec.buildings_on_street else None
-        if geom is None or geom.empty:
-            form.add_error(
-                "from_survey", _("The accepted survey shows no building on street land; draw the violation.")
-            )
-            return _file_page(request, req, status=400, violation_form=form)
-    return _after(
-        request,
-        req,
-        lambda: services.request_violation_record(
-            actor=request.user,
-            request_id=req.pk,
-            kind=d["kind"],
-            geom=geom,
-            parking_spaces=d["parking_spaces"] or 0,
-            description=d["description"],
-        ),
-        _("The violation was recorded."),
-    )
-
-
-@login_required
-@require_POST
-def violation_refer(request: HttpRequest, tracking: str, pk: int) -> HttpResponse:
-    req = _file(request, tracking)
-    v = get_object_or_404(violations_of(file=req.file), pk=pk)
-    return _after(
-        request,
-        req,
-        lambda: violation_services.violation_refer(actor=request.user, violation_id=v.pk),
-        _("The case was referred to the Article 100 commission."),
-    )
-
-
-@login_required
-@require_POST
-def violation_verdict(request: HttpRequest, tracking: str, pk: int) -> HttpResponse:
-    req = _file(request, tracking)
-    v = get_object_or_404(violations_of(file=req.file), pk=pk)
-    form = VerdictForm(request.POST)
-    if not form.is_valid():
-        return _file_page(request, req, status=400, error=_errors_text(form))
-    d = form.cleaned_data
-    return _after(
-        request,
-        req,
-        lambda: violation_services.violation_verdict(
-            actor=request.user, violation_id=v.pk, verdict=d["verdict"], fine_irr=d["fine_irr"], text=d["text"]
-        ),
-        _("The verdict was recorded."),
-    )
-
-
-# --- staff ---------------------------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
-    """Staff: the files waiting at their stages (their district's, when they have one), most urgent
-    first, overdue ones marked; search any file by tracking or file code."""
-    require_role(request.user, *STAFF_ROLES)
-    q = request.GET.get("q", "").strip()[:40]
-    found = None
-    if q:
-        found = PermitRequest.objects.filter(Q(tracking_code__iexact=q) | Q(file__code__iexact=q.upper()))[:50]
-    today = timezone.localdate()
-    queue = [
-        {
-            "req": r,
-            "stage": stage(r.stage),
-            "overdue": r.stage_due_on is not None and r.stage_due_on < today,
-            "days_left": selectors.working_days_left(due=r.stage_due_on, today=today),
-        }
-        for r in selectors.inbox(user=request.user).select_related("applicant")[:300]
-    ]
-    return render(request, "permits/inbox.html", {"queue": queue, "q": q, "found": found})
-
-
-# --- public and API --------------------------------------------------------------------------------
-
-
-@require_GET
-def track(request: HttpRequest) -> HttpResponse:
-    """Public: with the tracking code alone, a person sees the status and stage, nothing else."""
-    code = request.GET.get("code", "").strip().upper()[:20]
-    found = PermitRequest.objects.filter(tracking_code=code).first() if code else None
-    status = 404 if code and found is None else 200
-    return render(request, "permits/track.html", {"code": code, "found": found, "searched": bool(code)}, status=status)
-
-
-def _errors_text(form) -> str:
-    return " ".join(str(e) for errs in form.errors.values() for e in errs)
-
-
-def _unauthenticated() -> JsonResponse:
-    return JsonResponse(
-        {"errors": {"__all__": [{"message": _("Sign in first."), "code": "unauthenticated"}]}}, status=401
-    )
-
-
-def _file_json(req: PermitRequest) -> dict:
-    return {
-        "tracking_code": req.tracking_code,
-        "kind": req.kind,
-        "status": req.status,
-        "stage": req.stage or None,
-        "file_code": req.file.code,
-        "submitted_at": req.submitted_at.isoformat() if req.submitted_at else None,
-        "stage_due_on": req.stage_due_on.isoformat() if req.stage_due_on else None,
-        "version": req.version,
-    }
-
-
-@require_GET
-def api_files(request: HttpRequest) -> JsonResponse:
-    """API (signed-in): the files this person may open."""
-    if not request.user.is_authenticated:
-        return _unauthenticated()
-    files = selectors.requests_visible(user=request.user).order_by("-created_at")[:200]
-    return JsonResponse({"files": [_file_json(r) for r in files]})
-
-
-@require_GET
-def api_file(request: HttpRequest, tracking: str) -> JsonResponse:
-    """API (signed-in): one file, 404 when it is not this person's to see."""
-    if not request.user.is_authenticated:
-        return _unauthenticated()
-    req = selectors.requests_visible(user=request.user).filter(tracking_code=tracking).first()
-    if req is None:
-        return JsonResponse({"errors": {"__all__": [{"message": _("No such file."), "code": "not_found"}]}}, status=404)
-    return JsonResponse(_file_json(req))
