@@ -7,11 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gis_app.importing import (
-    Column,
     ImportRefused,
     ImportReport,
     SourceData,
-    Staging,
     Stopwatch,
     column_values,
     source_read,
@@ -19,6 +17,7 @@ from gis_app.importing import (
 )
 from gis_app.mapping import LayerMapping, mapping_load
 from gis_app.models import DatasetVersion
+from gis_app.staging import Column, Staging
 
 
 def mapping_and_source(

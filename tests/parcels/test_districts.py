@@ -15,7 +15,7 @@ from shapely.geometry import box
 
 from gis_app.models import DatasetKind, DatasetVersion
 from gis_app.selectors import active_version_id
-from parcels.importers import districts_import
+from parcels.layers import districts_import
 from parcels.models import District
 from parcels.selectors import district_for_geometry, live_districts, live_parcels
 

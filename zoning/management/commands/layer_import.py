@@ -5,13 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from gis_app.importing import ImportRefused, ImportReport
 from gis_app.mapping import MappingError
 from gis_app.services import dataset_version_activate
-from parcels.importers import (
-    boundary_import,
-    buildings_import,
-    districts_import,
-    parcels_import,
-    value_zones_import,
-)
+from parcels.importers import parcels_import
+from parcels.layers import boundary_import, buildings_import, districts_import, value_zones_import
 from zoning.importers import streets_import, zones_import
 from zoning.plan_rules import PlanRulesError
 
