@@ -39,5 +39,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(copy_notifications, migrations.RunPython.noop),
+        # the rows just written fire deferred foreign-key checks; run them now, before the schema changes
+        migrations.RunSQL("SET CONSTRAINTS ALL IMMEDIATE", migrations.RunSQL.noop),
         migrations.DeleteModel(name="Notification"),
     ]

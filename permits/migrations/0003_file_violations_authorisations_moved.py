@@ -15,6 +15,9 @@ def move_rows(apps, schema_editor):
         req.file, _ = PropertyFile.objects.get_or_create(
             code=req.file_code, defaults={"parcel_id": req.parcel_id, "district": district}
         )
+        if req.file.district is None and district is not None:  # opened by the surveys' migration
+            req.file.district = district
+            req.file.save(update_fields=["district"])
         req.save(update_fields=["file"])
     request_type, _ = ContentType.objects.get_or_create(app_label="permits", model="permitrequest")
     for name in ("Inspection", "Survey"):
@@ -83,6 +86,8 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(move_rows, migrations.RunPython.noop),
+        # the rows just written fire deferred foreign-key checks; run them now, before the schema changes
+        migrations.RunSQL("SET CONSTRAINTS ALL IMMEDIATE", migrations.RunSQL.noop),
         migrations.AlterField(
             model_name="permitrequest",
             name="file",

@@ -111,6 +111,8 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(files_link, migrations.RunPython.noop),
+        # the rows just written fire deferred foreign-key checks; run them now, before the schema changes
+        migrations.RunSQL("SET CONSTRAINTS ALL IMMEDIATE", migrations.RunSQL.noop),
         migrations.RemoveField(
             model_name="inspection",
             name="file_code",
