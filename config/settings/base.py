@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "django.contrib.humanize",
     "leaflet",
+    # the task queue (jobs in the same PostgreSQL; `manage.py procrastinate worker` runs them)
+    "procrastinate.contrib.django",
     "gis_app",
     "accounts",
     "notifications",
