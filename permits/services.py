@@ -372,7 +372,8 @@ def request_transition(
             version=req.version,
         )
         result = TransitionResult(req, before_stage, req.stage, before_status, req.status)
-        transaction.on_commit(lambda: _notify_transition(result, actor=actor, note=note))
+        # in the transaction: the messages and their delivery jobs commit with the change, or not at all
+        _notify_transition(result, actor=actor, note=note)
     return result
 
 
