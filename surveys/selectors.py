@@ -11,7 +11,7 @@ from django.contrib.gis.geos import Point
 from accounts.roles import Role
 from gis_app.audit import audit_trail
 from gis_app.geometry import storage_srid
-from surveys.models import Inspection, Survey, SurveyStatus
+from surveys.models import Inspection, Survey, SurveyStatus, SurveyUpload
 
 
 class OutsideDem(ValueError):
@@ -53,6 +53,16 @@ def surveys_visible(*, user):
     if Role.SURVEYOR in roles or Role.INSPECTOR in roles:
         return Survey.objects.filter(surveyor=user)
     return Survey.objects.none()
+
+
+def survey_uploads_visible(*, user):
+    """The uploaded survey files this user may follow: their own (a surveyor), all (reviewers)."""
+    roles = _roles(user)
+    if roles & REVIEWER_ROLES:
+        return SurveyUpload.objects.all()
+    if Role.SURVEYOR in roles:
+        return SurveyUpload.objects.filter(surveyor=user)
+    return SurveyUpload.objects.none()
 
 
 def inspections_visible(*, user):
