@@ -87,6 +87,7 @@ def start_worker(transactional_db, settings, tmp_path):
     jobs: the test database, MEDIA_ROOT, the notification backend, gateway and retry strategy."""
     settings.MEDIA_ROOT = tmp_path / "media"
     workers: list[Worker] = []
+    _queue_empty()  # jobs other tests committed (and whose rows are gone) are not this test's
 
     def start(*, concurrency: int = 2) -> Worker:
         env = {
@@ -131,7 +132,12 @@ def start_worker(transactional_db, settings, tmp_path):
     yield start
     for worker in workers:
         worker.stop()
-    with connection.cursor() as cur:  # procrastinate's tables are not flushed with the test's data
+    _queue_empty()
+
+
+def _queue_empty() -> None:
+    """Procrastinate's tables are not flushed with the test's data: empty them."""
+    with connection.cursor() as cur:
         cur.execute("DELETE FROM procrastinate_jobs")
         cur.execute("DELETE FROM procrastinate_workers")
 
