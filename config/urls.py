@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import LoginForm
-from config import views
+from config import deliveries, views
 from maps import urls as map_urls
 from maps import views as map_views
 from permits import urls as permit_urls
@@ -31,6 +31,8 @@ urlpatterns += i18n_patterns(
     path("map/", include(map_urls.page_patterns)),
     path("surveys/", include("surveys.urls")),
     path("files/", include("permits.urls")),
+    path("notifications/", deliveries.delivery_trouble, name="deliveries"),
+    path("notifications/<int:pk>/retry/", deliveries.delivery_retry, name="delivery_retry"),
     path("accounts/", include("accounts.urls")),
     path(
         "accounts/login/",

@@ -13,6 +13,7 @@ class NotificationChannel(models.TextChoices):
 
 
 class Delivery(models.TextChoices):
+    # pending: a delivery job will try (again); attempts > 0 means it has failed so far and is retried
     PENDING = "pending", _("waiting to be sent")
     RECORDED = "recorded", _("recorded, not sent: development backend")
     SENT = "sent", _("sent")
@@ -21,7 +22,8 @@ class Delivery(models.TextChoices):
 
 class Notification(models.Model):
     """A message to a person; `delivery` says what the backend did with it (the development backend
-    only records it: it is shown in the page and never claimed as sent)."""
+    only records it: it is shown in the page and never claimed as sent). A job delivers it
+    (notifications.tasks.deliver); every attempt is counted and its outcome kept in `detail`."""
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     # what the message is about (a permit request, a citizen report...): any app's object
@@ -37,13 +39,22 @@ class Notification(models.Model):
     detail = models.CharField(_("delivery detail"), max_length=255, blank=True)
     attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    last_attempt_at = models.DateTimeField(_("last delivery attempt"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["about_type", "about_id"], name="notification_about_idx")]
+        indexes = [
+            models.Index(fields=["about_type", "about_id"], name="notification_about_idx"),
+            # the managers' page: the few messages not delivered yet, among many delivered ones
+            models.Index(
+                fields=["-created_at"],
+                name="notification_undelivered_idx",
+                condition=models.Q(delivery__in=["pending", "failed"]),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(delivery__in=Delivery.values), name="notification_delivery_valid"

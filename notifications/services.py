@@ -1,83 +1,68 @@
-"""Notifications by e-mail and SMS through a pluggable backend (setting NOTIFICATION_BACKEND).
+"""Notifications by e-mail and SMS, delivered by jobs.
 
-- DatabaseBackend (development, the default): records the message and shows it in the applicant's
-  page; it never claims to have sent anything (delivery "recorded").
-- HttpGatewayBackend: POSTs the message as JSON to NOTIFICATION_GATEWAY (the SMS/e-mail
-  provider's endpoint, or our own sandbox in the tests); delivery "sent" only on a 2xx answer.
-Notifications are sent after the transaction that caused them commits (transaction.on_commit).
+notify() writes the messages (delivery "pending") and defers one delivery job per message in the
+caller's transaction: a change that rolls back leaves neither message nor job, so nothing is sent
+for it. The job (notifications.tasks.deliver) delivers through the configured backend
+(notifications.backends), retrying with exponential back-off; the rows say how it went.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import urllib.error
-import urllib.request
+from django.db import models, transaction
 
-from django.conf import settings
-from django.db import models
-from django.utils.module_loading import import_string
+from gis_app.audit import audit_record
+from notifications import tasks
+from notifications.backends import DatabaseBackend, HttpGatewayBackend, configured_backend
+from notifications.models import Delivery, Notification, NotificationChannel
 
-from notifications.models import Notification, NotificationChannel
-
-log = logging.getLogger(__name__)
+# Deployments configured before the backends had their own module name them here.
+__all__ = ["DatabaseBackend", "HttpGatewayBackend", "NotRetryable", "notification_retry", "notify"]
 
 
-class DatabaseBackend:
-    name = "database"
-
-    def deliver(self, notification: Notification) -> tuple[str, str]:
-        return "recorded", "development backend: recorded for the page, not sent"
-
-
-class HttpGatewayBackend:
-    name = "http-gateway"
-    timeout_s = 5
-
-    def deliver(self, notification: Notification) -> tuple[str, str]:
-        url = settings.NOTIFICATION_GATEWAY
-        payload = json.dumps(
-            {
-                "channel": notification.channel,
-                "to": notification.address,
-                "subject": notification.subject,
-                "body": notification.body,
-                "reference": str(notification.pk),
-            }
-        ).encode()
-        # the URL is a deployment setting, never user input
-        req = urllib.request.Request(url, data=payload, headers={"Content-Type": "application/json"}, method="POST")  # noqa: S310
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout_s) as answer:  # noqa: S310 - URL is a setting
-                return "sent", f"HTTP {answer.status}"
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            log.warning("notification %s not delivered: %s", notification.pk, exc)
-            return "failed", str(exc)[:255]
-
-
-def backend():
-    return import_string(settings.NOTIFICATION_BACKEND)()
+class NotRetryable(Exception):
+    """Only a message that is waiting or was not delivered can be tried again."""
 
 
 def notify(*, recipient, subject: str, body: str, about: models.Model | None = None) -> list[Notification]:
-    """Send subject/body to a person by SMS (mobile) and e-mail (address), whichever they have;
-    `about` is the object the message concerns (shown beside it, e.g. on the file page)."""
-    chosen = backend()
-    sent = []
-    for channel, address in ((NotificationChannel.SMS, recipient.mobile), (NotificationChannel.EMAIL, recipient.email)):
-        if not address:
-            continue
-        n = Notification.objects.create(
-            recipient=recipient,
-            about=about,
-            channel=channel,
-            address=address,
-            subject=subject[:200],
-            body=body,
-            backend=chosen.name,
-            delivery="pending",
-        )
-        n.delivery, n.detail = chosen.deliver(n)
-        n.save(update_fields=["delivery", "detail"])
-        sent.append(n)
-    return sent
+    """Write subject/body to a person by SMS (mobile) and e-mail (address), whichever they have, and
+    defer their delivery in the current transaction; `about` is the object the message concerns
+    (shown beside it, e.g. on the file page)."""
+    backend_name = configured_backend().name
+    written = []
+    with transaction.atomic():
+        for channel, address in (
+            (NotificationChannel.SMS, recipient.mobile),
+            (NotificationChannel.EMAIL, recipient.email),
+        ):
+            if not address:
+                continue
+            notification = Notification.objects.create(
+                recipient=recipient,
+                about=about,
+                channel=channel,
+                address=address,
+                subject=subject[:200],
+                body=body,
+                backend=backend_name,
+                delivery=Delivery.PENDING,
+            )
+            tasks.deliver.defer(notification_id=notification.pk)
+            written.append(notification)
+    return written
+
+
+@transaction.atomic
+def notification_retry(*, notification: Notification, actor) -> Notification:
+    """A manager's "retry now": a failed or stuck message waits again and a new delivery job is
+    deferred (the message is still sent once: the job skips a message already sent)."""
+    locked = Notification.objects.select_for_update().get(pk=notification.pk)
+    if locked.delivery not in (Delivery.PENDING, Delivery.FAILED):
+        raise NotRetryable(locked.get_delivery_display())
+    before = locked.delivery
+    locked.delivery = Delivery.PENDING
+    locked.save(update_fields=["delivery"])
+    job_id = tasks.deliver.defer(notification_id=locked.pk)
+    audit_record(
+        actor=actor, action="notification.retried", obj=locked, before=before, attempts=locked.attempts, job=job_id
+    )
+    return locked

@@ -205,7 +205,8 @@ def request_transition(
             )
         )
         result = TransitionResult(req, before_stage, req.stage, before_status, req.status, rerouted_to)
-        transaction.on_commit(lambda: _notify_transition(result, actor=actor, note=note))
+        # in the transaction: the messages and their delivery jobs commit with the change, or not at all
+        _notify_transition(result, actor=actor, note=note)
     return result
 
 

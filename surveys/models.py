@@ -257,3 +257,74 @@ class InspectionPhoto(models.Model):
         verbose_name = _("inspection photo")
         verbose_name_plural = _("inspection photos")
         ordering = ["id"]
+
+
+class UploadStatus(models.TextChoices):
+    QUEUED = "queued", _("waiting for the reader")
+    READING = "reading", _("being read and reconciled")
+    DONE = "done", _("reconciled")
+    REFUSED = "refused", _("refused")
+
+
+def survey_upload_file_to(instance, filename: str) -> str:
+    # our own name, never the uploader's (kept as text in source_name)
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"survey-uploads/{uuid.uuid4().hex}.{suffix[:8]}"
+
+
+class SurveyUpload(OriginMixin):
+    """A survey file as received, waiting for (or read by) the reading job (surveys.tasks.read_upload).
+
+    The form's checks that need no parsing are done before it is written; reading, checking and
+    reconciling run in the job. A refusal keeps its code and parameters (the message is translated
+    when shown) and nothing else: the stored file is deleted and no Survey is made. When the survey
+    is made, it keeps the file and this row's copy is deleted.
+    """
+
+    file = models.ForeignKey(
+        PropertyFile, on_delete=models.PROTECT, related_name="survey_uploads", verbose_name=_("file")
+    )
+    parcel = models.ForeignKey(Parcel, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    surveyor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="survey_uploads")
+    status = models.CharField(_("status"), max_length=16, choices=UploadStatus.choices, default=UploadStatus.QUEUED)
+    stored_file = models.FileField(_("stored file"), upload_to=survey_upload_file_to, max_length=255, blank=True)
+    source_name = models.CharField(_("uploaded file name"), max_length=255)
+    size_bytes = models.PositiveIntegerField(_("size (bytes)"))
+    measured_on = models.DateField(_("measured on"))
+    declared_srid = models.PositiveIntegerField(_("declared CRS (EPSG)"), null=True, blank=True)
+    encoding = models.CharField(_("text encoding"), max_length=16, blank=True)
+    dxf_layers = models.JSONField(_("DXF layers"), default=dict)
+    notes = models.TextField(_("surveyor's notes"), blank=True, max_length=2000)
+    refusal_code = models.CharField(_("refusal"), max_length=40, blank=True)
+    refusal_params = models.JSONField(_("refusal details"), default=dict)
+    survey = models.OneToOneField(
+        Survey, on_delete=models.PROTECT, null=True, blank=True, related_name="upload", verbose_name=_("survey")
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    started_at = models.DateTimeField(_("reading started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("survey upload")
+        verbose_name_plural = _("survey uploads")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=UploadStatus.values), name="surveyupload_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="refused") | ~models.Q(refusal_code=""),
+                name="surveyupload_refused_has_code",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="done") | models.Q(survey__isnull=False),
+                name="surveyupload_done_has_survey",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(origin="routine") | models.Q(origin_id__isnull=False),
+                name="surveyupload_origin_named",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_code}: {self.source_name}"

@@ -15,7 +15,7 @@ from accounts.roles import Role
 from gis_app.audit import audit_trail
 from gis_app.geometry import storage_srid
 from parcels.models import PropertyFile
-from surveys.models import Inspection, Survey, SurveyStatus
+from surveys.models import Inspection, Survey, SurveyStatus, SurveyUpload
 
 
 class OutsideDem(ValueError):
@@ -57,6 +57,16 @@ def surveys_visible(*, user):
     if Role.SURVEYOR in roles or Role.INSPECTOR in roles:
         return Survey.objects.filter(surveyor=user)
     return Survey.objects.none()
+
+
+def survey_uploads_visible(*, user):
+    """The uploaded survey files this user may follow: their own (a surveyor), all (reviewers)."""
+    roles = _roles(user)
+    if roles & REVIEWER_ROLES:
+        return SurveyUpload.objects.all()
+    if Role.SURVEYOR in roles:
+        return SurveyUpload.objects.filter(surveyor=user)
+    return SurveyUpload.objects.none()
 
 
 def inspections_visible(*, user):

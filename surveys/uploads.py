@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -68,6 +70,7 @@ MESSAGES = {
     "wrong_type": _("The file's content is not a %(format)s file (it looks like %(actual)s)."),
     "unreadable": _("The file could not be read as %(format)s; it may be damaged or cut short."),
     "crashed": _("The file could not be read: reading it failed or took too long. Nothing was stored."),
+    "origin_closed": _("The request this survey was for was closed while the file waited; nothing was stored."),
     "too_big_to_read": _("The file could not be read within the memory allowed for one survey."),
     "zip_invalid": _("The zip archive is damaged."),
     "zip_too_many": _("The zip archive holds more than %(limit)s files."),
@@ -107,6 +110,17 @@ class UploadRefused(Exception):
         template = MESSAGES[self.code]
         params = {k: str(v) for k, v in self.params.items()}
         return str(template) % params if params else str(template)
+
+    def stored_params(self) -> dict[str, str]:
+        """The parameters as text to keep with a refusal: translated words in English (msgids), so
+        that refusal_message shows them in the reader's language, whatever the job's was."""
+        with translation.override(None):
+            return {k: str(v) for k, v in self.params.items()}
+
+
+def refusal_message(code: str, params: dict[str, str]) -> str:
+    """The translated message of a refusal kept with its code and stored_params."""
+    return UploadRefused(code, **{k: gettext(v) if v else v for k, v in params.items()}).message
 
 
 @dataclass
@@ -237,8 +251,10 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def upload_read(*, data: bytes, name: str, encoding: str | None = None, limits: UploadLimits = LIMITS) -> RawFile:
-    """Read a survey file's bytes safely (see the module docstring); RawFile or UploadRefused."""
+def upload_precheck(*, data: bytes, name: str, encoding: str | None = None, limits: UploadLimits = LIMITS) -> str:
+    """The checks that need no parsing (the upload form makes them before anything is queued): a
+    known kind of file, not empty, not too large, its first bytes those of the kind its name claims.
+    The format, or UploadRefused."""
     fmt = upload_format(name)
     if not data:
         raise UploadRefused("empty")
@@ -249,6 +265,12 @@ def upload_read(*, data: bytes, name: str, encoding: str | None = None, limits: 
         raise UploadRefused("wrong_type", format=FORMAT_LABELS[fmt], actual=SNIFF_LABELS[actual])
     if encoding is not None and encoding not in ENCODINGS:
         raise UploadRefused("bad_encoding")
+    return fmt
+
+
+def upload_read(*, data: bytes, name: str, encoding: str | None = None, limits: UploadLimits = LIMITS) -> RawFile:
+    """Read a survey file's bytes safely (see the module docstring); RawFile or UploadRefused."""
+    fmt = upload_precheck(data=data, name=name, encoding=encoding, limits=limits)
     member = zip_shapefile_member(data, limits=limits) if fmt == "shapefile" else None
     header = {
         "format": fmt,

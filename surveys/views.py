@@ -5,8 +5,9 @@ from __future__ import annotations
 import shapely
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,17 +18,23 @@ from gis_app.jalali import to_jalali
 from gis_app.text import digits_to_persian
 from maps.selectors import map_page_config
 from surveys.forms import INSPECTION_CHECKLIST, InspectionForm, SurveyReturnForm, SurveyUploadForm
-from surveys.models import SurveyStatus
-from surveys.selectors import REVIEWER_ROLES, inspections_visible, survey_audit, surveys_visible
+from surveys.models import SurveyStatus, UploadStatus
+from surveys.selectors import (
+    REVIEWER_ROLES,
+    inspections_visible,
+    survey_audit,
+    survey_uploads_visible,
+    surveys_visible,
+)
 from surveys.services import (
     OriginClosed,
     SurveyNotReviewable,
     inspection_record,
     survey_accept,
     survey_return,
-    survey_upload,
+    survey_upload_queue,
 )
-from surveys.uploads import LIMITS, UploadRefused
+from surveys.uploads import LIMITS, UploadRefused, refusal_message
 from zoning.compliance.output import feature_collection
 
 
@@ -38,12 +45,14 @@ def survey_list(request: HttpRequest) -> HttpResponse:
     require_role(request.user, Role.SURVEYOR, Role.INSPECTOR, *REVIEWER_ROLES)
     surveys = surveys_visible(user=request.user).select_related("surveyor", "reconciliation")[:200]
     inspections = inspections_visible(user=request.user).select_related("inspector")[:100]
+    uploads = survey_uploads_visible(user=request.user).exclude(status=UploadStatus.DONE).select_related("surveyor")
     return render(
         request,
         "surveys/list.html",
         {
             "surveys": surveys,
             "inspections": inspections,
+            "uploads": [(u, _refusal(u)) for u in uploads[:30]],
             "can_upload": Role.SURVEYOR in request.user.roles(),
             "can_inspect": Role.INSPECTOR in request.user.roles(),
         },
@@ -53,14 +62,15 @@ def survey_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def survey_new(request: HttpRequest) -> HttpResponse:
-    """Surveyors: upload a field survey of a parcel (the file is read safely, checked and reconciled)."""
+    """Surveyors: upload a field survey of a parcel; the file is checked, kept and read by a job
+    (safely, in the reader process), and the answer is the upload's progress page at once."""
     require_role(request.user, Role.SURVEYOR)
     if request.method == "POST":
         form = SurveyUploadForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
             try:
-                survey = survey_upload(
+                received = survey_upload_queue(
                     parcel=data["file_code"],
                     surveyor=request.user,
                     upload=data["file"],
@@ -76,8 +86,7 @@ def survey_new(request: HttpRequest) -> HttpResponse:
             except OriginClosed as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, _("The survey was received and reconciled."))
-                return redirect("surveys:detail", pk=survey.pk)
+                return redirect("surveys:upload", pk=received.pk)
         status = 400
     else:
         form = SurveyUploadForm(
@@ -89,6 +98,49 @@ def survey_new(request: HttpRequest) -> HttpResponse:
         )
         status = 200
     return render(request, "surveys/new.html", {"form": form, "limits": LIMITS}, status=status)
+
+
+def _visible_upload(request: HttpRequest, pk: int):
+    return get_object_or_404(survey_uploads_visible(user=request.user).select_related("survey"), pk=pk)
+
+
+def _refusal(received) -> str:
+    return refusal_message(received.refusal_code, received.refusal_params) if received.refusal_code else ""
+
+
+@login_required
+@require_GET
+def survey_upload_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The surveyor who uploaded and reviewers: the reading's progress (the page asks again until it
+    ends), then the survey's page; a refusal says why, as the form did."""
+    received = _visible_upload(request, pk)
+    if received.status == UploadStatus.DONE:
+        return redirect("surveys:detail", pk=received.survey_id)
+    return render(
+        request,
+        "surveys/upload.html",
+        {
+            "upload": received,
+            "waiting": received.status in (UploadStatus.QUEUED, UploadStatus.READING),
+            "refusal": _refusal(received),
+            "steps": [(s, s.label) for s in (UploadStatus.QUEUED, UploadStatus.READING, UploadStatus.DONE)],
+        },
+    )
+
+
+@login_required
+@require_GET
+def survey_upload_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """Who may see the upload: its state, for the progress page's script."""
+    received = _visible_upload(request, pk)
+    return JsonResponse(
+        {
+            "status": received.status,
+            "label": str(received.get_status_display()),
+            "survey_url": "" if received.survey_id is None else reverse("surveys:detail", args=[received.survey_id]),
+        },
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def _today_jalali() -> str:

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "django.contrib.humanize",
     "leaflet",
+    # the task queue (jobs in the same PostgreSQL; `manage.py procrastinate worker` runs them)
+    "procrastinate.contrib.django",
     "gis_app",
     "accounts",
     "notifications",
@@ -170,8 +172,18 @@ GIS_SURVEY_SRIDS = [
 
 # Notifications (e-mail and SMS): the development backend records them and shows them in the page;
 # production sets the HTTP gateway backend and the provider's endpoint.
-NOTIFICATION_BACKEND = os.environ.get("NOTIFICATION_BACKEND", "notifications.services.DatabaseBackend")
+NOTIFICATION_BACKEND = os.environ.get("NOTIFICATION_BACKEND", "notifications.backends.DatabaseBackend")
 NOTIFICATION_GATEWAY = os.environ.get("NOTIFICATION_GATEWAY", "")
+# Each message is delivered by a job (notifications.tasks.deliver). A failed attempt is retried
+# NOTIFICATION_RETRY_ATTEMPTS times, the n-th retry after WAIT + BACKOFF ** n seconds
+# (Procrastinate's RetryStrategy): 3, 9, 27, 81, 243, 729 s by default, about 18 minutes in all;
+# then the message is "not delivered" and shows on the managers' page. The tests shorten them.
+NOTIFICATION_RETRY_ATTEMPTS = int(os.environ.get("NOTIFICATION_RETRY_ATTEMPTS", "6"))
+NOTIFICATION_RETRY_WAIT_S = float(os.environ.get("NOTIFICATION_RETRY_WAIT_S", "0"))
+NOTIFICATION_RETRY_BACKOFF_S = float(os.environ.get("NOTIFICATION_RETRY_BACKOFF_S", "3"))
+# A message still waiting this long after it was written is "stuck" (no worker running?) and
+# shows on the managers' page beside the failed ones.
+NOTIFICATION_STUCK_AFTER_S = int(os.environ.get("NOTIFICATION_STUCK_AFTER_S", str(30 * 60)))
 # The map never asks an external tile server: the layers are our own data.
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (37.4745, 57.3295),

@@ -144,9 +144,12 @@ def test_home_and_login_fit_a_phone_screen(phone, live_url):
     expect(phone.locator("html")).to_have_attribute("dir", "rtl")
 
 
-def test_a_surveyor_uploads_a_survey_and_sees_the_reconciliation(page, live_url, tmp_path, settings, request):
+def test_a_surveyor_uploads_a_survey_and_sees_the_reconciliation(
+    page, live_url, tmp_path, settings, request, start_worker
+):
     """Stage 2 in the browser: log in as a surveyor, upload a GeoJSON survey of a sample-city parcel
-    (its cadastral boundary pushed 0.8 m east), see the figures and the reconciliation map."""
+    (its cadastral boundary pushed 0.8 m east), see the upload wait for the reader, then (once a job
+    worker runs) the figures and the reconciliation map."""
     settings.MEDIA_ROOT = tmp_path / "media"
     call_command("sample_city_load", verbosity=0)
     parcel = Parcel.objects.filter(version__is_active=True, deed_area_m2__isnull=False).order_by("id")[120]
@@ -183,7 +186,15 @@ def test_a_surveyor_uploads_a_survey_and_sees_the_reconciliation(page, live_url,
     assert page.input_value("#id_file_code") == parcel.file_code
     page.set_input_files("#id_file", str(survey_file))
     page.get_by_test_id("survey-submit").click()
-    page.wait_for_selector("body[data-survey-map-ready=true]")
+    # the answer comes at once: the upload's progress page, the file waiting for the reader
+    expect(page.get_by_test_id("upload-progress")).to_be_visible()
+    expect(page.get_by_test_id("upload-status")).to_contain_text("در صف خواندن")
+    assert re.search(r"/surveys/uploads/\d+/$", page.url), page.url
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "survey-upload-progress.png"))
+    start_worker()  # the page asks by itself and moves on to the reconciliation when the job ends
+    page.wait_for_selector("body[data-survey-map-ready=true]", timeout=60_000)
+    assert re.search(r"/surveys/\d+/$", page.url), page.url
     expect(page.get_by_test_id("survey-status")).to_have_text("در انتظار بررسی")
     expect(page.get_by_test_id("hausdorff")).to_contain_text("۰٫۸۰")
     expect(page.get_by_test_id("measured-area")).to_contain_text(

@@ -102,7 +102,9 @@ def act_at_stage(page, live_url, tracking: str, username: str, *, before=None) -
     expect(page.locator(".messages")).to_contain_text("انجام شد")
 
 
-def test_a_citizen_signs_up_files_a_permit_and_it_reaches_the_issuance_stage(page, live_url, tmp_path, settings):
+def test_a_citizen_signs_up_files_a_permit_and_it_reaches_the_issuance_stage(
+    page, live_url, tmp_path, settings, job_worker
+):
     settings.MEDIA_ROOT = tmp_path / "media"
     call_command("sample_city_load", verbosity=0)
     call_command("permit_schedules_load", verbosity=0)

@@ -1,4 +1,7 @@
-"""Who may upload, see, accept and return surveys and write inspections; the forms' bad inputs."""
+"""Who may upload, see, accept and return surveys and write inspections; the forms' bad inputs.
+
+An upload answers with its progress page; the reading job runs here in the test's own transaction
+(run_jobs_here); tests/surveys/test_upload_jobs.py runs it through a real worker."""
 
 import io
 
@@ -8,8 +11,9 @@ from django.urls import reverse
 from PIL import Image
 
 from gis_app.audit import audit_trail
-from surveys.models import Inspection, Survey, SurveyStatus
+from surveys.models import Inspection, Survey, SurveyStatus, SurveyUpload
 from surveys.selectors import measured_parcel
+from tests.conftest import run_jobs_here
 from tests.surveys.conftest import csv_points, geojson, good_features, user_with
 
 
@@ -31,10 +35,35 @@ def post_survey(client, plot, data=None, name="s.geojson", **extra):
     )
 
 
-def test_a_surveyor_uploads_and_sees_the_reconciliation(client, plot):
+def upload_and_read(client, plot, data=None, name="s.geojson", **extra) -> Survey:
+    """Upload through the form and run the reading job: the survey made."""
+    response = post_survey(client, plot, data, name, **extra)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert run_jobs_here() == ["surveys.read_upload"]
+    return SurveyUpload.objects.get(pk=response["Location"].rstrip("/").rsplit("/", 1)[-1]).survey
+
+
+def test_a_surveyor_uploads_sees_the_progress_then_the_reconciliation(client, plot):
     login(client, "surveyor")
     response = post_survey(client, plot)
+    received = SurveyUpload.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("surveys:upload", args=[received.pk])
+    assert Survey.objects.count() == 0  # not read yet: the job does that
+    waiting = client.get(response["Location"])
+    assert waiting.status_code == 200
+    assert 'data-testid="upload-progress"' in waiting.content.decode() and "در صف خواندن" in waiting.content.decode()
+    assert client.get(reverse("surveys:upload_status", args=[received.pk])).json()["status"] == "queued"
+    assert received.stored_file and received.stored_file.storage.exists(received.stored_file.name)
+
+    assert run_jobs_here() == ["surveys.read_upload"]
+    received.refresh_from_db()
     survey = Survey.objects.get()
+    assert (received.status, received.survey) == ("done", survey) and received.finished_at >= received.started_at
+    assert not received.stored_file  # the survey keeps the file; the upload's copy is gone
+    state = client.get(reverse("surveys:upload_status", args=[received.pk])).json()
+    survey_url = reverse("surveys:detail", args=[survey.pk])
+    assert state == {"status": "done", "label": "تطبیق داده شد", "survey_url": survey_url}
+    response = client.get(reverse("surveys:upload", args=[received.pk]))
     assert response.status_code == 302 and response["Location"] == reverse("surveys:detail", args=[survey.pk])
     page = client.get(response["Location"]).content.decode()
     assert "۲۶۰٫۰۰" in page and "۸٫۰۰" in page  # measured area, building on street land (Persian digits)
@@ -60,28 +89,43 @@ def test_bad_form_fields_are_named_and_nothing_is_stored(client, plot, fields, f
     assert field in errors, errors
     if message:
         assert message in " ".join(errors[field])
-    assert Survey.objects.count() == 0
+    assert Survey.objects.count() == 0 and SurveyUpload.objects.count() == 0
 
 
-def test_a_refused_file_is_shown_on_the_form_in_persian(client, plot):
+def test_a_file_refused_by_the_reader_is_shown_on_its_page_in_persian(client, plot, settings):
     login(client, "surveyor")
     response = post_survey(client, plot, csv_points(swap=True), name="p.csv", crs="32640")
-    assert response.status_code == 400
-    assert "جای شمالی و شرقی عوض شده" in response.content.decode()
+    assert response.status_code == 302
+    run_jobs_here()
+    received = SurveyUpload.objects.get()
+    assert (received.status, received.refusal_code) == ("refused", "outside_city_swapped")
+    page = client.get(response["Location"]).content.decode()
+    assert "جای شمالی و شرقی عوض شده" in page and 'data-testid="upload-refused"' in page
+    assert 'data-testid="upload-progress"' not in page
     assert Survey.objects.count() == 0
+    assert not any(p.is_file() for p in settings.MEDIA_ROOT.rglob("*"))  # the file is not kept
+
+
+def test_a_file_that_is_not_what_its_name_says_is_refused_on_the_form(client, plot):
+    login(client, "surveyor")
+    response = post_survey(client, plot, b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, name="survey.geojson")
+    assert response.status_code == 400
+    assert "محتوای فایل" in " ".join(response.context["form"].errors["file"])
+    assert SurveyUpload.objects.count() == 0 and Survey.objects.count() == 0
 
 
 @pytest.mark.parametrize("role", ["citizen", "agency", "revenue_officer"])
 def test_others_may_not_upload_or_see_surveys(client, plot, role):
-    surveyor = login(client, "surveyor")
-    post_survey(client, plot)
-    survey = Survey.objects.get(surveyor=surveyor)
+    login(client, "surveyor")
+    survey = upload_and_read(client, plot)
     client.force_login(user_with(role))
     assert client.get(reverse("surveys:new")).status_code == 403
     assert post_survey(client, plot).status_code == 403
     assert client.get(reverse("surveys:detail", args=[survey.pk])).status_code in (403, 404)
     assert client.get(reverse("surveys:source", args=[survey.pk])).status_code in (403, 404)
-    assert Survey.objects.count() == 1
+    assert client.get(reverse("surveys:upload", args=[survey.upload.pk])).status_code in (403, 404)
+    assert client.get(reverse("surveys:upload_status", args=[survey.upload.pk])).status_code in (403, 404)
+    assert Survey.objects.count() == 1 and SurveyUpload.objects.count() == 1
 
 
 def test_anonymous_users_are_sent_to_log_in(client, plot):
@@ -91,18 +135,19 @@ def test_anonymous_users_are_sent_to_log_in(client, plot):
 
 def test_a_surveyor_sees_only_their_own_surveys(client, plot):
     login(client, "surveyor", "first")
-    post_survey(client, plot)
-    survey = Survey.objects.get()
+    response = post_survey(client, plot)
     login(client, "surveyor", "second")
+    assert client.get(response["Location"]).status_code == 404  # the upload's page, while it waits
+    run_jobs_here()
+    survey = Survey.objects.get()
+    assert client.get(response["Location"]).status_code == 404
     assert client.get(reverse("surveys:detail", args=[survey.pk])).status_code == 404
     assert survey.file_code not in client.get(reverse("surveys:list")).content.decode()
 
 
 def test_a_planner_accepts_and_a_later_acceptance_supersedes(client, plot):
     login(client, "surveyor")
-    post_survey(client, plot)
-    post_survey(client, plot)
-    first, second = Survey.objects.order_by("pk")
+    first, second = upload_and_read(client, plot), upload_and_read(client, plot)
     planner = login(client, "planner")
     assert client.get(reverse("surveys:accept", args=[first.pk])).status_code == 405  # POST only
     client.post(reverse("surveys:accept", args=[first.pk]))
@@ -117,6 +162,7 @@ def test_a_planner_accepts_and_a_later_acceptance_supersedes(client, plot):
     assert plot.geom.area == pytest.approx(250)  # the cadastral geometry is kept
     assert second.reviewed_by == planner
     assert [e.action for e in audit_trail(first)] == ["survey.uploaded", "survey.accepted", "survey.superseded"]
+    assert [e.action for e in audit_trail(first.upload)] == ["survey_upload.queued", "survey_upload.done"]
     # accepting again is refused with a message, nothing changes
     response = client.post(reverse("surveys:accept", args=[second.pk]), follow=True)
     assert "دیگر در انتظار بررسی نیست" in response.content.decode()
@@ -124,8 +170,7 @@ def test_a_planner_accepts_and_a_later_acceptance_supersedes(client, plot):
 
 def test_a_planner_returns_with_a_reason_only(client, plot):
     login(client, "surveyor")
-    post_survey(client, plot)
-    survey = Survey.objects.get()
+    survey = upload_and_read(client, plot)
     login(client, "planner")
     response = client.post(reverse("surveys:return", args=[survey.pk]), {"reason": "   "}, follow=True)
     assert "دلیل برگشت" in response.content.decode()
@@ -139,8 +184,7 @@ def test_a_planner_returns_with_a_reason_only(client, plot):
 
 def test_a_surveyor_may_not_accept(client, plot):
     login(client, "surveyor")
-    post_survey(client, plot)
-    survey = Survey.objects.get()
+    survey = upload_and_read(client, plot)
     assert client.post(reverse("surveys:accept", args=[survey.pk])).status_code == 403
 
 
