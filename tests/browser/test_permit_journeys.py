@@ -281,3 +281,7 @@ def test_a_file_returned_for_a_missing_document_is_resubmitted(page, live_url, t
     expect(page.get_by_test_id("file-status")).to_contain_text("در حال بررسی")
     expect(page.get_by_test_id("info-requests")).to_contain_text("همه صفحات بارگذاری شد.")
     expect(page.get_by_test_id("audit")).to_contain_text("پاسخ داده و دوباره ارسال شد")
+    # the deed asked for sends the file back to the secretariat, not elsewhere; the history agrees
+    req.refresh_from_db()
+    assert (req.status, req.stage) == ("in_review", "secretariat")
+    assert_history_matches_audit(req)
