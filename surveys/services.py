@@ -25,7 +25,6 @@ from gis_app.models import DatasetKind
 from gis_app.selectors import active_version_id
 from parcels.models import CityBoundary, Parcel
 from parcels.services import property_file_open
-from surveys import tasks
 from surveys.measure import DxfLayers, Measured, measured_from_file
 from surveys.models import (
     FloorLevelSource,
@@ -42,7 +41,7 @@ from surveys.models import (
 )
 from surveys.reconcile import Figures, reconcile
 from surveys.selectors import OutsideDem, elevation_at
-from surveys.uploads import LIMITS, UploadRefused, upload_format, upload_precheck, upload_read
+from surveys.uploads import LIMITS, UploadRefused, upload_format, upload_read
 from zoning.compliance.output import check_record
 from zoning.compliance.runner import compliance_run
 from zoning.compliance.stored import CheckRecord, check_record_dump
@@ -75,7 +74,7 @@ def _origin_open(origin_object) -> None:
             raise OriginClosed(message)
 
 
-def _origin_check(origin: str, origin_object) -> None:
+def origin_check(origin: str, origin_object) -> None:
     if origin not in Origin.values:
         raise ValueError(f"unknown origin {origin!r}")
     if (origin == Origin.ROUTINE) != (origin_object is None):
@@ -87,7 +86,7 @@ class SurveyNotReviewable(Exception):
     """Only a survey awaiting review can be accepted or returned."""
 
 
-def _read_upload(upload: UploadedFile) -> bytes:
+def upload_bytes(upload: UploadedFile) -> bytes:
     if upload.size is not None and upload.size > LIMITS.file_bytes:
         raise UploadRefused("too_large", limit=LIMITS.file_bytes // (1024 * 1024))
     upload.seek(0)
@@ -186,8 +185,8 @@ def survey_upload(
     """A surveyor's file for a parcel: read safely, checked, reconciled, stored with its report on the
     parcel's file, for a request or report (`origin_object`) or as routine work.
     Any refusal (UploadRefused) leaves nothing behind: no row, no stored file."""
-    _origin_check(origin, origin_object)
-    data = _read_upload(upload)
+    origin_check(origin, origin_object)
+    data = upload_bytes(upload)
     measured = survey_measured(
         parcel=parcel,
         data=data,
@@ -196,7 +195,7 @@ def survey_upload(
         encoding=encoding,
         dxf_layers=dxf_layers,
     )
-    return _survey_store(
+    return survey_store(
         parcel=parcel,
         surveyor=surveyor,
         data=data,
@@ -209,7 +208,7 @@ def survey_upload(
     )
 
 
-def _survey_store(
+def survey_store(
     *,
     parcel: Parcel,
     surveyor,
@@ -268,124 +267,6 @@ def _survey_store(
         survey.source_file.delete(save=False)
         raise
     return survey
-
-
-# --- uploads read by a job ------------------------------------------------------------------------
-def survey_upload_queue(
-    *,
-    parcel: Parcel,
-    surveyor,
-    upload: UploadedFile,
-    measured_on: datetime.date,
-    declared_srid: int | None = None,
-    encoding: str | None = None,
-    dxf_layers: DxfLayers | None = None,
-    notes: str = "",
-    origin: str = Origin.ROUTINE,
-    origin_object=None,
-) -> SurveyUpload:
-    """Receive a surveyor's file: the checks that need no parsing (size, kind, bytes against the
-    claimed format), then store it and defer the reading job in the same transaction. UploadRefused
-    (or OriginClosed) leaves nothing behind."""
-    _origin_check(origin, origin_object)
-    data = _read_upload(upload)
-    upload_precheck(data=data, name=upload.name, encoding=encoding)
-    layers = dxf_layers or DxfLayers()
-    received = SurveyUpload(
-        file=property_file_open(parcel=parcel, actor=surveyor),
-        parcel=parcel,
-        origin=origin,
-        origin_object=origin_object,
-        surveyor=surveyor,
-        source_name=upload.name[-255:],
-        size_bytes=len(data),
-        measured_on=measured_on,
-        declared_srid=declared_srid,
-        encoding=encoding or "",
-        dxf_layers={"boundary": layers.boundary, "buildings": layers.buildings, "points": layers.points},
-        notes=notes,
-    )
-    received.stored_file.save(upload.name, ContentFile(data), save=False)
-    try:
-        with transaction.atomic():
-            received.save()
-            audit_record(
-                actor=surveyor,
-                action="survey_upload.queued",
-                obj=received,
-                file_code=received.file.code,
-                source=received.source_name,
-                size_bytes=received.size_bytes,
-            )
-            tasks.read_upload.defer(upload_id=received.pk)
-    except BaseException:
-        received.stored_file.delete(save=False)
-        raise
-    return received
-
-
-def survey_upload_read(*, upload_id: int) -> SurveyUpload:
-    """The reading job's work: read the stored file (in the reader process), check, reconcile and
-    store the survey; or record the refusal. Either way the upload's own copy of the file goes."""
-    with transaction.atomic():
-        received = SurveyUpload.objects.select_for_update().select_related("parcel", "surveyor").get(pk=upload_id)
-        if received.status != UploadStatus.QUEUED:
-            return received  # read already (a job run twice)
-        received.status = UploadStatus.READING
-        received.started_at = timezone.now()
-        received.save(update_fields=["status", "started_at"])
-    try:
-        with received.stored_file.open("rb") as stored:
-            data = stored.read()
-        measured = survey_measured(
-            parcel=received.parcel,
-            data=data,
-            name=received.source_name,
-            declared_srid=received.declared_srid,
-            encoding=received.encoding or None,
-            dxf_layers=DxfLayers(**received.dxf_layers) if received.dxf_layers else None,
-        )
-        _survey_store(
-            parcel=received.parcel,
-            surveyor=received.surveyor,
-            data=data,
-            name=received.source_name,
-            measured=measured,
-            measured_on=received.measured_on,
-            notes=received.notes,
-            origin=received.origin,
-            origin_object=received.origin_object,
-            received=received,
-        )
-    except UploadRefused as refusal:
-        _upload_refuse(received, code=refusal.code, params=refusal.stored_params())
-    except OriginClosed:
-        # the request was closed while the file waited in the queue
-        _upload_refuse(received, code="origin_closed", params={})
-    except Exception:
-        # not the file's fault (a bug, the database): say it could not be read, keep the error in the job
-        _upload_refuse(received, code="crashed", params={})
-        raise
-    _upload_file_drop(received)
-    return received
-
-
-def _upload_refuse(received: SurveyUpload, *, code: str, params: dict[str, str]) -> None:
-    with transaction.atomic():
-        received.status = UploadStatus.REFUSED
-        received.refusal_code = code
-        received.refusal_params = params
-        received.finished_at = timezone.now()
-        received.save(update_fields=["status", "refusal_code", "refusal_params", "finished_at"])
-        audit_record(actor=None, action="survey_upload.refused", obj=received, code=code)
-    _upload_file_drop(received)
-
-
-def _upload_file_drop(received: SurveyUpload) -> None:
-    """The upload's copy of the file, once read: a refused file is not kept, a survey keeps its own."""
-    if received.stored_file:
-        received.stored_file.delete(save=False)
-        SurveyUpload.objects.filter(pk=received.pk).update(stored_file="")
 
 
 def _store_children(*, survey: Survey, measured: Measured, figures: Figures, compliance: CheckRecord) -> None:
@@ -488,7 +369,7 @@ def inspection_record(
 ) -> Inspection:
     """An inspector's site report with its photos, attached to the parcel's file, made for a request or
     report (`origin_object`) or as routine work."""
-    _origin_check(origin, origin_object)
+    origin_check(origin, origin_object)
     stored: list[InspectionPhoto] = []
     try:
         with transaction.atomic():

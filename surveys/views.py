@@ -18,6 +18,7 @@ from gis_app.jalali import to_jalali
 from gis_app.text import digits_to_persian
 from maps.selectors import map_page_config
 from surveys.forms import INSPECTION_CHECKLIST, InspectionForm, SurveyReturnForm, SurveyUploadForm
+from surveys.intake import survey_upload_queue
 from surveys.models import SurveyStatus, UploadStatus
 from surveys.selectors import (
     REVIEWER_ROLES,
@@ -32,7 +33,6 @@ from surveys.services import (
     inspection_record,
     survey_accept,
     survey_return,
-    survey_upload_queue,
 )
 from surveys.uploads import LIMITS, UploadRefused, refusal_message
 from zoning.compliance.output import feature_collection
