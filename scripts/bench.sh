@@ -11,4 +11,5 @@ ensure_local_postgis
 cd "$ROOT"
 name="${1:?which benchmark: $(ls bench/*.py | xargs -n1 basename | sed 's/\.py$//' | tr '\n' ' ')}"
 shift
+mkdir -p bench/out   # every benchmark may write there, whichever runs first on a fresh clone
 exec python "bench/$name.py" "$@"
