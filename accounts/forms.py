@@ -10,6 +10,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.throttle import username_normalise
 from gis_app.identifiers import normalise_digits, validate_national_id
 
 MOBILE = re.compile(r"09\d{9}")
@@ -62,7 +63,11 @@ class SignUpForm(forms.Form):
 
 
 class LoginForm(AuthenticationForm):
-    """Tells a person whose sign-up waits for the identity check so, instead of "wrong password"."""
+    """Tells a person whose sign-up waits for the identity check so, instead of "wrong password"; a
+    username typed with Persian digits is the same account (and the same throttling counter)."""
+
+    def clean_username(self) -> str:
+        return username_normalise(self.cleaned_data.get("username"))
 
     def clean(self):
         try:

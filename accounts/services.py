@@ -115,3 +115,24 @@ def authorisation_revoke(*, client, grant_id: int) -> None:
     grant.revoked_at = timezone.now()
     grant.save(update_fields=["revoked_at"])
     audit_record(actor=client, action="authorisation.revoked", obj=grant)
+
+
+# --- login throttling ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def login_unlock(*, manager: User, username: str = "", ip_address: str = "") -> int:
+    """A manager lifts a sign-in lock-out (by username, or by address) before its cool-off ends."""
+    from axes.utils import reset
+
+    if not manager.has_role(Role.MANAGER):
+        raise PermissionError("only a manager unlocks sign-in")
+    if not username and not ip_address:
+        raise DomainError(_("Say which account or address to unlock."))
+    cleared = reset(username=username) if username else 0
+    cleared += reset(ip=ip_address) if ip_address else 0
+    if not cleared:
+        raise DomainError(_("Nothing to unlock: no failed sign-ins are recorded for it."))
+    user = User.objects.filter(username=username).first() if username else None
+    audit_record(actor=manager, action="login.unlocked", obj=user or manager, username=username, ip_address=ip_address)
+    return cleared

@@ -12,7 +12,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.forms import SignUpForm
 from accounts.models import User
 from accounts.roles import Role, require_role
-from accounts.services import account_activate, account_signup
+from accounts.selectors import logins_locked
+from accounts.services import account_activate, account_signup, login_unlock
+from gis_app.errors import DomainError
 from gis_app.identifiers import normalise_digits
 
 
@@ -63,3 +65,32 @@ def activate(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("accounts:pending")
     messages.success(request, _("The account of %(name)s is active.") % {"name": user.get_full_name()})
     return redirect("accounts:pending")
+
+
+@login_required
+@require_http_methods(["GET"])
+def locked(request: HttpRequest) -> HttpResponse:
+    """Managers: accounts and addresses locked out of sign-in, each with an unlock button."""
+    require_role(request.user, Role.MANAGER)
+    return render(request, "registration/locked.html", {"locked": logins_locked()})
+
+
+@login_required
+@require_POST
+def unlock(request: HttpRequest) -> HttpResponse:
+    """Managers: lift a lock-out before its cool-off ends (audited)."""
+    require_role(request.user, Role.MANAGER)
+    kind, value = request.POST.get("kind", ""), request.POST.get("value", "")[:255]
+    if kind not in ("username", "ip_address") or not value or "\x00" in value:
+        messages.error(request, _("Say which account or address to unlock."))
+        return redirect("accounts:locked")
+    try:
+        if kind == "username":
+            login_unlock(manager=request.user, username=value)
+        else:
+            login_unlock(manager=request.user, ip_address=value)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("accounts:locked")
+    messages.success(request, _("%(value)s may sign in again.") % {"value": value})
+    return redirect("accounts:locked")

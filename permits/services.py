@@ -3,6 +3,7 @@ and comments. Moving the file is permits.transitions; the officers' review work 
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from django.core.files.base import ContentFile
@@ -112,12 +113,19 @@ def document_add(*, request_id: int, actor, kind: str, upload) -> RequestDocumen
                     _("Documents can be added to a draft, to a returned request, or by the secretariat.")
                 )
             doc.request = req
-            upload.seek(0)
-            doc.file.save(f"scan.{checked.suffix}", ContentFile(upload.read()), save=False)
+            doc.file.save(f"scan.{checked.suffix}", ContentFile(checked.stored), save=False)
             if kind != "other":
                 req.documents.filter(kind=kind, replaced=False).update(replaced=True)
             doc.save()
-            audit_record(actor=actor, action="document.added", obj=req, kind=kind, sha256=checked.sha256)
+            audit_record(
+                actor=actor,
+                action="document.added",
+                obj=req,
+                kind=kind,
+                sha256=checked.sha256,
+                stored_sha256=hashlib.sha256(checked.stored).hexdigest(),
+                removed=list(checked.removed),
+            )
     except BaseException:
         if doc.file:
             doc.file.delete(save=False)

@@ -2,6 +2,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.http import HttpRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +71,7 @@ def test_admin_needs_staff(client):
     r = client.get("/admin/")
     assert r.status_code == 302 and "/admin/login/" in r["Location"]
     get_user_model().objects.create_user("citizen", password="correct horse battery")
-    client.login(username="citizen", password="correct horse battery")
+    client.login(request=HttpRequest(), username="citizen", password="correct horse battery")
     assert client.get("/admin/").status_code == 302
 
 

@@ -6,6 +6,7 @@ DJANGO_ALLOWED_HOSTS (comma separated), DJANGO_HTTPS (default on: secure cookies
 GIS_STORAGE_SRID (metric storage CRS; EPSG:32640 for Bojnord), GIS_DATA_DIR (sample city folder).
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -47,6 +48,8 @@ INSTALLED_APPS = [
     "leaflet",
     # the task queue (jobs in the same PostgreSQL; `manage.py procrastinate worker` runs them)
     "procrastinate.contrib.django",
+    # login throttling (accounts/throttle.py)
+    "axes",
     "gis_app",
     "accounts",
     "notifications",
@@ -68,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # last: answers a locked-out login with the login page and its message (accounts.throttle)
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -123,6 +128,27 @@ GIS_IMPORT_PARALLEL_WORKERS = int(os.environ.get("GIS_IMPORT_PARALLEL_WORKERS", 
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+
+# Login throttling with django-axes (accounts/throttle.py). After LOGIN_FAILURE_LIMIT wrong
+# passwords for one username (from any address), or from one address (for any username), sign-in
+# is refused for LOGIN_COOLOFF_MINUTES; a manager unlocks sooner at /accounts/locked/. Each
+# failure, lock-out and unlock is audited. The address is REMOTE_ADDR unless LOGIN_CLIENT_IP_HEADER
+# names the header a trusted reverse proxy sets (e.g. HTTP_X_REAL_IP): a client-sent
+# X-Forwarded-For would otherwise let an attacker pick a new address for every try.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "accounts.throttle.login_username"
+AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"
+AXES_HANDLER = "accounts.throttle.AuditedAxesHandler"
+AXES_IPWARE_META_PRECEDENCE_ORDER = (os.environ.get("LOGIN_CLIENT_IP_HEADER", "REMOTE_ADDR"),)
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Unlocking goes through the managers' page, which audits it; the admin's list of attempts would
+# delete them without a trace.
+AXES_ENABLE_ADMIN = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

@@ -329,6 +329,8 @@ def document_file(request: HttpRequest, tracking: str, pk: int) -> FileResponse:
     response = FileResponse(doc.file.open("rb"), content_type=doc.content_type)
     response["Content-Disposition"] = f'inline; filename="{doc.kind}-{doc.pk}.{doc.file.name.rsplit(".", 1)[-1]}"'
     response["X-Content-Type-Options"] = "nosniff"
+    # a private scan (national card, deed): no shared cache and no copy left on disk by the browser
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
