@@ -68,7 +68,8 @@ def test_signup_then_login_waits_for_the_identity_check_then_the_clerk_activates
     client.post(f"/en/accounts/pending/{user.pk}/activate/", {"identity_seen": "on"})
     user.refresh_from_db()
     assert user.is_active
-    assert [e.action for e in audit_trail(user)] == ["account.signed_up", "account.activated"]
+    # the attempt while waiting was a failed sign-in (audited by the login throttle), then the activation
+    assert [e.action for e in audit_trail(user)] == ["account.signed_up", "login.failed", "account.activated"]
     client.logout()
     response = client.post("/en/accounts/login/", {"username": "0013542419", "password": "a long enough pass phrase"})
     assert response.status_code == 302
