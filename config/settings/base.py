@@ -212,9 +212,21 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
-# Django warns that Debian's GDAL (3.6) cannot block file and network access from spatial-reference
-# strings. We never build a SpatialReference from user input: uploads are read by pyogrio/rasterio,
-# whose wheels bundle a current GDAL, and every CRS we construct is an EPSG code from our settings.
+# Django warns that Debian's GDAL (3.6; 3.9 is needed) cannot block file and network access from
+# spatial-reference strings. Survey files ARE read by this system GDAL, through Django's GDAL
+# bindings, and their CRS (a .prj, a GeoPackage's srs table, a GeoJSON "crs") is such a string. The
+# mitigation is where that happens, not the library: surveys/reader.py runs as a separate child
+# process (`python -m surveys.reader`, started by surveys/uploads.py from the job worker, never in a
+# web worker) that, before it reads a byte, caps itself (RLIMIT_AS 1 GB, RLIMIT_CPU 20 s, a 30 s
+# wall-clock timeout from the parent, RLIMIT_FSIZE 0: it writes no file, 64 open files, no core),
+# deregisters every GDAL driver but GeoJSON, ESRI Shapefile and GPKG (no VRT, no network drivers),
+# points GDAL's HTTP proxy and every proxy variable at a closed port, allows no /vsicurl extension,
+# and gets an environment without settings, database URL or secrets. The bytes go into /vsimem, never
+# onto a path from the request. Only an EPSG code or the CRS's WKT and the coordinates come back;
+# the WKT is identified with pyproj, and the survey is refused unless its CRS is one of
+# GIS_SURVEY_SRIDS. In the web and job processes every SpatialReference we construct is an EPSG code
+# from our settings. (The child can still read files its user may read; nothing of them can come
+# back but coordinates and a CRS.)
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
 LOGGING = {
