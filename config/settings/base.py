@@ -61,6 +61,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the body or touches the database: bodies over their route's limit (413),
+    # then text that is no text (NUL, control characters, invalid UTF-8) in path, query, cookies or fields (400).
+    "gis_app.middleware.RequestBodyLimitMiddleware",
+    "gis_app.middleware.InvalidTextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -69,6 +73,23 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# --- request sizes: every body is bounded by its route before it is read -----------------------------
+# RequestBodyLimitMiddleware answers 413 when Content-Length is over the route's limit (URL name ->
+# bytes; each upload's limit plus room for the form around it); every other route takes at most
+# REQUEST_BODY_DEFAULT_LIMIT. Chunked bodies (no length) are refused with 411.
+_MB = 2**20
+REQUEST_BODY_DEFAULT_LIMIT = int(os.environ.get("REQUEST_BODY_DEFAULT_LIMIT", str(1 * _MB)))
+REQUEST_BODY_LIMITS = {
+    "surveys:new": 20 * _MB + 256 * 1024,  # one survey file, at most 20 MB (surveys.uploads.UploadLimits)
+    "permits:document_upload": 10 * _MB + 256 * 1024,  # one scan, at most 10 MB (permits.documents)
+    "surveys:inspection_new": 10 * 12 * _MB + 256 * 1024,  # up to 10 photos of 12 MB (surveys.forms)
+}
+# What Django itself holds: form fields (not files) up to 1 MB in all, at most 1,000 of them; an
+# upload over 2.5 MB is spooled to a temporary file instead of memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1 * _MB
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * _MB)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
