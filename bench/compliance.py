@@ -251,6 +251,10 @@ def measure_http(url: str, points: list, seconds: float, workers: int) -> dict:
             f"127.0.0.1:{port}",
             "--workers",
             str(workers),
+            # the limits scripts/serve.sh sets
+            "--limit-request-line=4094",
+            "--limit-request-fields=50",
+            "--limit-request-field_size=8190",
         ],
         env=child_env(url),
         cwd=ROOT,

@@ -167,7 +167,14 @@ def main() -> None:
     env = child_env(url)
     results: dict[str, dict[int, dict]] = {"ours": {}, "tipg": {}}
     port = free_port()
-    gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application"]
+    gunicorn = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "config.wsgi:application",
+        # the limits scripts/serve.sh sets
+        "--limit-request-line=4094",
+        "--limit-request-fields=50",
+        "--limit-request-field_size=8190",
+    ]
     server = start(
         [*gunicorn, "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers)],
         env,

@@ -12,7 +12,7 @@ from gis_app.identifiers import is_valid_postal_code
 from gis_app.models import DatasetKind
 from gis_app.selectors import active_version_id
 from gis_app.text import digits_to_ascii
-from parcels.filecodes import file_code_parse
+from parcels.filecodes import InvalidFileCode, file_code_parse
 from parcels.models import (
     CityBoundary,
     District,
@@ -36,6 +36,10 @@ class InvalidPostalCode(ValueError):
     """Ten digits that cannot be a postal code."""
 
     message = _("This is not a valid postal code (ten digits, no 0 or 2 in the first five).")
+
+
+# Everything parcels_lookup refuses a typed code with; each carries a translated message (str()).
+LOOKUP_REFUSALS = (InvalidFileCode, InvalidPostalCode, LookupNotUnderstood)
 
 
 def live_parcels(*, version_id: int | None = None):

@@ -3,9 +3,8 @@ from django.views.decorators.http import require_GET
 
 from gis_app.api import api_language
 from gis_app.geometry import WGS84
-from parcels.filecodes import InvalidFileCode
 from parcels.forms import ParcelLookupForm
-from parcels.selectors import InvalidPostalCode, LookupNotUnderstood, parcels_lookup
+from parcels.selectors import LOOKUP_REFUSALS, parcels_lookup
 
 
 @require_GET
@@ -17,7 +16,7 @@ def parcel_lookup(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
     try:
         parcels = parcels_lookup(code=form.cleaned_data["q"])
-    except (InvalidFileCode, InvalidPostalCode, LookupNotUnderstood) as exc:
+    except LOOKUP_REFUSALS as exc:
         return JsonResponse({"errors": {"q": [{"message": str(exc), "code": "invalid"}]}}, status=400)
     results = []
     for p in parcels:

@@ -137,6 +137,9 @@ class ActionForm(forms.Form):
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False)
     to_stage = forms.CharField(required=False, max_length=24)
+    # Staff notes are internal (for the next officer) unless ticked; a return's note is the applicant's
+    # by nature, and the applicant's own notes are theirs.
+    note_to_applicant = forms.BooleanField(label=_("Show this note to the applicant"), required=False)
     documents = forms.MultipleChoiceField(
         label=_("Documents asked for"),
         choices=DocumentKind.choices,

@@ -179,6 +179,19 @@ def request_audit(*, request: PermitRequest) -> list:
     return sorted(events, key=lambda e: (e.at, e.id))
 
 
+# Before notes carried their visibility, only these actions' notes were written for the applicant.
+_APPLICANT_NOTE_ACTIONS = frozenset({"request.return", "request.submit", "request.resubmit", "request.withdraw"})
+
+
+def audit_note_public(event) -> bool:
+    """Whether an audit event's note may be shown to the applicant: as recorded with the note
+    (note_to_applicant), else, for events written before that, only a return's or the applicant's own."""
+    data = event.data or {}
+    if "note_to_applicant" in data:
+        return bool(data["note_to_applicant"])
+    return event.action in _APPLICANT_NOTE_ACTIONS
+
+
 def my_properties(*, user):
     """Live parcels whose recorded owner has this user's national ID."""
     if not user.is_authenticated or not user.national_id:

@@ -91,6 +91,7 @@ def request_transition(
     action: str,
     version: int,
     note: str = "",
+    note_to_applicant: bool = False,
     to_stage: str | None = None,
     documents: tuple[str, ...] = (),
 ) -> TransitionResult:
@@ -186,6 +187,8 @@ def request_transition(
             from_status=before_status,
             to_status=req.status,
             note=note,
+            note_to_applicant=bool(note)
+            and note_for_applicant(action, applicant_side=applicant_side, ticked=note_to_applicant),
             version=req.version,
             **({"rerouted_to": rerouted_to, "changed": sorted(changed)} if rerouted_to else {}),
         )
@@ -208,6 +211,12 @@ def request_transition(
         # in the transaction: the messages and their delivery jobs commit with the change, or not at all
         _notify_transition(result, actor=actor, note=note)
     return result
+
+
+def note_for_applicant(action: Action, *, applicant_side: bool, ticked: bool) -> bool:
+    """Whether a transition's note is shown to the applicant: the applicant side's own notes and a
+    return's (what the applicant is asked for) always; a staff note only when the officer ticked it."""
+    return applicant_side or action == Action.RETURN or ticked
 
 
 def _reroute_target(req: PermitRequest, changed: frozenset[str]) -> str | None:

@@ -64,6 +64,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the body or touches the database: bodies over their route's limit (413),
+    # then text that is no text (NUL, control characters, invalid UTF-8) in path, query, cookies or fields (400).
+    "gis_app.middleware.RequestBodyLimitMiddleware",
+    "gis_app.middleware.InvalidTextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -74,6 +78,23 @@ MIDDLEWARE = [
     # last: answers a locked-out login with the login page and its message (accounts.throttle)
     "axes.middleware.AxesMiddleware",
 ]
+
+# --- request sizes: every body is bounded by its route before it is read -----------------------------
+# RequestBodyLimitMiddleware answers 413 when Content-Length is over the route's limit (URL name ->
+# bytes; each upload's limit plus room for the form around it); every other route takes at most
+# REQUEST_BODY_DEFAULT_LIMIT. Chunked bodies (no length) are refused with 411.
+_MB = 2**20
+REQUEST_BODY_DEFAULT_LIMIT = int(os.environ.get("REQUEST_BODY_DEFAULT_LIMIT", str(1 * _MB)))
+REQUEST_BODY_LIMITS = {
+    "surveys:new": 20 * _MB + 256 * 1024,  # one survey file, at most 20 MB (surveys.uploads.UploadLimits)
+    "permits:document_upload": 10 * _MB + 256 * 1024,  # one scan, at most 10 MB (permits.documents)
+    "surveys:inspection_new": 10 * 12 * _MB + 256 * 1024,  # up to 10 photos of 12 MB (surveys.forms)
+}
+# What Django itself holds: form fields (not files) up to 1 MB in all, at most 1,000 of them; an
+# upload over 2.5 MB is spooled to a temporary file instead of memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1 * _MB
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * _MB)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -238,9 +259,21 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
-# Django warns that Debian's GDAL (3.6) cannot block file and network access from spatial-reference
-# strings. We never build a SpatialReference from user input: uploads are read by pyogrio/rasterio,
-# whose wheels bundle a current GDAL, and every CRS we construct is an EPSG code from our settings.
+# Django warns that Debian's GDAL (3.6; 3.9 is needed) cannot block file and network access from
+# spatial-reference strings. Survey files ARE read by this system GDAL, through Django's GDAL
+# bindings, and their CRS (a .prj, a GeoPackage's srs table, a GeoJSON "crs") is such a string. The
+# mitigation is where that happens, not the library: surveys/reader.py runs as a separate child
+# process (`python -m surveys.reader`, started by surveys/uploads.py from the job worker, never in a
+# web worker) that, before it reads a byte, caps itself (RLIMIT_AS 1 GB, RLIMIT_CPU 20 s, a 30 s
+# wall-clock timeout from the parent, RLIMIT_FSIZE 0: it writes no file, 64 open files, no core),
+# deregisters every GDAL driver but GeoJSON, ESRI Shapefile and GPKG (no VRT, no network drivers),
+# points GDAL's HTTP proxy and every proxy variable at a closed port, allows no /vsicurl extension,
+# and gets an environment without settings, database URL or secrets. The bytes go into /vsimem, never
+# onto a path from the request. Only an EPSG code or the CRS's WKT and the coordinates come back;
+# the WKT is identified with pyproj, and the survey is refused unless its CRS is one of
+# GIS_SURVEY_SRIDS. In the web and job processes every SpatialReference we construct is an EPSG code
+# from our settings. (The child can still read files its user may read; nothing of them can come
+# back but coordinates and a CRS.)
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
 LOGGING = {

@@ -17,7 +17,7 @@ from accounts.services import authorisation_grant
 from accounts.services import authorisation_revoke as authorisation_revoke_service
 from gis_app.errors import DomainError
 from notifications.selectors import notifications_of
-from parcels.selectors import LookupNotUnderstood, parcels_lookup
+from parcels.selectors import LOOKUP_REFUSALS, parcels_lookup
 from permits import selectors, services
 from permits.errors import WorkflowError
 from permits.forms import (
@@ -52,6 +52,9 @@ def my_files(request: HttpRequest) -> HttpResponse:
     )
 
 
+CODE_MAX_CHARS = 40  # the longest code a parcel is found by is a file code (20 characters)
+
+
 def _may_file(request: HttpRequest) -> None:
     if not _roles(request) & {Role.CITIZEN, Role.ESERVICES_OFFICE}:
         raise PermissionDenied(_("Requests are filed by citizens and by e-services offices for their clients."))
@@ -63,12 +66,17 @@ def request_new(request: HttpRequest) -> HttpResponse:
     """The wizard: find the parcel (file code, renovation code, or from the map), see what the plan
     allows there, choose the request and enter the proposal; saved as a draft for the documents."""
     _may_file(request)
-    code = (request.POST.get("code") or request.GET.get("code") or "").strip()[:40]
+    code = (request.POST.get("code") or request.GET.get("code") or "").strip()
     parcel, matches, lookup_error, report = None, [], None, None
-    if code:
+    malformed = False
+    if len(code) > CODE_MAX_CHARS:
+        code, malformed = code[:CODE_MAX_CHARS], True
+        lookup_error = _("A code is at most %(n)s characters long.") % {"n": CODE_MAX_CHARS}
+    elif code:
         try:
             matches = parcels_lookup(code=code)
-        except LookupNotUnderstood as exc:
+        except LOOKUP_REFUSALS as exc:
+            malformed = True
             lookup_error = str(exc)
         else:
             if not matches:
@@ -106,7 +114,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
         "client_form": client_form,
         "map_config": _map_config(parcel=parcel, report=report) if parcel else None,
     }
-    status = 400 if request.method == "POST" else (404 if code and not parcel and not matches else 200)
+    status = 400 if request.method == "POST" or malformed else (404 if code and not parcel and not matches else 200)
     return render(request, "permits/new.html", context, status=status)
 
 

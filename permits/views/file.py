@@ -168,7 +168,14 @@ def _file_page(request: HttpRequest, req: PermitRequest, *, status: int = 200, e
         "may_override_ownership": Role.CLERK in roles
         and req.stage == "secretariat"
         and req.status == RequestStatus.IN_REVIEW,
-        "audit": [(e, AUDIT_LABELS.get(e.action, e.action)) for e in selectors.request_audit(request=req)],
+        "audit": [
+            (
+                e,
+                AUDIT_LABELS.get(e.action, e.action),
+                e.data.get("note", "") if staff or selectors.audit_note_public(e) else "",
+            )
+            for e in selectors.request_audit(request=req)
+        ],
         "notifications": notifications_about(obj=req, recipient=request.user)[:20],
         "map_config": _map_config(parcel=req.parcel, req=req, check=check),
         "guard_failures": _guard_preview(req) if current and current.role in roles else [],
@@ -268,6 +275,7 @@ def file_act(request: HttpRequest, tracking: str) -> HttpResponse:
             action=d["action"],
             version=d["version"],
             note=d["note"],
+            note_to_applicant=d["note_to_applicant"],
             to_stage=d["to_stage"] or None,
             documents=tuple(d["documents"]),
         ),
