@@ -11,12 +11,16 @@ from gis_app.text import digits_to_ascii
 
 
 class BBoxField(forms.CharField):
-    """A lon/lat box "minlon,minlat,maxlon,maxlat" (WGS 84), optionally no wider than max_span_deg."""
+    """A lon/lat box "minlon,minlat,maxlon,maxlat" (WGS 84), optionally no wider than max_span_deg.
 
-    def __init__(self, *, max_span_deg: float | None = None, **kwargs) -> None:
+    With antimeridian=True a box crossing the antimeridian is written minlon > maxlon (OGC API
+    Features); otherwise the corners must be in order. A box with no width or height is refused."""
+
+    def __init__(self, *, max_span_deg: float | None = None, antimeridian: bool = False, **kwargs) -> None:
         kwargs.setdefault("max_length", 200)
         super().__init__(**kwargs)
         self.max_span_deg = max_span_deg
+        self.antimeridian = antimeridian
 
     def clean(self, value):
         raw = super().clean(value)
@@ -30,9 +34,14 @@ class BBoxField(forms.CharField):
         if len(values) != 4 or any(v != v or v in (float("inf"), float("-inf")) for v in values):
             raise forms.ValidationError(message, code="invalid")
         minx, miny, maxx, maxy = values
-        if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
+        if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
             raise forms.ValidationError(_("bbox corners are out of range or in the wrong order."), code="invalid")
-        if self.max_span_deg and (maxx - minx > self.max_span_deg or maxy - miny > self.max_span_deg):
+        if minx == maxx or miny == maxy:
+            raise forms.ValidationError(_("bbox has no width or no height."), code="degenerate")
+        if miny > maxy or (minx > maxx and not self.antimeridian):
+            raise forms.ValidationError(_("bbox corners are out of range or in the wrong order."), code="invalid")
+        span_x = maxx - minx if minx < maxx else 360 - (minx - maxx)
+        if self.max_span_deg and (span_x > self.max_span_deg or maxy - miny > self.max_span_deg):
             raise forms.ValidationError(_("Zoom in to see parcels: the box is too large."), code="too_large")
         return values
 

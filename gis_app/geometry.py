@@ -13,6 +13,11 @@ def storage_srid() -> int:
     return settings.GIS_STORAGE_SRID
 
 
+def max_vertices() -> int:
+    """The most vertices one feature may have, in any geometry input (GIS_MAX_VERTICES)."""
+    return int(settings.GIS_MAX_VERTICES)
+
+
 def gist_index(*fields: str, name: str) -> GistIndex:
     """A GiST index with a name we choose, so migrations and EXPLAIN output stay readable. With
     ("version", "geom") it serves "this version, near here" in one scan (btree_gist): a plain

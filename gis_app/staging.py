@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from pyproj import CRS
 
-from gis_app.geometry import storage_srid
+from gis_app.geometry import max_vertices, storage_srid
 from gis_app.importing import (
     COPY_CHUNK,
     REPORT_LIST_LIMIT,
@@ -102,8 +102,10 @@ class Staging:
     ) -> None:
         """{proc}: every staged feature's status (ok, repaired, rejected) and reason.
 
-        geometry is "polygon" or "line". The geometry is taken to the storage CRS. Invalid
-        geometries are repaired with ST_MakeValid (structure method) and keep the validity reason;
+        geometry is "polygon" or "line". A feature with more than GIS_MAX_VERTICES vertices is
+        rejected first, before any work on its shape (no transform, validity test or repair). The
+        geometry is taken to the storage CRS. Invalid geometries are repaired with ST_MakeValid
+        (structure method) and keep the validity reason;
         empty, wrong-type and zero-size features, and (when a city boundary is given as
         (table, version id)) features wholly outside it, are rejected. derived maps further
         columns to SQL templates over the stored geometry, written {geom}, e.g.
@@ -115,6 +117,7 @@ class Staging:
         the features outside it.
         """
         dst = storage_srid()
+        cap = max_vertices()
         src, proj = _source_srid(self.cur, crs)
         if geometry == "polygon":
             types, dim, size, size_reason = "('POLYGON', 'MULTIPOLYGON')", 3, "ST_Area", _("zero area")
@@ -128,8 +131,9 @@ class Staging:
                 "ST_Transform(ST_SetSRID(g0, %(src)s), %(dst)s)" if src else "ST_Transform(g0, %(proj)s, %(dst)s)"
             )
             self.cur.execute(
-                f"UPDATE {self.stage} SET g0 = {to_storage} WHERE g0 IS NOT NULL AND NOT ST_IsEmpty(g0)",
-                {"src": src, "proj": proj, "dst": dst},
+                f"UPDATE {self.stage} SET g0 = {to_storage} "
+                "WHERE g0 IS NOT NULL AND NOT ST_IsEmpty(g0) AND ST_NPoints(g0) <= %(cap)s",
+                {"src": src, "proj": proj, "dst": dst, "cap": cap},
             )
             g = "s.g0"
         else:
@@ -140,7 +144,8 @@ class Staging:
             [self.stage],
         )
         attributes = "".join(f"s.{name}, " for (name,) in self.cur.fetchall())
-        usable = f"(s.g0 IS NOT NULL AND NOT ST_IsEmpty(s.g0) AND GeometryType(s.g0) IN {types})"
+        too_big = f"ST_NPoints(s.g0) > {int(cap)}"
+        usable = f"(s.g0 IS NOT NULL AND NOT ST_IsEmpty(s.g0) AND GeometryType(s.g0) IN {types} AND NOT {too_big})"
         multi = f"ST_Multi({g})"
         # The repair, made only for a usable invalid shape (the functions are strict: NULL in,
         # nothing computed), as a FROM item so it runs once per row.
@@ -160,6 +165,7 @@ class Staging:
             "r_type": wrong_type,
             "r_size": size_reason,
             "r_unrepaired": _("could not be repaired"),
+            "r_vertices": _("more than %(limit)s vertices") % {"limit": cap},
         }
         if boundary:
             table, version_id = boundary
@@ -180,6 +186,7 @@ class Staging:
                    WHEN {lost} OR NOT ST_IsValid(f.geom) THEN 'rejected'
                    ELSE 'repaired' END AS status,
               CASE WHEN s.g0 IS NULL OR ST_IsEmpty(s.g0) THEN %(r_empty)s
+                   WHEN {too_big} THEN %(r_vertices)s || ': ' || ST_NPoints(s.g0)
                    WHEN NOT {usable} THEN %(r_type)s || ' (' || GeometryType(s.g0) || ')'
                    WHEN v.valid THEN CASE WHEN {size}({g}) < 0.01 THEN %(r_size)s END
                    WHEN {lost} THEN %(r_size)s
@@ -188,7 +195,7 @@ class Staging:
               CASE WHEN {usable} THEN {stored} END AS geom,
               {outside_sql} AS outside{derived_sql}
             FROM {self.stage} s
-            CROSS JOIN LATERAL ST_IsValid({g}) AS v(valid)
+            CROSS JOIN LATERAL ST_IsValid(CASE WHEN {usable} THEN {g} END) AS v(valid)
             CROSS JOIN LATERAL {fixed} AS f(geom)
             """,
             params,

@@ -12,7 +12,7 @@ class ItemsForm(forms.Form):
 
     limit = forms.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT)
     offset = forms.IntegerField(required=False, min_value=0, max_value=10**9)
-    bbox = BBoxField(required=False)
+    bbox = BBoxField(required=False, antimeridian=True)
     f = forms.ChoiceField(required=False, choices=[("json", "json"), ("geojson", "geojson")])
 
     def clean(self):

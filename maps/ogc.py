@@ -24,6 +24,12 @@ CONFORMANCE = [
 ]
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
+# A page stops before the feature that would take it past this many vertices (at least one feature
+# is always returned; its "next" link goes on from there), so a page's size is bounded whatever the
+# limit asked for.
+PAGE_MAX_VERTICES = 250_000
+
+BBox = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -120,17 +126,39 @@ class Page:
     number_matched: int
 
 
-def _where(collection: Collection, bbox: tuple[float, float, float, float] | None) -> tuple[str, dict]:
+def clip_bbox(bbox: BBox, extent: list[float] | tuple[float, ...] | None) -> list[BBox]:
+    """The parts of a lon/lat box inside an extent: none, one, or two when the box crosses the
+    antimeridian (minlon > maxlon, as OGC API allows). The work a box asks for is then bounded by the
+    city, however large the box."""
+    if extent is None:
+        return []
+    minx, miny, maxx, maxy = bbox
+    spans = [(minx, maxx)] if minx <= maxx else [(minx, 180.0), (-180.0, maxx)]
+    ex0, ey0, ex1, ey1 = extent
+    y0, y1 = max(miny, ey0), min(maxy, ey1)
+    parts = []
+    for x0, x1 in spans:
+        x0, x1 = max(x0, ex0), min(x1, ex1)
+        if x0 <= x1 and y0 <= y1:
+            parts.append((x0, y0, x1, y1))
+    return parts
+
+
+def _where(collection: Collection, boxes: list[BBox] | None) -> tuple[str, dict]:
     where = "t.version_id = %(v)s::bigint"
     params: dict = {"v": active_version_id(collection.kind), "srid": storage_srid(), "wgs84": WGS84}
-    if bbox:
-        # The box's edges densified (0.0005 deg) before it goes to the storage CRS, so the filter is the
-        # lon/lat rectangle to the millimetre, not the rectangle of its four transformed corners.
-        where += (
-            " AND ST_Intersects(t.geom, ST_Transform(ST_Segmentize(ST_MakeEnvelope("
-            "%(minx)s, %(miny)s, %(maxx)s, %(maxy)s, %(wgs84)s), 0.0005), %(srid)s))"
-        )
-        params.update(zip(("minx", "miny", "maxx", "maxy"), bbox, strict=True))
+    if boxes is not None:
+        # Each box's edges densified (0.0005 deg) before it goes to the storage CRS, so the filter is the
+        # lon/lat rectangle to the millimetre, not the rectangle of its four transformed corners. The
+        # boxes are already clipped to the city (clip_bbox): a few hundred vertices at most.
+        tests = []
+        for i, box in enumerate(boxes):
+            tests.append(
+                f"ST_Intersects(t.geom, ST_Transform(ST_Segmentize(ST_MakeEnvelope(%(minx{i})s, %(miny{i})s, "
+                f"%(maxx{i})s, %(maxy{i})s, %(wgs84)s), 0.0005), %(srid)s))"
+            )
+            params.update(zip((f"minx{i}", f"miny{i}", f"maxx{i}", f"maxy{i}"), box, strict=True))
+        where += f" AND ({' OR '.join(tests)})" if tests else " AND false"
     return where, params
 
 
@@ -147,19 +175,31 @@ def _rows(cursor, collection: Collection) -> list[tuple]:
     return [(row[0], dict(zip(names, row[1:-1], strict=True)), row[-1]) for row in cursor.fetchall()]
 
 
-def collection_items(
-    collection: Collection, *, limit: int, offset: int, bbox: tuple[float, float, float, float] | None
-) -> Page:
-    """One page of live features, in id order, and how many match in all."""
-    where, params = _where(collection, bbox)
+def collection_items(collection: Collection, *, limit: int, offset: int, bbox: BBox | None) -> Page:
+    """One page of live features, in id order, and how many match in all. A bbox is clipped to the
+    city's extent (the live city limits, else the layer's own) before any spatial work; a page stops
+    at PAGE_MAX_VERTICES."""
+    boxes = None
+    if bbox is not None:
+        boxes = clip_bbox(bbox, city_extent() or layer_extent(collection))
+        if not boxes:
+            return Page([], 0)
+    where, params = _where(collection, boxes)
     if params["v"] is None:
         return Page([], 0)
     with connection.cursor() as cur:
         cur.execute(f"SELECT count(*) FROM {collection.table} t WHERE {where}", params)
         (matched,) = cur.fetchone()
+        # The page's ids first with the running count of vertices before each; the features whose
+        # vertices start past the budget are left for the next page.
         cur.execute(
-            f"{_select(collection)} WHERE {where} ORDER BY t.id LIMIT %(limit)s OFFSET %(offset)s",
-            params | {"limit": limit, "offset": offset},
+            f"{_select(collection)} WHERE {where} AND t.id IN ("
+            " SELECT p.id FROM (SELECT s.id,"
+            "  sum(ST_NPoints(s.geom)) OVER (ORDER BY s.id) - ST_NPoints(s.geom) AS before"
+            f"  FROM (SELECT t.id, t.geom FROM {collection.table} t WHERE {where}"
+            "   ORDER BY t.id LIMIT %(limit)s OFFSET %(offset)s) s) p"
+            " WHERE p.before < %(budget)s) ORDER BY t.id",
+            params | {"limit": limit, "offset": offset, "budget": PAGE_MAX_VERTICES},
         )
         return Page(_rows(cur, collection), matched)
 

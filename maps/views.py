@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from gis_app.api import api_language
+from gis_app.public import public_db_work
 from maps.basemap import hillshade
 from maps.forms import FindForm, ItemsForm, PrintForm
 from maps.ogc import (
@@ -19,6 +20,7 @@ from maps.ogc import (
     CRS84,
     Collection,
     city_extent,
+    clip_bbox,
     collection_item,
     collection_items,
     layer_extent,
@@ -111,9 +113,13 @@ def map_page(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@public_db_work(json=False)
 def print_page(request: HttpRequest) -> HttpResponse:
     """Public: the map of a lon/lat box with its legend, laid out for paper."""
     form = PrintForm(request.GET)
+    extent = city_extent() or layer_extent(COLLECTIONS["parcels"]) if form.is_valid() else None
+    if extent and not clip_bbox(form.cleaned_data["bbox"], extent):
+        form.add_error("bbox", _("This box is outside the city: there is nothing to print there."))
     bbox = form.cleaned_data["bbox"] if form.is_valid() else None
     return render(
         request,
@@ -156,6 +162,7 @@ def hillshade_png(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @api_language
+@public_db_work()
 def find(request: HttpRequest) -> HttpResponse:
     """Public: "find my property" by file code, renovation code, registry plate, postal code or
     street name (Persian or Latin digits); answers where to look, never owner data."""
@@ -176,6 +183,7 @@ MVT = "application/vnd.mapbox-vector-tile"
 
 @require_GET
 @api_language
+@public_db_work()
 def tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
     """Public: a vector tile of the plan zones, streets, parcels (no owner data) and buildings.
 
@@ -234,6 +242,7 @@ def _collection_data(request: HttpRequest, collection: Collection, city: list[fl
 
 @require_GET
 @api_language
+@public_db_work()
 def ogc_landing(request: HttpRequest) -> HttpResponse:
     """Public: the OGC API - Features landing page (QGIS, GDAL and others start here)."""
     return _json(
@@ -258,6 +267,7 @@ def ogc_conformance(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @api_language
+@public_db_work()
 def ogc_collections(request: HttpRequest) -> HttpResponse:
     city = city_extent()
     return _json(
@@ -270,6 +280,7 @@ def ogc_collections(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @api_language
+@public_db_work()
 def ogc_collection(request: HttpRequest, collection_id: str) -> HttpResponse:
     if collection_id not in COLLECTIONS:
         return _error(404, "NotFound", _("No such collection."))
@@ -282,6 +293,7 @@ def _feature(fid, props: dict, geometry: str) -> dict:
 
 @require_GET
 @api_language
+@public_db_work()
 def ogc_items(request: HttpRequest, collection_id: str) -> HttpResponse:
     """Public: one page of a collection's live features as GeoJSON (CRS84), bbox-filtered."""
     if collection_id not in COLLECTIONS:
@@ -297,7 +309,8 @@ def ogc_items(request: HttpRequest, collection_id: str) -> HttpResponse:
     query = {"bbox": request.GET["bbox"]} if bbox else {}
     links = [{"rel": "self", "type": GEOJSON, "href": request.build_absolute_uri()}]
     if offset + len(page.features) < page.number_matched:
-        next_query = query | {"limit": limit, "offset": offset + limit}
+        # a page cut short by its vertex budget goes on from the first feature it left out
+        next_query = query | {"limit": limit, "offset": offset + (len(page.features) or limit)}
         links.append({"rel": "next", "type": GEOJSON, "href": _url(request, "ogc:items", collection.id, **next_query)})
     if offset > 0:
         prev_query = query | {"limit": limit, "offset": max(0, offset - limit)}
@@ -318,6 +331,7 @@ def ogc_items(request: HttpRequest, collection_id: str) -> HttpResponse:
 
 @require_GET
 @api_language
+@public_db_work()
 def ogc_item(request: HttpRequest, collection_id: str, feature_id: str) -> HttpResponse:
     if collection_id not in COLLECTIONS:
         return _error(404, "NotFound", _("No such collection."))

@@ -3,12 +3,14 @@ from django.views.decorators.http import require_GET
 
 from gis_app.api import api_language
 from gis_app.geometry import WGS84
+from gis_app.public import public_db_work
 from parcels.forms import ParcelLookupForm
 from parcels.selectors import LOOKUP_REFUSALS, parcels_lookup
 
 
 @require_GET
 @api_language
+@public_db_work()
 def parcel_lookup(request: HttpRequest) -> JsonResponse:
     """Public: find live parcels by file code, postal code, renovation code or plate (no owner data)."""
     form = ParcelLookupForm(request.GET)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.selectors import clients_of
-from gis_app.geometry import WGS84, storage_srid
+from gis_app.geometry import WGS84, max_vertices, storage_srid
 from gis_app.identifiers import normalise_digits, validate_national_id
 from gis_app.text import digits_to_ascii
 from permits.workflow import Action, DocumentKind, RequestKind
@@ -19,11 +19,19 @@ from violations.models import ViolationKind
 from zoning.compliance.limits import FLOORS_MAX, HEIGHT_MAX_M
 from zoning.models import LandUse
 
-MAX_FOOTPRINT_VERTICES = 500
+
+def _vertex_count(coordinates) -> int:
+    """Vertices of a GeoJSON Polygon's rings, counted before GEOS parses anything (0 when the
+    structure is not a list of rings: GEOS then refuses it with its own reason)."""
+    if not isinstance(coordinates, list):
+        return 0
+    return sum(len(ring) for ring in coordinates if isinstance(ring, list))
 
 
 class GeoJSONPolygonField(forms.CharField):
-    """A polygon drawn on the map (GeoJSON geometry in lon/lat); cleans to a storage-CRS Polygon."""
+    """A polygon drawn on the map (GeoJSON geometry in lon/lat); cleans to a storage-CRS Polygon.
+
+    A polygon with more than GIS_MAX_VERTICES vertices is refused before it is parsed."""
 
     widget = forms.HiddenInput
 
@@ -37,10 +45,17 @@ class GeoJSONPolygonField(forms.CharField):
                 doc = doc.get("geometry")
             if not isinstance(doc, dict) or doc.get("type") != "Polygon":
                 raise ValueError
+            count = _vertex_count(doc.get("coordinates"))
+            if count > max_vertices():
+                raise forms.ValidationError(
+                    _("The drawn shape has %(count)s vertices; at most %(limit)s are accepted. Draw it more simply.")
+                    % {"count": count, "limit": max_vertices()},
+                    code="too_many_vertices",
+                )
             geom = GEOSGeometry(json.dumps(doc), srid=WGS84)
         except (ValueError, TypeError, GEOSException, GDALException):
             raise forms.ValidationError(_("The drawn footprint is not a polygon."), code="invalid") from None
-        if not isinstance(geom, Polygon) or geom.num_coords > MAX_FOOTPRINT_VERTICES:
+        if not isinstance(geom, Polygon):
             raise forms.ValidationError(_("The drawn footprint is not a polygon."), code="invalid")
         if not all(-180 <= x <= 180 and -90 <= y <= 90 for x, y in geom.exterior_ring.coords):
             raise forms.ValidationError(_("The footprint's coordinates are not longitude and latitude."))

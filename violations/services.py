@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import Role
 from gis_app.audit import audit_record
 from gis_app.errors import DomainError, NotAllowed
-from gis_app.geometry import storage_srid
+from gis_app.geometry import max_vertices, storage_srid
 from gis_app.jalali import to_jalali
 from parcels.models import FileStatus, PropertyFile
 from violations.article100 import fine_range
@@ -30,6 +30,11 @@ def _violation_officer(actor) -> None:
 def _as_multipolygon(geom: GEOSGeometry) -> MultiPolygon:
     if geom.srid is None:
         raise ViolationError(_("The violation's geometry has no coordinate system."))
+    if geom.num_coords > max_vertices():
+        raise ViolationError(
+            _("The violation's shape has %(count)s vertices; at most %(limit)s are accepted.")
+            % {"count": geom.num_coords, "limit": max_vertices()}
+        )
     if geom.srid != storage_srid():
         geom = geom.transform(storage_srid(), clone=True)
     if isinstance(geom, Polygon):

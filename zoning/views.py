@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from gis_app.api import api_language
+from gis_app.public import public_db_work
 from parcels.selectors import point_in_municipality
 from zoning.compliance.output import report_data
 from zoning.forms import ParcelQueryForm, ProposalForm
@@ -12,6 +13,7 @@ from zoning.selectors import parcel_compliance
 
 @require_GET
 @api_language
+@public_db_work()
 def buildable(request: HttpRequest) -> HttpResponse:
     """Public: what the detailed plan allows on a parcel, found by file code or a point (plan rules
     and parcel geometry are public; no owner data is returned)."""

@@ -217,6 +217,13 @@ GIS_SURVEY_SRIDS = [
     int(code) for code in os.environ.get("GIS_SURVEY_SRIDS", f"{GIS_STORAGE_SRID},32639,4326").split(",")
 ]
 
+# Public (anonymous) endpoints run their database work under this statement timeout; past it the
+# caller gets a translated 503 with Retry-After instead of holding a web worker (gis_app/public.py).
+PUBLIC_STATEMENT_TIMEOUT_MS = int(os.environ.get("PUBLIC_STATEMENT_TIMEOUT_MS", "3000"))
+# Every geometry input (importers, wizard footprints, violations drawn on the map, API payloads)
+# refuses a feature with more vertices than this; the sample city's largest parcel has a few dozen.
+GIS_MAX_VERTICES = int(os.environ.get("GIS_MAX_VERTICES", "5000"))
+
 # Notifications (e-mail and SMS): the development backend records them and shows them in the page;
 # production sets the HTTP gateway backend and the provider's endpoint.
 NOTIFICATION_BACKEND = os.environ.get("NOTIFICATION_BACKEND", "notifications.backends.DatabaseBackend")
