@@ -60,7 +60,7 @@ class DatasetVersion(models.Model):
 
 
 class AuditEvent(models.Model):
-    """One row per state change anyone makes (who, what, on which object, when); never edited."""
+    """One row per state change anyone makes (who, what, on which object, when); append-only, hash-chained."""
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -70,6 +70,10 @@ class AuditEvent(models.Model):
     object_type = models.CharField(_("object type"), max_length=64)
     object_id = models.CharField(_("object id"), max_length=64)
     data = models.JSONField(_("details"), default=dict, blank=True)
+    # The hash chain (issue 17 item 12): both are written by the database's BEFORE INSERT trigger
+    # (migration 0005) under a lock, and returned to Django on insert through db_default.
+    prev_hash = models.CharField(_("previous hash"), max_length=64, db_default="", editable=False)
+    row_hash = models.CharField(_("row hash"), max_length=64, db_default="", editable=False)
 
     class Meta:
         verbose_name = _("audit event")
