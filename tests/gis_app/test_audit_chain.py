@@ -195,3 +195,28 @@ def test_concurrent_writers_chain_correctly(django_user_model):
     assert report.ok, report
     assert report.count == AuditEvent.objects.count() == 6 * 12
     assert not AuditEvent.objects.filter(action="test.rolled-back").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_chains_existing_rows_and_reverses():
+    from django.db.migrations.executor import MigrationExecutor
+
+    def migrate(*targets):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(list(targets))
+        return executor.loader.project_state(list(targets)).apps
+
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+
+    try:
+        old = migrate(("gis_app", "0004_datasetversion_kind_districts")).get_model("gis_app", "AuditEvent")
+        for i in range(4):
+            old.objects.create(action=f"test.old{i}", object_type="x.y", object_id=str(i), data={"i": i})
+        old.objects.filter(action="test.old3").update(action="test.old3-edited")  # allowed before 0005
+    finally:
+        migrate(*latest)  # never leave the test database behind
+    rows = list(AuditEvent.objects.order_by("id"))
+    assert [r.action for r in rows] == ["test.old0", "test.old1", "test.old2", "test.old3-edited"]
+    assert rows[0].prev_hash == GENESIS_HASH and all(len(r.row_hash) == 64 for r in rows)
+    assert audit_chain_verify().count == 4 and audit_chain_verify().ok
