@@ -8,8 +8,19 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connection
+from django.utils import translation
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Every test starts in the site's language: a request to an /en/ page in an earlier test leaves
+    English active in this thread, and reverse() would then build /en/ URLs for the next one."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(scope="session")
