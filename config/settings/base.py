@@ -89,7 +89,7 @@ MIDDLEWARE = [
 # free to refuse.
 LOAD_SHED_MAX_IN_FLIGHT = int(os.environ.get("LOAD_SHED_MAX_IN_FLIGHT", "4"))
 LOAD_SHED_MAX_WAITING = int(os.environ.get("LOAD_SHED_MAX_WAITING", "8"))
-LOAD_SHED_WAIT_MS = int(os.environ.get("LOAD_SHED_WAIT_MS", "1000"))
+LOAD_SHED_WAIT_MS = int(os.environ.get("LOAD_SHED_WAIT_MS", "100"))
 
 # --- request sizes: every body is bounded by its route before it is read -----------------------------
 # RequestBodyLimitMiddleware answers 413 when Content-Length is over the route's limit (URL name ->
