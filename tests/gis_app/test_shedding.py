@@ -13,6 +13,8 @@ from django.test import RequestFactory
 
 from gis_app.shedding import LoadShedMiddleware
 
+pytestmark = pytest.mark.hostile("overload (item 15)")
+
 rf = RequestFactory()
 
 
