@@ -3,7 +3,8 @@
     scripts/bench.sh public_bounded [--workers 3] [--parallel 20] [--rounds 5]
 
 Runs against the database the scripts set up (the sample city is loaded if it is not live yet),
-on gunicorn as the serve command runs it. Prints, per collection, the median and worst time of
+on gunicorn as the serve command runs it (config/gunicorn.py: threaded workers). Prints, per
+collection, the median and worst time of
 GET /ogc/collections/<id>/items?bbox=-180,-90,180,90 one at a time; then fires `bursts` times
 `parallel` such requests at once (the collections in turn) while a probe asks /healthz every 20 ms,
 and prints the probe's median and worst. Targets (issue 17): each world box < 200 ms; /healthz < 100 ms meanwhile.
@@ -64,7 +65,8 @@ def main() -> None:
     subprocess.run([*manage, "migrate", "-v", "0"], check=True, env=env, cwd=ROOT)  # noqa: S603 - our own command
     subprocess.run([*manage, "sample_city_load", "-v", "0"], check=True, env=env, cwd=ROOT)  # noqa: S603
     port = free_port()
-    gunicorn = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+    gunicorn = [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"]
+    gunicorn += ["--bind", f"127.0.0.1:{port}"]
     server = subprocess.Popen(  # noqa: S603 - our own server
         [*gunicorn, "--workers", str(args.workers), "--error-logfile", "-"],
         env=env,
@@ -74,7 +76,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/healthz")
-        print(f"gunicorn, {args.workers} workers; GET /ogc/collections/<id>/items?{WORLD}")
+        print(f"gunicorn, {args.workers} gthread workers; GET /ogc/collections/<id>/items?{WORLD}")
         print(f"{'collection':<12} {'median ms':>10} {'worst ms':>9}")
         for collection in COLLECTIONS:
             url = f"{base}/ogc/collections/{collection}/items?{WORLD}"

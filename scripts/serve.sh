@@ -21,10 +21,9 @@ export DJANGO_HTTPS="${DJANGO_HTTPS:-0}"
 say "Serving on http://$HOST:$PORT with a job worker  (Ctrl+C stops both)"
 # The web server and the job worker (sending messages, reading survey files) run side by side;
 # Ctrl+C, a TERM, or either of them ending stops the other, and the script waits for both.
-# Request line and headers bounded by gunicorn before Django sees them (bodies are bounded per route
-# by gis_app.middleware.RequestBodyLimitMiddleware): a 4 KB request line, 50 headers of 8 KB at most.
-gunicorn config.wsgi:application --bind "$HOST:$PORT" --workers "${WEB_WORKERS:-3}" \
-  --limit-request-line 4094 --limit-request-fields 50 --limit-request-field_size 8190 \
+# config/gunicorn.py: WEB_WORKERS threaded workers of WEB_THREADS threads (load shedding needs a free
+# thread to refuse with), request line and headers bounded before Django sees them.
+gunicorn -c config/gunicorn.py config.wsgi:application --bind "$HOST:$PORT" \
   --access-logfile - --error-logfile - &
 web=$!
 python manage.py procrastinate worker --concurrency "${JOB_WORKER_CONCURRENCY:-4}" &

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # First of our own: past LOAD_SHED_MAX_IN_FLIGHT requests in progress in this process, a fast 503.
+    "gis_app.shedding.LoadShedMiddleware",
     # Before anything reads the body or touches the database: bodies over their route's limit (413),
     # then text that is no text (NUL, control characters, invalid UTF-8) in path, query, cookies or fields (400).
     "gis_app.middleware.RequestBodyLimitMiddleware",
@@ -78,6 +80,16 @@ MIDDLEWARE = [
     # last: answers a locked-out login with the login page and its message (accounts.throttle)
     "axes.middleware.AxesMiddleware",
 ]
+
+# --- load shedding (gis_app/shedding.py) ----------------------------------------------------------------
+# Per web process (a gunicorn gthread worker, config/gunicorn.py): at most LOAD_SHED_MAX_IN_FLIGHT
+# requests do their work at once and LOAD_SHED_MAX_WAITING wait (at most LOAD_SHED_WAIT_MS) for a
+# slot; any more answer 503 with Retry-After at once. /healthz is never shed. 0 turns shedding off.
+# The gunicorn threads per worker (WEB_THREADS) must exceed in-flight + waiting, so that a thread is
+# free to refuse.
+LOAD_SHED_MAX_IN_FLIGHT = int(os.environ.get("LOAD_SHED_MAX_IN_FLIGHT", "4"))
+LOAD_SHED_MAX_WAITING = int(os.environ.get("LOAD_SHED_MAX_WAITING", "8"))
+LOAD_SHED_WAIT_MS = int(os.environ.get("LOAD_SHED_WAIT_MS", "100"))
 
 # --- request sizes: every body is bounded by its route before it is read -----------------------------
 # RequestBodyLimitMiddleware answers 413 when Content-Length is over the route's limit (URL name ->

@@ -16,7 +16,7 @@ from gis_app.audit import audit_trail
 from gis_app.models import AuditEvent
 from tests.surveys.conftest import user_with
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.hostile("password guessing (item 5)")]
 
 LOGIN = "/en/accounts/login/"
 RIGHT = "pw-for-tests-only"

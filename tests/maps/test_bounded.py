@@ -17,6 +17,8 @@ from maps import ogc
 from maps.ogc import COLLECTIONS, MAX_LIMIT, clip_bbox
 from parcels.models import Parcel
 
+pytestmark = pytest.mark.hostile("unbounded public work (item 1)")
+
 ITEMS = "/ogc/collections/{}/items"
 CITY = (57.2, 37.4, 57.5, 37.6)  # about the sample city
 

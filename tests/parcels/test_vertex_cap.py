@@ -15,6 +15,8 @@ from parcels.importers import parcels_import
 from parcels.models import Parcel
 from tests.parcels.conftest import parcels_frame, plot
 
+pytestmark = pytest.mark.hostile("oversized geometry (item 9)")
+
 
 @pytest.fixture(autouse=True)
 def english():

@@ -15,7 +15,7 @@ from permits.workflow import Action
 from tests.permits.conftest import draft
 from tests.surveys.conftest import user_with
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.access_matrix]
 
 STAGE_ROLE = {  # DESIGN.md §3, stages 1-8 of the building-permit path
     "secretariat": Role.CLERK,
@@ -58,7 +58,7 @@ def expected(actor, action: Action, status: str, stage: str) -> bool:
     return False
 
 
-def test_role_action_state_table(plot, staff, citizen):
+def test_role_action_state_table(plot, staff, citizen, record_property):
     req = draft(plot, citizen)
     actors = {**staff, Role.CITIZEN: user_with("citizen", "t-another-citizen"), "applicant": citizen}
     rows = mismatches = 0
@@ -88,6 +88,8 @@ def test_role_action_state_table(plot, staff, citizen):
                 if allowed != expected(actor, action, status, stage):
                     mismatches += 1
                     failures.append((status, stage, str(actor), action.value, allowed))
+    record_property("cells", rows)
+    record_property("cells_wrong", mismatches)
     assert rows == len(STATES) * len(ACTORS) * len(Action) == 14 * 14 * 8
     assert failures == [], failures[:10]
     assert mismatches == 0

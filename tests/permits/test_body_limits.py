@@ -15,7 +15,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from accounts.roles import Role
 from tests.permits.conftest import draft, pdf_bytes
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.hostile("oversized bodies (item 7)")]
 MB = 2**20
 
 

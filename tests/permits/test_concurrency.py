@@ -16,14 +16,14 @@ from permits.errors import StaleForm
 from permits.models import PermitRequest, RequestStatus
 from tests.permits.conftest import draft, with_documents
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.concurrency]
 
 FILES = 40
 RACERS = 5  # per file: 3 try to accept, 2 try to return it to the applicant, all with the same version
 ROUNDS = 5  # 8 files per round: 40 threads at once
 
 
-def test_200_concurrent_conflicting_transitions_lose_nothing(plot, staff, citizen):
+def test_200_concurrent_conflicting_transitions_lose_nothing(plot, staff, citizen, record_property):
     clerk = staff[Role.CLERK]
     files = []
     for _ in range(FILES):
@@ -67,6 +67,11 @@ def test_200_concurrent_conflicting_transitions_lose_nothing(plot, staff, citize
             t.start()
         for t in threads:
             t.join(60)
+    # A lost update: a file whose version did not move by exactly one (a winner overwritten or none).
+    lost = sum(PermitRequest.objects.get(pk=req.pk).version != req.version + 1 for req in files)
+    record_property("transitions_attempted", len(outcomes))
+    record_property("files", FILES)
+    record_property("lost_updates", lost)
     assert len(outcomes) == FILES * RACERS == 200
     wins = Counter(pk for pk, _a, result in outcomes if result == "won")
     assert all(wins[req.pk] == 1 for req in files), wins  # exactly one winner per file

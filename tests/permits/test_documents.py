@@ -18,7 +18,7 @@ from gis_app.audit import audit_trail
 from permits.models import RequestDocument
 from tests.permits.conftest import draft
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.hostile("active content in PDFs (item 4)")]
 
 MARK = "EVIL-PAYLOAD"
 JS = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String(f"app.alert('{MARK}');"))

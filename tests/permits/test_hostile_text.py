@@ -11,7 +11,7 @@ import pytest
 from accounts.roles import Role
 from tests.permits.conftest import draft
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.hostile("NUL and invalid text (item 2)")]
 
 # Percent-encoded as an attacker sends them: NUL, ESC (a C0 control), a lone UTF-16 surrogate in
 # UTF-8 (ED A0 80, not valid UTF-8), an over-long encoding of "/" (C0 AF, not valid UTF-8), BEL.

@@ -11,7 +11,7 @@ from permits import transitions
 from permits.models import PermitRequest
 from tests.permits.conftest import advance, scan, submitted
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.hostile("internal notes shown to the applicant (item 8)")]
 
 
 def _act(client, req: PermitRequest, **data):

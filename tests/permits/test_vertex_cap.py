@@ -18,6 +18,8 @@ from tests.surveys.conftest import E0, N0
 from violations.models import Violation
 from violations.services import ViolationError, violation_record
 
+pytestmark = pytest.mark.hostile("oversized geometry (item 9)")
+
 
 def ring_lonlat(n: int, *, radius_m: float = 4.0) -> list[list[float]]:
     """A closed ring of n vertices (n - 1 distinct) on a circle inside the test plot, in lon/lat."""

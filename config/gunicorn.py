@@ -1,0 +1,19 @@
+"""gunicorn settings shared by scripts/serve.sh and the HTTP benchmarks (`gunicorn -c config/gunicorn.py`).
+
+Threaded workers (gthread): a request waiting on PostgreSQL leaves the process free to answer others,
+so /healthz is answered beside heavy requests, and gis_app.shedding.LoadShedMiddleware has a free
+thread to refuse the excess quickly (threads > LOAD_SHED_MAX_IN_FLIGHT + LOAD_SHED_MAX_WAITING).
+"""
+
+import os
+
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_WORKERS", "3"))
+threads = int(os.environ.get("WEB_THREADS", "16"))
+# A request line over 4 KB, more than 50 headers or a header over 8 KB is refused before Django
+# (bodies are bounded per route by gis_app.middleware.RequestBodyLimitMiddleware).
+limit_request_line = 4094
+limit_request_fields = 50
+limit_request_field_size = 8190
+# Idle keep-alive connections are closed soon: a thread is not held for a client that went quiet.
+keepalive = 2
