@@ -159,6 +159,16 @@ def test_every_kind_of_response_carries_the_strict_policy(client, city, url):
     assert_strict(r)
 
 
+def test_static_files_carry_the_policy_too(client):
+    # WhiteNoise answers them below the policy's middleware: an SVG opened on its own runs no script
+    from django.templatetags.static import static
+
+    for name in ("img/emblem.svg", "css/site.css", "js/city_map.js"):
+        r = client.get(static(name))
+        assert r.status_code == 200, name
+        assert_strict(r)
+
+
 def test_the_admin_with_its_map_widget_carries_the_policy_and_nonced_scripts(client, city):
     admin = get_user_model().objects.create_superuser("root", password="correct horse battery")
     client.force_login(admin)
