@@ -17,6 +17,7 @@ admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("healthz", views.health, name="health"),
+    path("csp-report", views.csp_report, name="csp_report"),  # CONTENT_SECURITY_POLICY's report-uri
     path("api/parcels/", include("parcels.urls")),
     path("api/buildable", zoning_views.buildable, name="buildable"),
     path("tiles/", include(map_urls.tile_patterns)),

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 # C0 controls but tab, line feed and carriage return (a textarea sends CR LF), DEL, and the UTF-16
 # surrogates (only reachable through a JSON "\ud800" escape: UTF-8 bytes for them are refused on decoding).
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-_JSON_ROUTES = ("/api/", "/ogc/", "/tiles/")
+_JSON_ROUTES = ("/api/", "/ogc/", "/tiles/", "/csp-report")
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -46,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "django.contrib.humanize",
     "leaflet",
+    # Content-Security-Policy (its system checks; the middleware and settings below)
+    "csp",
     # the task queue (jobs in the same PostgreSQL; `manage.py procrastinate worker` runs them)
     "procrastinate.contrib.django",
     # login throttling (accounts/throttle.py)
@@ -63,6 +66,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # On every response, refusals by the middlewares below (400, 411, 413) and static files included:
+    # the Content-Security-Policy header with this request's nonce (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # First of our own: past LOAD_SHED_MAX_IN_FLIGHT requests in progress in this process, a fast 503.
     "gis_app.shedding.LoadShedMiddleware",
@@ -101,6 +107,7 @@ REQUEST_BODY_LIMITS = {
     "surveys:new": 20 * _MB + 256 * 1024,  # one survey file, at most 20 MB (surveys.uploads.UploadLimits)
     "permits:document_upload": 10 * _MB + 256 * 1024,  # one scan, at most 10 MB (permits.documents)
     "surveys:inspection_new": 10 * 12 * _MB + 256 * 1024,  # up to 10 photos of 12 MB (surveys.forms)
+    "csp_report": 16 * 1024,  # a browser's violation report is a few hundred bytes (config/views.py)
 }
 # What Django itself holds: form fields (not files) up to 1 MB in all, at most 1,000 of them; an
 # upload over 2.5 MB is spooled to a temporary file instead of memory.
@@ -124,6 +131,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.site",
+                # {{ CSP_NONCE }}: this request's nonce, for the few inline scripts we let run
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -276,7 +285,31 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"  # translated, and no inline style (Django's page has one)
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+
+# Content-Security-Policy (django-csp) on every response: scripts and style sheets only from this
+# site, plus an inline <script>/<style> that carries this request's nonce (django-leaflet's map
+# set-up, rendered with {{ CSP_NONCE }}); no 'unsafe-inline' and no 'unsafe-eval': no inline event
+# handler (onclick=) and no style="" attribute runs or applies, and nothing vendored needs eval.
+# Scripts may still set element.style (Leaflet does). Images also from data: and blob: URLs (Leaflet
+# and the vector tiles); the map's tiles, terrain and fonts are ours. Browsers report violations
+# to config.views.csp_report, which logs them (bounded body, see REQUEST_BODY_LIMITS).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "blob:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "report-uri": ["/csp-report"],
+    },
+}
 
 # Django warns that Debian's GDAL (3.6; 3.9 is needed) cannot block file and network access from
 # spatial-reference strings. Survey files ARE read by this system GDAL, through Django's GDAL

@@ -36,22 +36,40 @@
 
   const metresPerPixel = (zoom) => (156543.03 * Math.cos((config.centreLat || 37.47) * Math.PI / 180)) / 2 ** zoom;
 
-  function legendHtml() {
-    const swatch = (style, label) => `<li><span class="sw" style="${style}"></span>${esc(label)}</li>`;
-    const uses = Object.entries(T.land_uses).filter(([k]) => COLORS[k])
-      .map(([k, label]) => swatch(`background:${COLORS[k]}`, label));
-    return `<h3>${esc(T.zones)}</h3><ul class="cols">${uses.join("")}</ul><ul>` + [
-      swatch("background:#c0392b;height:.3rem", T.widened),
-      swatch("background:#34495e;height:.3rem", T.not_widened),
-      swatch("border:2px dashed #c0392b;background:none", T.corridors),
-      swatch("border:1px solid #1f4e79;background:none", T.parcels),
-      swatch("background:#8c7b6b", T.buildings),
-      swatch("border:2px solid #0b3d91;background:none", T.parcel),
-      swatch("background:#2ecc71", T.envelope),
-      swatch("background:#e74c3c", T.setback),
-      swatch("background:#f39c12", T.chamfer),
-    ].join("") + "</ul>";
+  // A legend swatch gets its colours through the CSSOM (element.style), which the
+  // Content-Security-Policy allows; a style="" attribute in built HTML it refuses.
+  function swatch(style, label) {
+    const li = document.createElement("li");
+    const sw = li.appendChild(document.createElement("span"));
+    sw.className = "sw";
+    Object.assign(sw.style, style);
+    li.append(label);
+    return li;
   }
+
+  function legendNode() {
+    const legend = document.createDocumentFragment();
+    legend.appendChild(document.createElement("h3")).textContent = T.zones;
+    const uses = legend.appendChild(document.createElement("ul"));
+    uses.className = "cols";
+    Object.entries(T.land_uses).filter(([k]) => COLORS[k])
+      .forEach(([k, label]) => uses.append(swatch({background: COLORS[k]}, label)));
+    legend.appendChild(document.createElement("ul")).append(
+      swatch({background: "#c0392b", height: ".3rem"}, T.widened),
+      swatch({background: "#34495e", height: ".3rem"}, T.not_widened),
+      swatch({border: "2px dashed #c0392b", background: "none"}, T.corridors),
+      swatch({border: "1px solid #1f4e79", background: "none"}, T.parcels),
+      swatch({background: "#8c7b6b"}, T.buildings),
+      swatch({border: "2px solid #0b3d91", background: "none"}, T.parcel),
+      swatch({background: "#2ecc71"}, T.envelope),
+      swatch({background: "#e74c3c"}, T.setback),
+      swatch({background: "#f39c12"}, T.chamfer),
+    );
+    return legend;
+  }
+
+  // The print view's button (no onclick="" attribute: the Content-Security-Policy refuses those).
+  document.querySelectorAll("[data-action=print]").forEach((b) => b.addEventListener("click", () => window.print()));
 
   window.addEventListener("map:init", (e) => {
     const map = e.detail.map;
@@ -61,7 +79,7 @@
     // the panel sits at the inline end; scale and coordinates go to the other bottom corner
     const freeCorner = document.dir === "rtl" ? "bottomright" : "bottomleft";
     L.control.scale({metric: true, imperial: false, position: freeCorner}).addTo(map);
-    $("map-legend").innerHTML = legendHtml();
+    $("map-legend").replaceChildren(legendNode());
 
     // --- layers: terrain from our DEM, then our vector tiles ---------------------------------------
     map.createPane("terrain").style.zIndex = 150;  // under the vector tiles (tilePane is 200)

@@ -49,8 +49,14 @@
   const Legend = L.Control.extend({
     onAdd() {
       const div = L.DomUtil.create("div", "survey-legend");
-      div.innerHTML = Object.keys(STYLES).filter((k) => labels[k]).map((k) =>
-        `<div><i style="background:${STYLES[k].fillColor || STYLES[k].color};border:1px solid ${STYLES[k].color}"></i>${esc(labels[k])}</div>`).join("");
+      // colours through the CSSOM: the Content-Security-Policy refuses style="" attributes in HTML
+      Object.keys(STYLES).filter((k) => labels[k]).forEach((k) => {
+        const row = div.appendChild(document.createElement("div"));
+        const key = row.appendChild(document.createElement("i"));
+        key.style.background = STYLES[k].fillColor || STYLES[k].color;
+        key.style.border = `1px solid ${STYLES[k].color}`;
+        row.append(labels[k]);
+      });
       return div;
     },
   });

@@ -36,17 +36,67 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1200, "height": 800})
-    page = context.new_page()
-    yield page
-    context.close()
+# Every page of every journey runs under the Content-Security-Policy; a journey fails at teardown on any
+# violation the browser reports, as a `securitypolicyviolation` event (recorded by an init script
+# through an exposed binding, so that navigations lose none) or as a console message.
+_RECORD_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  const where = `${e.sourceFile}:${e.lineNumber}`;
+  window.__cspViolation(`${e.effectiveDirective} blocked ${e.blockedURI || "inline"} at ${where} ${e.sample}`);
+});
+"""
+
+
+class CspViolations(list):
+    """What the browser refused in one context (its pages and pop-ups), in order."""
+
+    def watch(self, context) -> None:
+        context.expose_binding("__cspViolation", lambda source, text: self.append(f"{source['page'].url}: {text}"))
+        context.add_init_script(_RECORD_VIOLATIONS)
+        context.on("page", self._watch_page)
+
+    def _watch_page(self, page) -> None:
+        page.on(
+            "console",
+            lambda msg: (
+                self.append(f"{page.url}: console: {msg.text}") if "Content Security Policy" in msg.text else None
+            ),
+        )
+
+
+def _context(browser, **options):
+    context = browser.new_context(**options)
+    violations = CspViolations()
+    violations.watch(context)
+    return context, violations
 
 
 @pytest.fixture
-def phone(browser):
-    context = browser.new_context(viewport={"width": 390, "height": 800}, is_mobile=True, has_touch=True)
+def csp_violations():
+    """The violations of the test's browser contexts; the fixtures below fail the test on any."""
+    return []
+
+
+def _fail_on(violations: list[str]) -> None:
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations), pytrace=False)
+
+
+@pytest.fixture
+def page(browser, csp_violations):
+    context, violations = _context(browser, viewport={"width": 1200, "height": 800})
+    csp_violations.append(violations)
     page = context.new_page()
     yield page
     context.close()
+    _fail_on(violations)
+
+
+@pytest.fixture
+def phone(browser, csp_violations):
+    context, violations = _context(browser, viewport={"width": 390, "height": 800}, is_mobile=True, has_touch=True)
+    csp_violations.append(violations)
+    page = context.new_page()
+    yield page
+    context.close()
+    _fail_on(violations)
