@@ -68,6 +68,9 @@ MIDDLEWARE = [
     # then text that is no text (NUL, control characters, invalid UTF-8) in path, query, cookies or fields (400).
     "gis_app.middleware.RequestBodyLimitMiddleware",
     "gis_app.middleware.InvalidTextMiddleware",
+    # a view that meets a database outage answers a translated 503, not a 500 (gis_app/outage.py;
+    # one met in a later middleware is answered by handler500, config/urls.py)
+    "gis_app.outage.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -140,6 +143,11 @@ options = DATABASES["default"].setdefault("OPTIONS", {})
 if os.environ.get("DATABASE_PREPARED", "1") != "0":
     options["prepare_threshold"] = 1_000_000
     options["options"] = (options.get("options", "") + " -c plan_cache_mode=force_generic_plan").strip()
+# A database that does not answer the connection fails the request in DATABASE_CONNECT_TIMEOUT_S
+# seconds (a 503, gis_app/outage.py) instead of holding a web worker; connections are kept
+# CONN_MAX_AGE seconds and checked before reuse (CONN_HEALTH_CHECKS), so after an outage the next
+# request opens a new one: the service recovers by itself, without a restart.
+options["connect_timeout"] = int(os.environ.get("DATABASE_CONNECT_TIMEOUT_S", "5"))
 # Requests are short: starting parallel workers costs milliseconds and a generic plan that guesses
 # many rows would start them on every click. Imports turn it back on for their own transaction.
 options["options"] = (options.get("options", "") + " -c max_parallel_workers_per_gather=0").strip()
