@@ -79,8 +79,10 @@ def survey_upload_read(*, upload_id: int) -> SurveyUpload:
     store the survey; or record the refusal. Either way the upload's own copy of the file goes."""
     with transaction.atomic():
         received = SurveyUpload.objects.select_for_update().select_related("parcel", "surveyor").get(pk=upload_id)
-        if received.status != UploadStatus.QUEUED:
-            return received  # read already (a job run twice)
+        if received.status not in {UploadStatus.QUEUED, UploadStatus.READING}:
+            _upload_file_drop(received)  # read already (a job run twice); its copy may have outlived a kill
+            return received
+        # READING: the worker that began it was killed and the stalled job retried; read it again
         received.status = UploadStatus.READING
         received.started_at = timezone.now()
         received.save(update_fields=["status", "started_at"])

@@ -246,6 +246,17 @@ NOTIFICATION_RETRY_BACKOFF_S = float(os.environ.get("NOTIFICATION_RETRY_BACKOFF_
 # A message still waiting this long after it was written is "stuck" (no worker running?) and
 # shows on the managers' page beside the failed ones.
 NOTIFICATION_STUCK_AFTER_S = int(os.environ.get("NOTIFICATION_STUCK_AFTER_S", str(30 * 60)))
+# A worker killed mid-job leaves its job 'doing'. Workers send a heartbeat every JOB_HEARTBEAT_S;
+# every JOB_STALLED_CHECK_S a periodic job (gis_app.tasks.retry_stalled_jobs) sets the jobs of a
+# worker silent for JOB_STALLED_AFTER_S 'todo' again, and a starting worker prunes such workers.
+# JOB_STALLED_AFTER_S must be well above JOB_HEARTBEAT_S, or a live worker's job runs twice.
+JOB_HEARTBEAT_S = float(os.environ.get("JOB_HEARTBEAT_S", "10"))
+JOB_STALLED_AFTER_S = float(os.environ.get("JOB_STALLED_AFTER_S", "60"))
+JOB_STALLED_CHECK_S = int(os.environ.get("JOB_STALLED_CHECK_S", "60"))
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "update_heartbeat_interval": JOB_HEARTBEAT_S,
+    "stalled_worker_timeout": JOB_STALLED_AFTER_S,
+}
 # The map never asks an external tile server: the layers are our own data.
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (37.4745, 57.3295),
