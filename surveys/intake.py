@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gis_app.audit import audit_record
+from gis_app.storage import StorageFull
 from parcels.models import Parcel
 from parcels.services import property_file_open
 from surveys import tasks
@@ -55,7 +56,10 @@ def survey_upload_queue(
         dxf_layers={"boundary": layers.boundary, "buildings": layers.buildings, "points": layers.points},
         notes=notes,
     )
-    received.stored_file.save(upload.name, ContentFile(data), save=False)
+    try:
+        received.stored_file.save(upload.name, ContentFile(data), save=False)
+    except StorageFull:
+        raise UploadRefused("storage_full") from None
     try:
         with transaction.atomic():
             received.save()
