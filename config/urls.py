@@ -46,3 +46,6 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )
+
+# A database outage met in a middleware (the session, the signed-in user) answers 503, not 500.
+handler500 = "gis_app.outage.server_error"

@@ -64,17 +64,19 @@ SELECT id, prev_hash, row_hash,
 """
 
 
-def _chain_rows():
-    with connection.cursor() as cursor:
+def _chain_rows(db):
+    with db.cursor() as cursor:
         cursor.execute(_CHAIN_SQL)
         while batch := cursor.fetchmany(2000):
             yield from batch
 
 
-def audit_chain_verify() -> AuditChainReport:
-    """Walk the audit chain in id order; report the first edited, deleted or inserted row."""
+def audit_chain_verify(*, db=None) -> AuditChainReport:
+    """Walk the audit chain in id order; report the first edited, deleted or inserted row.
+
+    `db` is another database's psycopg connection (a restored backup's); by default Django's."""
     count, head, before_head, head_id = 0, GENESIS_HASH, None, None
-    rows = _chain_rows()
+    rows = _chain_rows(db if db is not None else connection)
     row = next(rows, None)
     while row is not None:
         following = next(rows, None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django import forms as dj_forms
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from accounts.roles import STAFF_ROLES
 from accounts.selectors import is_authorised
 from gis_app.audit import audit_record
 from gis_app.geometry import storage_srid
+from gis_app.storage import StorageFull, storage_full_message
 from parcels.services import property_file_open
 from permits import selectors
 from permits.documents import document_check
@@ -113,7 +115,10 @@ def document_add(*, request_id: int, actor, kind: str, upload) -> RequestDocumen
                     _("Documents can be added to a draft, to a returned request, or by the secretariat.")
                 )
             doc.request = req
-            doc.file.save(f"scan.{checked.suffix}", ContentFile(checked.stored), save=False)
+            try:
+                doc.file.save(f"scan.{checked.suffix}", ContentFile(checked.stored), save=False)
+            except StorageFull:
+                raise dj_forms.ValidationError(storage_full_message(), code="storage_full") from None
             if kind != "other":
                 req.documents.filter(kind=kind, replaced=False).update(replaced=True)
             doc.save()

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gis_app.audit import audit_record
+from gis_app.storage import StorageFull
 from parcels.models import Parcel
 from parcels.services import property_file_open
 from surveys import tasks
@@ -55,7 +56,10 @@ def survey_upload_queue(
         dxf_layers={"boundary": layers.boundary, "buildings": layers.buildings, "points": layers.points},
         notes=notes,
     )
-    received.stored_file.save(upload.name, ContentFile(data), save=False)
+    try:
+        received.stored_file.save(upload.name, ContentFile(data), save=False)
+    except StorageFull:
+        raise UploadRefused("storage_full") from None
     try:
         with transaction.atomic():
             received.save()
@@ -79,8 +83,10 @@ def survey_upload_read(*, upload_id: int) -> SurveyUpload:
     store the survey; or record the refusal. Either way the upload's own copy of the file goes."""
     with transaction.atomic():
         received = SurveyUpload.objects.select_for_update().select_related("parcel", "surveyor").get(pk=upload_id)
-        if received.status != UploadStatus.QUEUED:
-            return received  # read already (a job run twice)
+        if received.status not in {UploadStatus.QUEUED, UploadStatus.READING}:
+            _upload_file_drop(received)  # read already (a job run twice); its copy may have outlived a kill
+            return received
+        # READING: the worker that began it was killed and the stalled job retried; read it again
         received.status = UploadStatus.READING
         received.started_at = timezone.now()
         received.save(update_fields=["status", "started_at"])

@@ -208,6 +208,14 @@ def survey_upload(
     )
 
 
+class _AlreadyStored(Exception):
+    """The upload already has its survey: this run's copy is rolled back."""
+
+    def __init__(self, survey):
+        super().__init__(survey.pk)
+        self.survey = survey
+
+
 def survey_store(
     *,
     parcel: Parcel,
@@ -258,11 +266,18 @@ def survey_store(
                 source=survey.source_name,
             )
             if received is not None:
+                # a reading job run twice (its worker killed, the job retried) stores one survey
+                stored = SurveyUpload.objects.select_for_update().only("survey").get(pk=received.pk).survey
+                if stored is not None:
+                    raise _AlreadyStored(stored)
                 received.status = UploadStatus.DONE
                 received.survey = survey
                 received.finished_at = timezone.now()
                 received.save(update_fields=["status", "survey", "finished_at"])
                 audit_record(actor=None, action="survey_upload.done", obj=received, survey=survey.pk)
+    except _AlreadyStored as already:
+        survey.source_file.delete(save=False)
+        return already.survey
     except BaseException:
         survey.source_file.delete(save=False)
         raise

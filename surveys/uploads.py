@@ -63,6 +63,9 @@ ENCODINGS = {"utf-8": "UTF-8", "cp1256": "Windows-1256"}
 
 MESSAGES = {
     "empty": _("The file is empty."),
+    "storage_full": _(
+        "The server has no room to store the file at the moment. Nothing was saved; please try again later."
+    ),
     "too_large": _("The file is larger than %(limit)s MB."),
     "unknown_extension": _(
         "Files of this kind are not accepted; send GeoJSON, a zipped shapefile, GeoPackage, DXF or CSV."

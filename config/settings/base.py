@@ -76,6 +76,9 @@ MIDDLEWARE = [
     # then text that is no text (NUL, control characters, invalid UTF-8) in path, query, cookies or fields (400).
     "gis_app.middleware.RequestBodyLimitMiddleware",
     "gis_app.middleware.InvalidTextMiddleware",
+    # a view that meets a database outage answers a translated 503, not a 500 (gis_app/outage.py;
+    # one met in a later middleware is answered by handler500, config/urls.py)
+    "gis_app.outage.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -161,6 +164,11 @@ options = DATABASES["default"].setdefault("OPTIONS", {})
 if os.environ.get("DATABASE_PREPARED", "1") != "0":
     options["prepare_threshold"] = 1_000_000
     options["options"] = (options.get("options", "") + " -c plan_cache_mode=force_generic_plan").strip()
+# A database that does not answer the connection fails the request in DATABASE_CONNECT_TIMEOUT_S
+# seconds (a 503, gis_app/outage.py) instead of holding a web worker; connections are kept
+# CONN_MAX_AGE seconds and checked before reuse (CONN_HEALTH_CHECKS), so after an outage the next
+# request opens a new one: the service recovers by itself, without a restart.
+options["connect_timeout"] = int(os.environ.get("DATABASE_CONNECT_TIMEOUT_S", "5"))
 # Requests are short: starting parallel workers costs milliseconds and a generic plan that guesses
 # many rows would start them on every click. Imports turn it back on for their own transaction.
 options["options"] = (options.get("options", "") + " -c max_parallel_workers_per_gather=0").strip()
@@ -221,7 +229,8 @@ STATICFILES_DIRS = [
     ("vendor/vectorgrid", BASE_DIR / "node_modules" / "leaflet.vectorgrid" / "dist"),
 ]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # the file system, with a full disk refused cleanly (no partial file left; gis_app/storage.py)
+    "default": {"BACKEND": "gis_app.storage.MediaStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
@@ -259,6 +268,17 @@ NOTIFICATION_RETRY_BACKOFF_S = float(os.environ.get("NOTIFICATION_RETRY_BACKOFF_
 # A message still waiting this long after it was written is "stuck" (no worker running?) and
 # shows on the managers' page beside the failed ones.
 NOTIFICATION_STUCK_AFTER_S = int(os.environ.get("NOTIFICATION_STUCK_AFTER_S", str(30 * 60)))
+# A worker killed mid-job leaves its job 'doing'. Workers send a heartbeat every JOB_HEARTBEAT_S;
+# every JOB_STALLED_CHECK_S a periodic job (gis_app.tasks.retry_stalled_jobs) sets the jobs of a
+# worker silent for JOB_STALLED_AFTER_S 'todo' again, and a starting worker prunes such workers.
+# JOB_STALLED_AFTER_S must be well above JOB_HEARTBEAT_S, or a live worker's job runs twice.
+JOB_HEARTBEAT_S = float(os.environ.get("JOB_HEARTBEAT_S", "10"))
+JOB_STALLED_AFTER_S = float(os.environ.get("JOB_STALLED_AFTER_S", "60"))
+JOB_STALLED_CHECK_S = int(os.environ.get("JOB_STALLED_CHECK_S", "60"))
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "update_heartbeat_interval": JOB_HEARTBEAT_S,
+    "stalled_worker_timeout": JOB_STALLED_AFTER_S,
+}
 # The map never asks an external tile server: the layers are our own data.
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (37.4745, 57.3295),
