@@ -14,6 +14,18 @@ from django.db import connection
 from django.utils import translation
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Passwords hashed with a cheap hasher in tests, as Django's testing docs advise: PBKDF2's
+    1,000,000 iterations cost ~0.5 s of a core per user, and most tests create one user per role.
+    The production hashers stay listed after it, so a hash made by the service still verifies."""
+    from django.test.utils import override_settings
+
+    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher", *django_settings.PASSWORD_HASHERS]
+    with override_settings(PASSWORD_HASHERS=hashers):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _site_language():
     """Every test starts in the site's language: a request to an /en/ page in an earlier test leaves
