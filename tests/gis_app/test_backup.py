@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import translation
 
 from gis_app.audit import audit_chain_verify, audit_record
 from gis_app.backups import DUMP, MANIFEST, MEDIA, libpq_url
@@ -20,6 +21,13 @@ from parcels.models import PropertyFile
 from parcels.services import property_file_open
 from tests.conftest import _database_url
 from tests.surveys.conftest import plot, user_with  # noqa: F401 - fixtures
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The commands' messages are matched in English (the site's language is active otherwise)."""
+    with translation.override("en"):
+        yield
 
 
 def _admin_url() -> str:
