@@ -10,19 +10,18 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.throttle import username_normalise
+from gis_app.forms import CodeField, Form, NameField, NormalisedFormMixin
 from gis_app.identifiers import normalise_digits, validate_national_id
+from gis_app.text import InputKind
 
 MOBILE = re.compile(r"09\d{9}")
 
 
-class SignUpForm(forms.Form):
-    first_name = forms.CharField(label=_("First name"), max_length=150)
-    last_name = forms.CharField(label=_("Last name"), max_length=150)
-    national_id = forms.CharField(
-        label=_("National ID"), max_length=20, help_text=_("Ten digits; it is your username.")
-    )
-    mobile = forms.CharField(label=_("Mobile number"), max_length=20, help_text=_("11 digits, starting 09."))
+class SignUpForm(Form):
+    first_name = NameField(label=_("First name"), max_length=150)
+    last_name = NameField(label=_("Last name"), max_length=150)
+    national_id = CodeField(label=_("National ID"), max_length=20, help_text=_("Ten digits; it is your username."))
+    mobile = CodeField(label=_("Mobile number"), max_length=20, help_text=_("11 digits, starting 09."))
     email = forms.EmailField(label=_("E-mail (optional)"), required=False)
     password1 = forms.CharField(
         label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
@@ -62,12 +61,13 @@ class SignUpForm(forms.Form):
         return data
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(NormalisedFormMixin, AuthenticationForm):
     """Tells a person whose sign-up waits for the identity check so, instead of "wrong password"; a
     username typed with Persian digits is the same account (and the same throttling counter)."""
 
-    def clean_username(self) -> str:
-        return username_normalise(self.cleaned_data.get("username"))
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].input_kind = InputKind.CODE
 
     def clean(self):
         try:

@@ -15,13 +15,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from gis_app.audit import audit_record
-from gis_app.text import digits_to_ascii
+from gis_app.text import InputKind, normalise_input
 
 
 def username_normalise(value: object) -> str:
-    """What a person typed as their username, as the account has it: Persian/Arabic digits made ASCII,
-    blanks around it dropped (dashes kept: demo accounts have them)."""
-    return digits_to_ascii(str(value or "")).strip()[:150]
+    """What a person typed as their username, as the login form reads it (normalised as a code:
+    Persian/Arabic digits made ASCII, bidi marks and blanks around it dropped, dashes kept)."""
+    return normalise_input(value, InputKind.CODE)[:150]
 
 
 def login_username(request: HttpRequest, credentials: dict | None) -> str:

@@ -15,7 +15,9 @@ from accounts.roles import Role, require_role
 from accounts.selectors import logins_locked
 from accounts.services import account_activate, account_signup, login_unlock
 from gis_app.errors import DomainError
+from gis_app.forms import query_value
 from gis_app.identifiers import normalise_digits
+from gis_app.text import InputKind
 
 
 @require_http_methods(["GET", "POST"])
@@ -43,7 +45,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 def pending(request: HttpRequest) -> HttpResponse:
     """Clerks: sign-ups waiting for the identity check, found by national ID."""
     require_role(request.user, Role.CLERK)
-    query = normalise_digits(request.GET.get("q", ""))[:10]
+    query = normalise_digits(query_value(request.GET, "q", kind=InputKind.CODE, max_chars=40))[:10]
     waiting = User.objects.filter(is_active=False, groups__name=Role.CITIZEN.value).order_by("date_joined")
     if query:
         waiting = waiting.filter(national_id__startswith=query)

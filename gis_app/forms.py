@@ -1,4 +1,13 @@
-"""Form fields shared by the JSON APIs and the pages."""
+"""The project's form base, the query-parameter reader and the form fields shared by the JSON APIs
+and the pages.
+
+Every input channel normalises what a person typed (gis_app.text.normalise_input) in one place:
+forms by deriving from Form (or NormalisedFormMixin), query parameters read outside a form by
+query_value. tests/gis_app/test_normalise.py fails when a form of the project derives from
+Django's Form directly.
+"""
+
+from __future__ import annotations
 
 import datetime as dt
 
@@ -7,7 +16,80 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gis_app.text import digits_to_ascii
+from gis_app.text import InputKind, normalise_input
+
+# Fields whose values are not typed text, or must reach the code exactly as sent.
+_UNTOUCHED = (forms.FileField, forms.BooleanField, forms.NullBooleanField)
+_NUMBERS = (forms.IntegerField, forms.FloatField, forms.DecimalField)
+
+
+def field_input_kind(field: forms.Field) -> InputKind | None:
+    """How a field's value is normalised: the field's own input_kind when it says, else by its type;
+    None for files, tick boxes and text kept exactly as typed (strip=False: passwords)."""
+    kind = getattr(field, "input_kind", None)
+    if kind is not None:
+        return InputKind(kind)
+    if isinstance(field, _UNTOUCHED):
+        return None
+    if isinstance(field, _NUMBERS):
+        return InputKind.NUMBER
+    if isinstance(field, forms.CharField):
+        return InputKind.TEXT if field.strip else None
+    return InputKind.CODE  # choices, dates, times: values the code compares with its own
+
+
+def _normalised(value, kind: InputKind):
+    return normalise_input(value, kind) if isinstance(value, str) else value
+
+
+class NormalisedFormMixin:
+    """Before a form is cleaned, each field's submitted value is normalised by its kind (Persian and
+    Arabic digits, ٫ and ٬, Arabic letters, bidi marks, dashes; see normalise_input)."""
+
+    def full_clean(self) -> None:
+        if self.is_bound:
+            self.data = self._normalised_data()
+        super().full_clean()
+
+    def _normalised_data(self):
+        data = self.data.copy()  # a QueryDict's copy is mutable
+        for name, field in self.fields.items():
+            kind = field_input_kind(field)
+            if kind is None:
+                continue
+            key = self.add_prefix(name)
+            keys = [key, *(f"{key}_{i}" for i in range(len(getattr(field.widget, "widgets", ()))))]
+            for k in keys:
+                if k not in data:
+                    continue
+                if hasattr(data, "setlist"):
+                    data.setlist(k, [_normalised(v, kind) for v in data.getlist(k)])
+                elif isinstance(data[k], list | tuple):
+                    data[k] = [_normalised(v, kind) for v in data[k]]
+                else:
+                    data[k] = _normalised(data[k], kind)
+        return data
+
+
+class Form(NormalisedFormMixin, forms.Form):
+    """The base of every form of the project: typed values normalised before they are cleaned."""
+
+
+class CodeField(forms.CharField):
+    """A code, an identifier or a username, typed as the site shows it (Persian digits, bidi marks)."""
+
+    input_kind = InputKind.CODE
+
+
+class NameField(forms.CharField):
+    """A name or a search by name."""
+
+    input_kind = InputKind.NAME
+
+
+def query_value(params, name: str, *, kind: InputKind, max_chars: int) -> str:
+    """A query parameter read outside a form (request.GET), normalised by kind and cut to max_chars."""
+    return normalise_input(params.get(name, ""), kind)[:max_chars]
 
 
 class BBoxField(forms.CharField):
@@ -15,6 +97,8 @@ class BBoxField(forms.CharField):
 
     With antimeridian=True a box crossing the antimeridian is written minlon > maxlon (OGC API
     Features); otherwise the corners must be in order. A box with no width or height is refused."""
+
+    input_kind = InputKind.CODE
 
     def __init__(self, *, max_span_deg: float | None = None, antimeridian: bool = False, **kwargs) -> None:
         kwargs.setdefault("max_length", 200)
@@ -48,7 +132,7 @@ class BBoxField(forms.CharField):
 
 def parse_jalali_or_iso(text: str) -> dt.date:
     """1405/09/03 (Jalali) or 2026-11-24 (Gregorian), Persian digits accepted."""
-    text = digits_to_ascii(text.strip()).replace("-", "/")
+    text = normalise_input(text, InputKind.CODE).replace("-", "/")
     parts = text.split("/")
     if len(parts) != 3 or not all(p.isdigit() for p in parts):
         raise ValueError(text)
@@ -60,6 +144,8 @@ def parse_jalali_or_iso(text: str) -> dt.date:
 
 class JalaliDateField(forms.CharField):
     """A date typed as Jalali (1405/09/03) or Gregorian (2026-11-24); never in the future."""
+
+    input_kind = InputKind.CODE
 
     def clean(self, value):
         text = super().clean(value)

@@ -7,12 +7,12 @@ it is normalised to ASCII first (DOMAIN.md, Identifiers).
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from gis_app.text import digits_to_ascii
+from gis_app.text import InputKind, normalise_input
 
 
 def normalise_digits(value: str) -> str:
-    """Strip spaces and dashes and turn Persian/Arabic digits into ASCII."""
-    return digits_to_ascii(value).replace(" ", "").replace("-", "").strip()
+    """An identifier as a code (see normalise_input) without its spaces and dashes."""
+    return normalise_input(value, InputKind.CODE).replace(" ", "").replace("-", "")
 
 
 def national_id_check_digit(first_nine: str) -> int:

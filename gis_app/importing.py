@@ -27,7 +27,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from gis_app.mapping import FieldSpec
-from gis_app.text import digits_to_ascii
+from gis_app.text import InputKind, normalise_input
 
 COPY_CHUNK = 50_000  # rows converted to Python at a time while the COPY streams
 REPORT_LIST_LIMIT = 500  # ids listed per category in the stored report; the counts are always complete
@@ -251,7 +251,7 @@ def code_column_values(
     for char in strip:
         arr = pc.replace_substring(arr, char, "")
     if pc.any(pc.match_substring_regex(arr, "[۰-۹٠-٩]")).as_py():
-        arr = pa.array([digits_to_ascii(v) if v else v for v in arr.to_pylist()], type=pa.string())
+        arr = pa.array([normalise_input(v, InputKind.CODE) if v else v for v in arr.to_pylist()], type=pa.string())
     ok = pc.fill_null(pc.match_substring_regex(arr, pattern), False)
     dropped = pc.sum(pc.and_(pc.is_valid(arr), pc.invert(ok))).as_py() or 0
     return pc.if_else(ok, arr, _nulls(len(arr), pa.string())), dropped

@@ -1,11 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gis_app.forms import BBoxField
+from gis_app.forms import BBoxField, Form
 from maps.ogc import CRS84, DEFAULT_LIMIT, MAX_LIMIT
 
 
-class ItemsForm(forms.Form):
+class ItemsForm(Form):
     """Query parameters of an OGC API items request (limit/offset paging, a CRS84 bbox)."""
 
     KNOWN = {"limit", "offset", "bbox", "bbox-crs", "f", "lang"}
@@ -32,7 +32,7 @@ class ItemsForm(forms.Form):
         return data
 
 
-class FindForm(forms.Form):
+class FindForm(Form):
     q = forms.CharField(
         label=_("File code, renovation code, registry plate, postal code or street"),
         max_length=100,
@@ -41,5 +41,5 @@ class FindForm(forms.Form):
     )
 
 
-class PrintForm(forms.Form):
+class PrintForm(Form):
     bbox = BBoxField(max_span_deg=0.2)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from gis_app.text import digits_to_ascii
+from gis_app.text import InputKind, normalise_input
 
 CELL_M = 100
 SEQ_MAX = 999
@@ -83,8 +83,8 @@ def file_code_for(*, srid: int, easting: float, northing: float, seq: int) -> Fi
 
 
 def file_code_normalise(text: str) -> str:
-    """Persian digits to ASCII, upper case, spaces and odd dashes to '-'."""
-    text = digits_to_ascii(text).strip().upper()
+    """Normalised as a code (Persian digits, bidi marks, dashes), upper case, spaces and slashes to '-'."""
+    text = normalise_input(text, InputKind.CODE).upper()
     text = re.sub(r"[\s_\u2010-\u2015\u2212/]+", "-", text)
     return text
 

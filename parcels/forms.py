@@ -1,9 +1,10 @@
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gis_app.forms import CodeField, Form
 
-class ParcelLookupForm(forms.Form):
-    q = forms.CharField(
+
+class ParcelLookupForm(Form):
+    q = CodeField(
         label=_("File code, renovation code or registry plate"),
         max_length=64,
         strip=True,

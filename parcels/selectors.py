@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.gis.db.models.functions import Area, Intersection, Length
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.db.models import BooleanField, Case, Value, When
+from django.db.models.functions import Length as TextLength
 from django.utils.translation import gettext_lazy as _
 
 from gis_app.geometry import WGS84
 from gis_app.identifiers import is_valid_postal_code
 from gis_app.models import DatasetKind
 from gis_app.selectors import active_version_id
-from gis_app.text import digits_to_ascii
+from gis_app.text import InputKind, normalise_input
 from parcels.filecodes import InvalidFileCode, file_code_parse
 from parcels.models import (
     CityBoundary,
@@ -28,7 +31,7 @@ class LookupNotUnderstood(ValueError):
 
     message = _(
         "Enter a file code (40N-5291-41476-007-3), a postal code (9413671150), a renovation code (1-2-15-20-0-0-0) "
-        "or a registry plate (1452/23)."
+        "or a registry plate (1452/23, or its main number 1452 for all its sub-plates)."
     )
 
 
@@ -50,15 +53,19 @@ def live_parcels(*, version_id: int | None = None):
     return Parcel.objects.of_version(version_id)
 
 
+MAIN_PLATE = re.compile(r"^\d{1,6}$")
+SUB_PLATES_MAX = 50
+
+
 def parcels_lookup(*, code: str, version_id: int | None = None) -> list[Parcel]:
-    """Live parcels by file code (typos caught by its check character), postal code, renovation code
-    or plate.
+    """Live parcels by file code (typos caught by its check character), postal code, renovation code,
+    plate, or a main plate number alone (its sub-plates, in order).
 
     Raises InvalidFileCode when the text looks like a file code but is malformed or its check
     character is wrong, InvalidPostalCode for ten digits that are no postal code, and
     LookupNotUnderstood when it is no code at all.
     """
-    text = digits_to_ascii(code).strip()
+    text = normalise_input(code, InputKind.CODE)
     parcels = live_parcels(version_id=version_id)
     if not text:
         return []
@@ -70,6 +77,10 @@ def parcels_lookup(*, code: str, version_id: int | None = None) -> list[Parcel]:
         if not is_valid_postal_code(postal):
             raise InvalidPostalCode(str(InvalidPostalCode.message))
         return list(parcels.filter(postal_code=postal)[:20])
+    if MAIN_PLATE.match(compact):
+        # prefix search on the collation-"C" index (parcel_registry_plate_idx); 1242/2 before 1242/10
+        subs = parcels.filter(registry_plate__startswith=f"{int(compact)}/")
+        return list(subs.order_by(TextLength("registry_plate"), "registry_plate")[:SUB_PLATES_MAX])
     if registry_plate_validator.regex.search(compact):
         return list(parcels.filter(registry_plate=compact)[:20])
     if renovation_code_validator.regex.search(compact):

@@ -11,9 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.selectors import clients_of
+from gis_app.forms import CodeField, Form
 from gis_app.geometry import WGS84, max_vertices, storage_srid
 from gis_app.identifiers import normalise_digits, validate_national_id
-from gis_app.text import digits_to_ascii
+from gis_app.text import InputKind
 from permits.workflow import Action, DocumentKind, RequestKind
 from violations.models import ViolationKind
 from zoning.compliance.limits import FLOORS_MAX, HEIGHT_MAX_M
@@ -67,11 +68,7 @@ class GeoJSONPolygonField(forms.CharField):
         return geom
 
 
-def _number(value: str) -> str:
-    return digits_to_ascii(value or "").strip()
-
-
-class RequestForm(forms.Form):
+class RequestForm(Form):
     """The wizard's proposal: request type and what is to be built (building requests)."""
 
     kind = forms.ChoiceField(label=_("Request type"), choices=RequestKind.choices)
@@ -122,10 +119,10 @@ class RequestForm(forms.Form):
         }
 
 
-class ClientForm(forms.Form):
+class ClientForm(Form):
     """For an e-services office or engineer: whose request this is."""
 
-    client_national_id = forms.CharField(label=_("Client's national ID"), max_length=20)
+    client_national_id = CodeField(label=_("Client's national ID"), max_length=20)
 
     def __init__(self, *args, agent=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -140,12 +137,12 @@ class ClientForm(forms.Form):
         return client
 
 
-class DocumentForm(forms.Form):
+class DocumentForm(Form):
     kind = forms.ChoiceField(label=_("Document"), choices=DocumentKind.choices)
     file = forms.FileField(label=_("Scan (PDF, JPEG or PNG, at most 10 MB)"))
 
 
-class ActionForm(forms.Form):
+class ActionForm(Form):
     """One workflow action; `version` is the file's version the page was drawn from."""
 
     action = forms.ChoiceField(choices=Action.choices)
@@ -163,19 +160,19 @@ class ActionForm(forms.Form):
     )
 
 
-class TaskForm(forms.Form):
+class TaskForm(Form):
     task = forms.CharField(max_length=40)
     done = forms.BooleanField(required=False)
 
 
-class OverrideForm(forms.Form):
+class OverrideForm(Form):
     rule_code = forms.CharField(max_length=40)
     reason = forms.CharField(
         label=_("Reason for the override"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
     )
 
 
-class OwnershipOverrideForm(forms.Form):
+class OwnershipOverrideForm(Form):
     reason = forms.CharField(
         label=_("Why may this applicant open the file?"),
         help_text=_("E.g. the notarised power of attorney's number and date, or a deed newer than the cadastre."),
@@ -185,12 +182,12 @@ class OwnershipOverrideForm(forms.Form):
     )
 
 
-class CommentForm(forms.Form):
+class CommentForm(Form):
     body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
     to_applicant = forms.BooleanField(label=_("Visible to the applicant"), required=False)
 
 
-class ViolationForm(forms.Form):
+class ViolationForm(Form):
     kind = forms.ChoiceField(label=_("Violation type"), choices=ViolationKind.choices)
     geom = GeoJSONPolygonField(required=False)
     from_survey = forms.BooleanField(
@@ -210,7 +207,7 @@ class ViolationForm(forms.Form):
         return data
 
 
-class VerdictForm(forms.Form):
+class VerdictForm(Form):
     verdict = forms.ChoiceField(
         label=_("Verdict"),
         choices=[
@@ -221,12 +218,13 @@ class VerdictForm(forms.Form):
         ],
     )
     fine_irr = forms.CharField(label=_("Fine (IRR)"), required=False, max_length=20)
+    fine_irr.input_kind = InputKind.NUMBER
     text = forms.CharField(
         label=_("Verdict as written"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000, required=False
     )
 
     def clean_fine_irr(self):
-        text = _number(self.cleaned_data["fine_irr"]).replace(",", "").replace("٬", "")
+        text = self.cleaned_data["fine_irr"]
         if not text:
             return None
         if not text.isdigit():
@@ -234,14 +232,14 @@ class VerdictForm(forms.Form):
         return int(text)
 
 
-class AuthorisationForm(forms.Form):
-    agent_username = forms.CharField(label=_("Username of the e-services office or engineer"), max_length=150)
-    valid_until = forms.CharField(label=_("Valid until"), max_length=20)
+class AuthorisationForm(Form):
+    agent_username = CodeField(label=_("Username of the e-services office or engineer"), max_length=150)
+    valid_until = CodeField(label=_("Valid until"), max_length=20)
 
     def clean_agent_username(self):
         from accounts.roles import Role
 
-        user = User.objects.filter(username=self.cleaned_data["agent_username"].strip(), is_active=True).first()
+        user = User.objects.filter(username=self.cleaned_data["agent_username"], is_active=True).first()
         if user is None or not user.has_role(Role.ESERVICES_OFFICE):
             raise forms.ValidationError(_("No e-services office or engineer has this username."))
         return user

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -15,6 +16,8 @@ from accounts.selectors import clients_of
 from gis_app.audit import audit_trail
 from gis_app.models import DatasetKind
 from gis_app.selectors import active_version_id
+from gis_app.text import InputKind, normalise_input
+from parcels.filecodes import file_code_normalise
 from parcels.selectors import live_parcels
 from permits.calendar import add_working_days
 from permits.calendar import working_days_between as _working_days_between
@@ -22,6 +25,27 @@ from permits.models import ComplianceCheck, Holiday, OwnershipOverride, PermitRe
 from permits.workflow import OWNERSHIP_DOCUMENTS, STAGES, DocumentKind, documents_required
 from surveys.models import Inspection
 from surveys.selectors import accepted_survey_for, inspections_for
+
+_TRACKING_SEPARATORS = re.compile(r"[\s\-_.]")
+
+
+def tracking_code_typed(text: str) -> str:
+    """A tracking code as typed or copied from a page (Persian digits, bidi marks, lower case, spaces
+    or no dashes: bj ۷qk۲m xr۹۴t h۳) as it is stored (BJ-7QK2M-XR94T-H3)."""
+    code = normalise_input(text, InputKind.CODE).upper()
+    compact = _TRACKING_SEPARATORS.sub("", code)
+    if len(compact) == 14 and compact.startswith("BJ"):
+        return f"BJ-{compact[2:7]}-{compact[7:12]}-{compact[12:]}"
+    return code
+
+
+def requests_by_code(*, text: str) -> QuerySet[PermitRequest]:
+    """Requests by tracking code or by their file's code, typed as the site shows them."""
+    if not normalise_input(text, InputKind.CODE):
+        return PermitRequest.objects.none()
+    return PermitRequest.objects.filter(
+        Q(tracking_code=tracking_code_typed(text)) | Q(file__code=file_code_normalise(text))
+    )
 
 
 def _roles(user) -> set[Role]:

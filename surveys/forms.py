@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import ExifTags, Image, UnidentifiedImageError
 
-from gis_app.forms import JalaliDateField
+from gis_app.forms import CodeField, Form, JalaliDateField
 from gis_app.references import BadReference, Reference, reference_load
 from parcels.filecodes import InvalidFileCode, file_code_parse
 from parcels.selectors import live_parcels
@@ -41,7 +41,7 @@ INSPECTION_CHECKLIST = (
 )
 
 
-class ParcelByCodeField(forms.CharField):
+class ParcelByCodeField(CodeField):
     """A file code of a parcel in the live data; cleans to the Parcel."""
 
     def clean(self, value):
@@ -56,7 +56,7 @@ class ParcelByCodeField(forms.CharField):
         return parcel
 
 
-class MadeForForm(forms.Form):
+class MadeForForm(Form):
     """A hidden, signed reference to the request or report the work is made for (from that file's page);
     without one the work is routine."""
 
@@ -132,7 +132,7 @@ class SurveyUploadForm(MadeForForm):
         )
 
 
-class SurveyReturnForm(forms.Form):
+class SurveyReturnForm(Form):
     reason = forms.CharField(
         label=_("Why is the survey returned?"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )

@@ -22,7 +22,7 @@ from pyproj.exceptions import CRSError
 from shapely.geometry import Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from gis_app.text import digits_to_ascii
+from gis_app.text import InputKind, normalise_input
 from surveys.uploads import LIMITS, MESSAGES, RawFile, UploadRefused
 from zoning.compliance.limits import FLOORS_MAX
 
@@ -198,7 +198,7 @@ def _check_polygon(geom: BaseGeometry, *, kind_label, min_area: float) -> Polygo
 
 
 def _safe_text(value, *, what) -> str:
-    text = digits_to_ascii(str(value if value is not None else "").strip())
+    text = normalise_input(value, InputKind.CODE)
     if text and not SAFE_TEXT.match(text):
         raise UploadRefused("bad_text", what=what, value=repr(text[:40]))
     return text
@@ -207,7 +207,7 @@ def _safe_text(value, *, what) -> str:
 def _floors(value) -> int | None:
     if value is None or value == "":
         return None
-    text = digits_to_ascii(str(value).strip())
+    text = normalise_input(value, InputKind.NUMBER)
     try:
         number = float(text)
     except ValueError:
@@ -220,7 +220,7 @@ def _floors(value) -> int | None:
 def _finite_number(value, refusal: str, **params) -> float:
     """A number typed in any digits; refusal names the message when it is not one."""
     try:
-        number = float(digits_to_ascii(str(value).strip()))
+        number = float(normalise_input(value, InputKind.NUMBER))
     except ValueError:
         raise UploadRefused(refusal, value=repr(str(value)[:20]), **params) from None
     if not math.isfinite(number):

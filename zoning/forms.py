@@ -1,15 +1,16 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gis_app.forms import CodeField, Form
 from parcels.filecodes import InvalidFileCode, file_code_parse
 from zoning.compliance.limits import FLOORS_MAX, HEIGHT_MAX_M
 from zoning.models import LandUse
 
 
-class ParcelQueryForm(forms.Form):
+class ParcelQueryForm(Form):
     """ "What may I build here?": a parcel by file code or by a lon/lat point."""
 
-    file_code = forms.CharField(label=_("File code"), max_length=40, required=False, strip=True)
+    file_code = CodeField(label=_("File code"), max_length=40, required=False, strip=True)
     lon = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
     lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
 
@@ -41,7 +42,7 @@ class ParcelQueryForm(forms.Form):
         return {"point": (self.cleaned_data["lon"], self.cleaned_data["lat"])}
 
 
-class ProposalForm(forms.Form):
+class ProposalForm(Form):
     """A proposal to check instead of the most the plan allows; every field optional. Only made
     when the query names one of its fields (a form deep-copies its fields: a click without a
     proposal should not pay for five)."""

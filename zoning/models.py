@@ -1,10 +1,13 @@
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from gis_app.geometry import gist_index, valid_geometry_constraint
 from gis_app.models import DatasetVersion
+from gis_app.text import NAME_KEY_FROM, NAME_KEY_TO
 
 
 class LandUse(models.TextChoices):
@@ -108,11 +111,23 @@ class Street(models.Model):
         _("approved width (m)"), max_digits=6, decimal_places=2, validators=[MinValueValidator(0)]
     )
     vehicular = models.BooleanField(_("vehicular"), default=True)
+    # The name as it is compared (gis_app.text.name_key, in SQL): «ولی عصر», «ولی‌عصر» and «ولیعصر»
+    # are one key; a trigram index serves "contains" searches on it.
+    name_key = models.GeneratedField(
+        expression=Lower(
+            models.Func(models.F("name"), models.Value(NAME_KEY_FROM), models.Value(NAME_KEY_TO), function="translate")
+        ),
+        output_field=models.CharField(max_length=200),
+        db_persist=True,
+    )
 
     class Meta:
         verbose_name = _("street")
         verbose_name_plural = _("streets")
-        indexes = [gist_index("version", "geom", name="street_version_geom_gist")]
+        indexes = [
+            gist_index("version", "geom", name="street_version_geom_gist"),
+            GinIndex(fields=["name_key"], opclasses=["gin_trgm_ops"], name="street_name_key_trgm"),
+        ]
         constraints = [
             valid_geometry_constraint("geom", name="street_geom_valid"),
             models.CheckConstraint(

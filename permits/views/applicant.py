@@ -16,6 +16,8 @@ from accounts.selectors import authorisations_given, clients_of
 from accounts.services import authorisation_grant
 from accounts.services import authorisation_revoke as authorisation_revoke_service
 from gis_app.errors import DomainError
+from gis_app.forms import query_value
+from gis_app.text import InputKind
 from notifications.selectors import notifications_of
 from parcels.selectors import LOOKUP_REFUSALS, parcels_lookup
 from permits import selectors, services
@@ -66,7 +68,9 @@ def request_new(request: HttpRequest) -> HttpResponse:
     """The wizard: find the parcel (file code, renovation code, or from the map), see what the plan
     allows there, choose the request and enter the proposal; saved as a draft for the documents."""
     _may_file(request)
-    code = (request.POST.get("code") or request.GET.get("code") or "").strip()
+    code = query_value(request.POST, "code", kind=InputKind.CODE, max_chars=200) or query_value(
+        request.GET, "code", kind=InputKind.CODE, max_chars=200
+    )
     parcel, matches, lookup_error, report = None, [], None, None
     malformed = False
     if len(code) > CODE_MAX_CHARS:
@@ -153,7 +157,7 @@ def authorisation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def track(request: HttpRequest) -> HttpResponse:
     """Public: with the tracking code alone, a person sees the status and stage, nothing else."""
-    code = request.GET.get("code", "").strip().upper()[:20]
+    code = selectors.tracking_code_typed(query_value(request.GET, "code", kind=InputKind.CODE, max_chars=40))[:20]
     found = PermitRequest.objects.filter(tracking_code=code).first() if code else None
     status = 404 if code and found is None else 200
     return render(request, "permits/track.html", {"code": code, "found": found, "searched": bool(code)}, status=status)
@@ -192,7 +196,8 @@ def api_file(request: HttpRequest, tracking: str) -> JsonResponse:
     """API (signed-in): one file, 404 when it is not this person's to see."""
     if not request.user.is_authenticated:
         return _unauthenticated()
-    req = selectors.requests_visible(user=request.user).filter(tracking_code=tracking).first()
+    visible = selectors.requests_visible(user=request.user)
+    req = visible.filter(tracking_code=selectors.tracking_code_typed(tracking)).first()
     if req is None:
         return JsonResponse({"errors": {"__all__": [{"message": _("No such file."), "code": "not_found"}]}}, status=404)
     return JsonResponse(_file_json(req))

@@ -45,7 +45,8 @@ def _is_staff(request: HttpRequest) -> bool:
 def _file(request: HttpRequest, tracking: str) -> PermitRequest:
     """The file if this user may open it; 404 otherwise (nobody learns that someone else's exists)."""
     return get_object_or_404(
-        selectors.requests_visible(user=request.user).select_related("applicant", "filed_by"), tracking_code=tracking
+        selectors.requests_visible(user=request.user).select_related("applicant", "filed_by"),
+        tracking_code=selectors.tracking_code_typed(tracking),
     )
 
 

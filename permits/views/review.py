@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -11,6 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import STAFF_ROLES, require_role
+from gis_app.forms import query_value
+from gis_app.text import InputKind
 from permits import review, selectors
 from permits.forms import (
     OverrideForm,
@@ -18,7 +19,6 @@ from permits.forms import (
     VerdictForm,
     ViolationForm,
 )
-from permits.models import PermitRequest
 from permits.views.file import CHECK_ROLES, _after, _errors_text, _file, _file_page
 from permits.workflow import stage
 from violations import services as violation_services
@@ -163,10 +163,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     """Staff: the files waiting at their stages (their district's, when they have one), most urgent
     first, overdue ones marked; search any file by tracking or file code."""
     require_role(request.user, *STAFF_ROLES)
-    q = request.GET.get("q", "").strip()[:40]
-    found = None
-    if q:
-        found = PermitRequest.objects.filter(Q(tracking_code__iexact=q) | Q(file__code__iexact=q.upper()))[:50]
+    q = query_value(request.GET, "q", kind=InputKind.CODE, max_chars=40)
+    found = selectors.requests_by_code(text=q)[:50] if q else None
     today = timezone.localdate()
     queue = [
         {

@@ -22,6 +22,7 @@
     realigned_line: {color: "#c0392b", weight: 2.5, dashArray: "6 4"},
     chamfer: {color: "#d35400", weight: 1, fillColor: "#f39c12", fillOpacity: 0.7},
   };
+  const STREET_HIGHLIGHT = {color: "#f1c40f", weight: 9, opacity: 0.85, lineCap: "round"};
   const number = new Intl.NumberFormat(persian ? "fa-IR" : "en-US", {maximumFractionDigits: 2});
   const fmt = (v) => (v === null || v === undefined || v === "" ? "—" : typeof v === "number" ? number.format(v) : String(v));
   const digits = (v) => (persian ? String(v).replace(/\d/g, (d) => "۰۱۲۳۴۵۶۷۸۹"[d]) : String(v));
@@ -164,11 +165,16 @@
     const coords = new Coords().addTo(map);
     coords.show(map.getCenter());
     map.on("mousemove", (ev) => coords.show(ev.latlng));
-    map.on("moveend", () => {
-      coords.show(map.getCenter());
+    // the print link (and the tests) carry the current view from the start, then after each move
+    const printLinkUpdate = () => {
       const link = $("print-link");
       if (link) link.href = `${config.print}?bbox=${map.getBounds().toBBoxString()}`;
+    };
+    map.on("moveend", () => {
+      coords.show(map.getCenter());
+      printLinkUpdate();
     });
+    printLinkUpdate();
 
     if (printMode) {
       const b = config.printBbox;
@@ -256,6 +262,7 @@
       });
       selection.addLayer(layer);
       document.body.dataset.envelopeDrawn = String(geometry.features.some((f) => f.properties.kind === "envelope"));
+      document.body.dataset.streetHighlighted = "false";
       return layer;
     }
 
@@ -296,8 +303,14 @@
       if (result.kind === "parcel") {
         check({file_code: result.file_code}, {fit: true});
       } else {
+        // the street's own lines, highlighted under nothing else the finder drew, and the view on them
+        selection.clearLayers();
+        const highlight = L.geoJSON(result.geometry || null, {style: () => STREET_HIGHLIGHT, interactive: false});
+        highlight.eachLayer((l) => { l.options.className = "street-highlight"; });
+        selection.addLayer(highlight);
         const b = result.bbox;
         map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {maxZoom: 18, ...clearOfPanel()});
+        document.body.dataset.streetHighlighted = String(highlight.getLayers().length > 0);
         message.textContent = `${T.found}: ${result.name}`;
       }
     }

@@ -210,3 +210,42 @@ def test_a_surveyor_uploads_a_survey_and_sees_the_reconciliation(
         print(f"\nscreenshot: {shot}")
     assert not errors, errors
     assert not external, f"requests left the site: {external[:3]}"
+
+
+def _view(tab) -> list[float]:
+    """The map's view (minlon, minlat, maxlon, maxlat), as the print link carries it after each move."""
+    href = tab.locator("#print-link").get_attribute("href")
+    return [float(v) for v in href.split("bbox=")[1].split(",")]
+
+
+@pytest.mark.parametrize("typed", ["ولی\u200cعصر", "ولی عصر"])
+def test_finder_zooms_to_a_street_and_highlights_it(page, live_url, typed):
+    """A street typed with a zero-width non-joiner (or a space) where its stored name has none: the
+    map moves onto the street's extent and draws its lines."""
+    from zoning.selectors import live_streets
+
+    call_command("sample_city_load", verbosity=0)
+    street = live_streets().order_by("id").first()
+    street.pk, street.name = None, "خیابان ولیعصر"
+    street.save()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(live_url + "/map/")
+    page.wait_for_selector("body[data-tiles-loaded=true]")
+    page.wait_for_function("document.getElementById('print-link').href.includes('bbox=')")
+    before = _view(page)
+    page.get_by_test_id("finder-q").fill(typed)
+    page.get_by_test_id("finder-go").click()
+    expect(page.locator("#finder-message")).to_contain_text("ولیعصر")
+    page.wait_for_selector("body[data-street-highlighted=true][data-map-idle=true]")
+    expect(page.locator("path.street-highlight").first).to_be_attached()
+    after = _view(page)
+    assert after != before
+    (found,) = page.evaluate(
+        "async (q) => (await (await fetch('/api/find?q=' + encodeURIComponent(q))).json()).results", typed
+    )
+    west, south, east, north = found["bbox"]
+    # the street's box is inside the view, and the view is not much larger than the street
+    assert after[0] <= west and after[1] <= south and after[2] >= east and after[3] >= north
+    assert (after[2] - after[0]) < (before[2] - before[0])
+    assert errors == []
