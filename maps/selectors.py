@@ -130,6 +130,7 @@ def map_page_config() -> dict:
         "parcelsMinZoom": PARCELS_MIN_ZOOM,
         "streetsMinZoom": STREETS_MIN_ZOOM,
         "buildable": reverse("buildable"),
+        "panel": reverse("map:panel"),
         "find": reverse("find"),
         "valueZones": reverse("ogc:items", args=["value_zones"]) + "?limit=1000",
         "hillshade": None

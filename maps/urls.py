@@ -26,6 +26,7 @@ page_patterns = (
     [
         path("", views.map_page, name="page"),
         path("print/", views.print_page, name="print"),
+        path("panel", views.parcel_panel_fragment, name="panel"),
     ],
     "map",
 )

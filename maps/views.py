@@ -4,8 +4,8 @@ import orjson
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.cache import get_conditional_response
+from django.utils import timezone, translation
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -25,10 +25,12 @@ from maps.ogc import (
     collection_items,
     layer_extent,
 )
+from maps.panel import parcel_panel
 from maps.selectors import NothingFound, find_property, map_page_config
 from maps.tiles import Tile, TileOutOfRange, TileStamp, tile_bytes, tile_stamp
 from parcels.filecodes import InvalidFileCode
 from parcels.selectors import InvalidPostalCode
+from zoning.forms import ParcelQueryForm
 from zoning.models import LandUse
 
 PNG = "image/png"
@@ -110,6 +112,46 @@ def map_page(request: HttpRequest) -> HttpResponse:
         "maps/map.html",
         {"map_config": map_page_config(), "map_labels": _map_labels(), "find_form": FindForm()},
     )
+
+
+PANEL_MAX_AGE_S = 300  # a plan or parcel update shows within five minutes; the ETag revalidates cheaply
+
+
+@require_GET
+@public_db_work(json=False)
+def parcel_panel_fragment(request: HttpRequest) -> HttpResponse:
+    """Public: the map's panel for a parcel (file code or a lon/lat point, as /api/buildable) as an
+    HTML fragment in the page's language: the verdict, the figures, the checks; cacheable per
+    parcel and data versions (no owner data, nothing of the visitor in it)."""
+    query = ParcelQueryForm(request.GET)
+    if not query.is_valid():
+        messages = [e["message"] for errors in query.errors.get_json_data().values() for e in errors]
+        return render(request, "maps/panel_error.html", {"messages": messages}, status=400)
+    panel = parcel_panel(**query.parcel_where())
+    if panel is None:
+        return render(request, "maps/panel_error.html", {"messages": [query.not_found_message()]}, status=404)
+    etag = f'"{panel.etag}-{translation.get_language()}"'
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        patch_cache_control(not_modified, public=True, max_age=PANEL_MAX_AGE_S)
+        return not_modified
+    report = panel.report
+    response = render(
+        request,
+        "maps/panel.html",
+        {
+            "panel": panel,
+            "verdict": panel.verdict,
+            "facts": report.facts,
+            "zone": report.zone,
+            "envelope": report.envelope,
+            "land_use": LandUse(report.zone.land_use).label if report.zone else "",
+            "wizard_url": f"{reverse('permits:new')}?{urlencode({'code': report.facts.file_code})}",
+        },
+    )
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, max_age=PANEL_MAX_AGE_S)
+    return response
 
 
 @require_GET

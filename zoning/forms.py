@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gis_app.forms import CodeField, Form
 from parcels.filecodes import InvalidFileCode, file_code_parse
+from parcels.selectors import point_in_municipality
 from zoning.compliance.limits import FLOORS_MAX, HEIGHT_MAX_M
 from zoning.models import LandUse
 
@@ -40,6 +41,14 @@ class ParcelQueryForm(Form):
         if self.cleaned_data["file_code"]:
             return {"file_code": self.cleaned_data["file_code"]}
         return {"point": (self.cleaned_data["lon"], self.cleaned_data["lat"])}
+
+    def not_found_message(self) -> str:
+        """Why no parcel answers this question (after parcel_where found none)."""
+        if self.cleaned_data["file_code"]:
+            return str(_("No parcel with this file code in the live data."))
+        if point_in_municipality(lon=self.cleaned_data["lon"], lat=self.cleaned_data["lat"]) is False:
+            return str(_("This point is outside the municipality."))
+        return str(_("No parcel at this point (a street or unregistered land)."))
 
 
 class ProposalForm(Form):

@@ -1,11 +1,9 @@
 import orjson
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from gis_app.api import api_language
 from gis_app.public import public_db_work
-from parcels.selectors import point_in_municipality
 from zoning.compliance.output import report_data
 from zoning.forms import ParcelQueryForm, ProposalForm
 from zoning.selectors import parcel_compliance
@@ -27,12 +25,7 @@ def buildable(request: HttpRequest) -> HttpResponse:
     where = query.parcel_where()
     report = parcel_compliance(changes=proposal.changes() if proposal else None, **where)
     if report is None:
-        if "file_code" in where:
-            message = _("No parcel with this file code in the live data.")
-        elif point_in_municipality(lon=where["point"][0], lat=where["point"][1]) is False:
-            message = _("This point is outside the municipality.")
-        else:
-            message = _("No parcel at this point (a street or unregistered land).")
-        return JsonResponse({"errors": {"__all__": [{"message": str(message), "code": "not_found"}]}}, status=404)
+        message = query.not_found_message()
+        return JsonResponse({"errors": {"__all__": [{"message": message, "code": "not_found"}]}}, status=404)
     # orjson: the answer carries several geometries; the standard encoder is the slowest step here.
     return HttpResponse(orjson.dumps(report_data(report)), content_type="application/json")

@@ -23,11 +23,8 @@
     chamfer: {color: "#d35400", weight: 1, fillColor: "#f39c12", fillOpacity: 0.7},
   };
   const STREET_HIGHLIGHT = {color: "#f1c40f", weight: 9, opacity: 0.85, lineCap: "round"};
-  const number = new Intl.NumberFormat(persian ? "fa-IR" : "en-US", {maximumFractionDigits: 2});
-  const fmt = (v) => (v === null || v === undefined || v === "" ? "—" : typeof v === "number" ? number.format(v) : String(v));
   const digits = (v) => (persian ? String(v).replace(/\d/g, (d) => "۰۱۲۳۴۵۶۷۸۹"[d]) : String(v));
   const esc = (v) => String(v).replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
-  const code = (v) => `<bdi dir="ltr" class="code">${esc(digits(v))}</bdi>`;
   const $ = (id) => document.getElementById(id);
   const firstError = (data, fallback) => {
     const errors = (data && data.errors) || {};
@@ -186,57 +183,6 @@
     // --- click a parcel: what the detailed plan allows on it -----------------------------------------
     const panel = $("map-details");
     const hint = $("map-hint");
-    const dl = (rows) => `<dl>${rows.filter(([, v]) => v !== null && v !== undefined && v !== "")
-      .map(([k, v]) => `<dt>${esc(T[k] || k)}</dt><dd data-key="${esc(k)}">${v}</dd>`).join("")}</dl>`;
-
-    function renderReport(data) {
-      const p = data.parcel;
-      const z = data.zone;
-      const env = data.envelope;
-      const parts = [];
-      parts.push(`<h2 data-testid="panel-file-code">${esc(T.file_code)}: ${code(p.file_code)}</h2>`);
-      parts.push(dl([
-        ["renovation_code", p.renovation_code ? code(p.renovation_code) : null],
-        ["registry_plate", p.registry_plate ? code(p.registry_plate) : null],
-        ["area_m2", fmt(p.area_m2)], ["deed_area_m2", fmt(p.deed_area_m2)],
-        ["setback_area_m2", fmt(p.setback_area_m2)], ["chamfer_area_m2", fmt(p.chamfer_area_m2)],
-        ["net_area_m2", fmt(p.net_area_m2)], ["depth_m", fmt(p.depth_m)],
-      ]));
-      if (z) {
-        parts.push(`<h3>${esc(T.zone)}</h3>`);
-        parts.push(dl([
-          ["plan_code", code(z.plan_code)], ["land_use", esc(T.land_uses[z.land_use] || z.land_use)],
-          ["density_pct", fmt(z.density_pct)], ["coverage_pct", fmt(z.coverage_pct)],
-          ["max_floors", fmt(z.max_floors)], ["max_height_m", fmt(z.max_height_m)],
-          ["min_plot_area_m2", fmt(z.min_plot_area_m2)], ["min_frontage_m", fmt(z.min_frontage_m)],
-        ]));
-        if (data.zones.length > 1) {
-          parts.push(`<h3>${esc(T.zone_shares)}</h3><ul>${data.zones.map((s) =>
-            `<li>${code(s.plan_code)} — ${fmt(Math.round(s.share * 1000) / 10)}٪</li>`).join("")}</ul>`);
-        }
-      }
-      if (data.streets.length) {
-        parts.push(`<h3>${esc(T.street_list)}</h3><ul class="streets">${data.streets.map((s) =>
-          `<li><b>${esc(s.name || "—")}</b>: ${esc(T.existing_width_m)} ${fmt(s.existing_width_m)}، `
-          + `${esc(T.approved_width_m)} ${fmt(s.approved_width_m)}، ${esc(T.frontage_m)} ${fmt(s.frontage_m)} → ${fmt(s.frontage_after_m)}</li>`).join("")}</ul>`);
-      }
-      parts.push(`<h3>${esc(T.envelope_title)}</h3>`);
-      parts.push(dl([
-        ["max_footprint_m2", fmt(env.max_footprint_m2)], ["max_floor_area_m2", fmt(env.max_floor_area_m2)],
-        ["max_floors", fmt(env.max_floors)], ["band_depth_m", fmt(env.band_depth_m)],
-      ]));
-      parts.push(`<h3>${esc(T.results)}</h3><ul class="results" data-testid="rule-results">${data.results.map((r) =>
-        `<li class="${esc(r.status)}"><span class="status">${esc(T[r.status] || r.status)}</span> `
-        + `${esc(persian ? r.explanation.fa : r.explanation.en)}</li>`).join("")}</ul>`);
-      if (data.notes.length) {
-        parts.push(`<h3>${esc(T.notes)}</h3><ul class="notes">${data.notes.map((n) =>
-          `<li>${esc(persian ? n.fa : n.en)}</li>`).join("")}</ul>`);
-      }
-      const next = `${location.pathname}?file_code=${encodeURIComponent(p.file_code)}`;
-      parts.push(`<p><a class="button" data-testid="start-request" href="${esc(config.login)}?next=${encodeURIComponent(next)}">${esc(T.start_request)}</a></p>`);
-      panel.innerHTML = parts.join("");
-    }
-
     // fitBounds padding that keeps what is shown out from under the panel (side or bottom sheet)
     function clearOfPanel() {
       const m = map.getContainer().getBoundingClientRect();
@@ -266,24 +212,30 @@
       return layer;
     }
 
+    // The panel is rendered by the server (maps/panel.html, in the page's language, with the plan's
+    // verdict); it is inserted as it is, and the geometry it carries is drawn.
     async function check(params, {fit = false} = {}) {
       hint.textContent = T.loading;
+      hint.classList.remove("error");
       panel.setAttribute("aria-busy", "true");
-      const query = new URLSearchParams({...params, lang: config.lang});
       try {
-        const r = await fetch(`${config.buildable}?${query}`, {headers: {Accept: "application/json"}});
-        const data = await r.json();
-        if (!r.ok) {
+        const r = await fetch(`${config.panel}?${new URLSearchParams(params)}`, {headers: {Accept: "text/html"}});
+        const fragment = document.createElement("template");
+        fragment.innerHTML = (r.headers.get("Content-Type") || "").startsWith("text/html") ? await r.text() : "";
+        const answer = fragment.content.querySelector("[data-panel]");
+        if (!r.ok || !answer || answer.dataset.panel !== "parcel") {
           selection.clearLayers();
-          panel.innerHTML = "";
-          hint.textContent = firstError(data, T.load_error);
+          document.body.dataset.envelopeDrawn = "false";
+          panel.replaceChildren();
+          const message = answer && answer.querySelector("[data-testid=panel-error]");
+          hint.textContent = message ? message.textContent : T.load_error;
           hint.classList.add("error");
           return;
         }
         hint.textContent = "";
-        hint.classList.remove("error");
-        renderReport(data);
-        const layer = drawSelection(data.geometry);
+        const geometry = JSON.parse(answer.querySelector("#panel-geometry").textContent);
+        panel.replaceChildren(answer);
+        const layer = drawSelection(geometry);
         if (fit) map.fitBounds(layer.getBounds(), {maxZoom: 19, ...clearOfPanel()});
       } catch (err) {
         hint.textContent = T.load_error;

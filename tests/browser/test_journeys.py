@@ -95,7 +95,7 @@ def test_find_a_parcel_click_it_and_see_what_may_be_built(device, request, live_
     expect(results.first).to_be_visible()
     assert results.count() >= 8
     start = tab.get_by_test_id("start-request")
-    assert start.get_attribute("href").startswith("/accounts/login/?next=%2Fmap%2F%3Ffile_code%3D")
+    assert start.get_attribute("href") == f"/files/new/?code={parcel.file_code}"  # the wizard, on this parcel
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     shot = SCREENSHOTS / f"map-{device}.png"

@@ -14,7 +14,16 @@ import shapely
 from shapely import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from zoning.compliance.records import Chamfer, Envelope, ParcelFacts, PlanParams, StreetFacts, ZoneRules, ZoneShare
+from zoning.compliance.records import (
+    Chamfer,
+    Envelope,
+    Limit,
+    ParcelFacts,
+    PlanParams,
+    StreetFacts,
+    ZoneRules,
+    ZoneShare,
+)
 from zoning.compliance.rules import chamfer_size_m, max_floor_area_m2, max_footprint_m2, northern_band
 
 CORNER_TOLERANCE_M = 0.5  # a street corner counts as the parcel's within this distance of it
@@ -133,18 +142,31 @@ def buildable_envelope(
             max_footprint_m2=0.0,
             max_floor_area_m2=0.0,
             max_floors=0,
+            footprint_limit=Limit.NOTHING,
+            floors_limit=Limit.NOTHING,
+            floor_area_limit=Limit.NOTHING,
         )
-    footprint = min(max_footprint_m2(plot_area_m2=base_area_m2, zone=zone), geom.area)
+    coverage_cap = max_footprint_m2(plot_area_m2=base_area_m2, zone=zone)
+    footprint = min(coverage_cap, geom.area)
     floor_area_cap = max_floor_area_m2(plot_area_m2=base_area_m2, zone=zone)
-    floors = min(zone.max_floors, math.floor(floor_area_cap / footprint + 1e-9)) if footprint > 0 else 0
+    floors_by_area = math.floor(floor_area_cap / footprint + 1e-9) if footprint > 0 else 0
+    floors = min(zone.max_floors, floors_by_area)
+    floor_area = min(floor_area_cap, floors * footprint)
     return Envelope(
         geom=geom,
         area_m2=geom.area,
         band_depth_m=round(band_depth, 2),
         base_area_m2=round(base_area_m2, 2),
         max_footprint_m2=round(footprint, 2),
-        max_floor_area_m2=round(min(floor_area_cap, floors * footprint), 2),
+        max_floor_area_m2=round(floor_area, 2),
         max_floors=floors,
+        zone_footprint_m2=round(coverage_cap, 2),
+        zone_floor_area_m2=round(floor_area_cap, 2),
+        footprint_limit=Limit.ENVELOPE if geom.area < coverage_cap else Limit.ZONE,
+        floors_limit=Limit.FLOOR_AREA if floors_by_area < zone.max_floors else Limit.ZONE,
+        floor_area_limit=Limit.ZONE
+        if floor_area >= floor_area_cap - 0.005
+        else (Limit.FLOORS if floors == zone.max_floors else Limit.WHOLE_FLOORS),
     )
 
 

@@ -185,9 +185,21 @@ class Proposal:
     height_m: float | None = None
 
 
+class Limit(StrEnum):
+    """What sets one of the envelope's maxima (so a figure below the zone's can say why)."""
+
+    ZONE = "zone"  # the zone's own figure (coverage, density or floors)
+    ENVELOPE = "envelope"  # the northern band of the net parcel is smaller than coverage allows
+    FLOOR_AREA = "floor_area"  # the floor area allowed by density over the footprint gives fewer whole floors
+    WHOLE_FLOORS = "whole_floors"  # whole floors × footprint stay below the floor area density allows
+    FLOORS = "floors"  # the zone's maximum floors × footprint stay below the floor area density allows
+    NOTHING = "nothing"  # nothing may be built (no zone, or nothing of the parcel left)
+
+
 @dataclass(frozen=True)
 class Envelope:
-    """Where and how much may be built: net parcel ∩ northern band, with the maxima."""
+    """Where and how much may be built: net parcel ∩ northern band, with the maxima and, for each
+    maximum, what set it (the zone's own figures are kept beside them for comparison)."""
 
     geom: BaseGeometry
     area_m2: float
@@ -196,6 +208,11 @@ class Envelope:
     max_footprint_m2: float
     max_floor_area_m2: float
     max_floors: int
+    zone_footprint_m2: float = 0.0  # base area × coverage %
+    zone_floor_area_m2: float = 0.0  # base area × density %
+    footprint_limit: Limit = Limit.ZONE
+    floors_limit: Limit = Limit.ZONE
+    floor_area_limit: Limit = Limit.ZONE
 
 
 @dataclass(frozen=True)
