@@ -12,6 +12,8 @@ import time
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
+from django.core.management import call_command
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
@@ -20,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.roles import Role
+from accounts.second_factor import totp_code_now
 from gis_app.models import AuditEvent
 from gis_app.text import digits_to_persian
 
@@ -491,3 +494,24 @@ def test_resetting_no_such_account_says_so(client, db, pk):
     response = client.post(f"/accounts/2fa/staff/{pk}/reset/", follow=True)
     assert response.status_code == 200
     assert any("حساب" in str(m) or "account" in str(m) for m in response.context["messages"])
+
+
+# --- demo accounts ---------------------------------------------------------------------------------------
+
+
+def test_demo_staff_accounts_sign_in_with_the_printed_code_and_keep_their_key(client, db, tmp_path, capsys):
+    passwords = str(tmp_path / "demo.json")
+    call_command("demo_accounts", "--passwords-file", passwords)
+    out = capsys.readouterr().out
+    password = re.search(r"^\s+demo-planner\s+(\S+)", out, re.M).group(1)
+    code, key = re.search(r"^\s+demo-planner:\s+code (\d{6})\s+key ([A-Z2-7]+)", out, re.M).groups()
+    assert not re.search(r"^\s+demo-citizen:", out, re.M)  # citizens sign in with the password alone
+    assert client.login(request=HttpRequest(), username="demo-planner", password=password)
+    assert code_post(client, code).status_code == 302
+    assert verified(client)
+
+    call_command("demo_accounts", "--passwords-file", passwords)
+    again = capsys.readouterr().out
+    assert re.search(r"^\s+demo-planner:\s+code \d{6}\s+key ([A-Z2-7]+)", again, re.M).group(1) == key
+    device = TOTPDevice.objects.get(user__username="demo-planner")
+    assert totp_code_now(device) in {code_at(device, s) for s in (0, 1)}
