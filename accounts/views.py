@@ -1,4 +1,4 @@
-"""Sign-up (public) and the secretariat's activation after the identity check (clerks)."""
+"""Sign-up (public), the secretariat's activation after the identity check (clerks), and two-step sign-in for staff."""
 
 from __future__ import annotations
 
