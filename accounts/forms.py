@@ -84,3 +84,17 @@ class LoginForm(NormalisedFormMixin, AuthenticationForm):
                     code="inactive",
                 ) from None
             raise
+
+
+class SecondFactorForm(forms.Form):
+    """One field for the authenticator's 6-digit code or a backup code; the shape is checked by the
+    service (accounts.second_factor.code_normalise), which says what is wrong with it."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        required=False,
+        strip=False,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "dir": "ltr", "autofocus": True}
+        ),
+    )

@@ -22,6 +22,14 @@ class DemoAccount:
     role: Role
     created: bool
     password_hash: str
+    totp_key: str = ""  # hex key of the demo authenticator ("" for accounts without a second factor)
+
+    @property
+    def totp_secret(self) -> str:
+        """The key as an authenticator app takes it (base32), "" when there is none."""
+        import base64
+
+        return base64.b32encode(bytes.fromhex(self.totp_key)).decode("ascii") if self.totp_key else ""
 
 
 def demo_username(role: Role) -> str:
@@ -32,10 +40,14 @@ def demo_username(role: Role) -> str:
 def demo_accounts_ensure(*, known: dict[str, dict[str, str]]) -> list[DemoAccount]:
     """One demo account per role; existing accounts keep their password unless it is unknown.
 
-    known maps username to {"password", "hash"} given out earlier. The stored hash tells whether the
-    password is unchanged without re-hashing it (hashing is deliberately slow); an account whose
-    password is not known or was changed since gets a new random one.
+    known maps username to {"password", "hash", "totp_key"} given out earlier. The stored hash tells
+    whether the password is unchanged without re-hashing it (hashing is deliberately slow); an account
+    whose password is not known or was changed since gets a new random one. Accounts that need a
+    second factor get a confirmed authenticator with the known key (a new one when unknown), so a
+    demo can sign in with the key in an app or a code printed from it.
     """
+    from accounts.second_factor import demo_totp_ensure, second_factor_required
+
     accounts = []
     for role in Role:
         username = demo_username(role)
@@ -53,8 +65,19 @@ def demo_accounts_ensure(*, known: dict[str, dict[str, str]]) -> list[DemoAccoun
             user.set_password(password)
             user.save(update_fields=["password"])
         user.groups.add(group)
+        totp_key = ""
+        if second_factor_required(user):
+            known_key = entry.get("totp_key") if isinstance(entry, dict) else None
+            totp_key = demo_totp_ensure(user=user, key_hex=known_key or None).key
         accounts.append(
-            DemoAccount(username=username, password=password, role=role, created=created, password_hash=user.password)
+            DemoAccount(
+                username=username,
+                password=password,
+                role=role,
+                created=created,
+                password_hash=user.password,
+                totp_key=totp_key,
+            )
         )
     return accounts
 

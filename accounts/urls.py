@@ -10,3 +10,11 @@ urlpatterns = [
     path("locked/", views.locked, name="locked"),
     path("locked/unlock/", views.unlock, name="unlock"),
 ]
+
+# two-factor sign-in (accounts.second_factor): the only pages a half-signed-in staff session reaches
+urlpatterns += [
+    path("2fa/", views.second_factor, name="second_factor"),
+    path("2fa/enrol/", views.second_factor_enrol, name="second_factor_enrol"),
+    path("2fa/staff/", views.second_factor_staff, name="second_factor_staff"),
+    path("2fa/staff/<int:pk>/reset/", views.second_factor_reset_view, name="second_factor_reset"),
+]

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.urls import translate_url
 from django.utils import timezone, translation
 
+from accounts.second_factor import second_factor_required
+
 
 def site(request):
     """The other languages' URLs for the switch on every page, the time for the footer, the user's roles
@@ -17,5 +19,13 @@ def site(request):
         if code != current
     ]
     user = getattr(request, "user", None)
-    roles = {r.value for r in user.roles()} if user is not None and user.is_authenticated else set()
-    return {"language_switch": switch, "now": timezone.now(), "user_roles": roles}
+    signed_in = user is not None and user.is_authenticated
+    roles = {r.value for r in user.roles()} if signed_in else set()
+    # A staff session between its password and its code: the navigation shows only logout.
+    pending = signed_in and second_factor_required(user) and not getattr(user, "is_verified", lambda: False)()
+    return {
+        "language_switch": switch,
+        "now": timezone.now(),
+        "user_roles": set() if pending else roles,
+        "second_factor_pending": pending,
+    }

@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client as DjangoClient
 from django.utils import translation
 
 
@@ -33,6 +34,40 @@ def _site_language():
     translation.activate(django_settings.LANGUAGE_CODE)
     yield
     translation.activate(django_settings.LANGUAGE_CODE)
+
+
+class Client(DjangoClient):
+    """The test client, whose force_login signs staff in completely: password and second factor
+    (a confirmed authenticator is made for the user when missing and recorded in the session as
+    django-otp does after a code). force_login_password_only leaves a staff session half signed in."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        self.otp_verify(user)
+
+    def force_login_password_only(self, user, backend=None):
+        super().force_login(user, backend)
+
+    def otp_verify(self, user) -> None:
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from accounts.second_factor import second_factor_required
+
+        if not second_factor_required(user):
+            return
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="tests", confirmed=True)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
+@pytest.fixture
+def client():
+    """pytest-django's client, signing staff in with their second factor too (see Client)."""
+    return Client()
 
 
 @pytest.fixture(scope="session")

@@ -53,6 +53,10 @@ INSTALLED_APPS = [
     "procrastinate.contrib.django",
     # login throttling (accounts/throttle.py)
     "axes",
+    # two-factor sign-in for staff (accounts/second_factor.py): authenticator apps and backup codes
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "gis_app",
     "accounts",
     "notifications",
@@ -84,6 +88,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # a deactivated account's sessions end on their next request; then the second factor: a staff
+    # session that has not verified a code reaches only the 2FA pages and logout (accounts/middleware.py)
+    "accounts.middleware.ActiveAccountMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # last: answers a locked-out login with the login page and its message (accounts.throttle)
@@ -199,6 +208,14 @@ AXES_VERBOSE = False
 # Unlocking goes through the managers' page, which audits it; the admin's list of attempts would
 # delete them without a trace.
 AXES_ENABLE_ADMIN = False
+# Two-factor sign-in (django-otp): every account but a citizen's or an agency's enrols an
+# authenticator app (TOTP, 30 s codes, one step of clock drift either way) on its first sign-in and
+# gets SECOND_FACTOR_BACKUP_CODES one-use backup codes, kept as a keyed hash. After a wrong code the
+# next try waits SECOND_FACTOR_THROTTLE_S, doubling with each further wrong code (1, 2, 4, 8 … s).
+OTP_TOTP_ISSUER = os.environ.get("SECOND_FACTOR_ISSUER", "Bojnord e-urban planning")
+OTP_TOTP_THROTTLE_FACTOR = float(os.environ.get("SECOND_FACTOR_THROTTLE_S", "1"))
+OTP_STATIC_THROTTLE_FACTOR = OTP_TOTP_THROTTLE_FACTOR
+SECOND_FACTOR_BACKUP_CODES = int(os.environ.get("SECOND_FACTOR_BACKUP_CODES", "10"))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

@@ -13,6 +13,7 @@ from shapely.geometry import mapping
 from accounts.models import User
 from gis_app.text import digits_to_persian
 from parcels.models import Parcel
+from tests.browser.conftest import second_factor
 from zoning.selectors import parcel_facts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -43,6 +44,9 @@ def test_home_in_persian_then_english_then_login_as_demo_user(page, live_url, tm
     expect(page.get_by_role("alert")).to_contain_text("Please enter a correct username and password")
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_test_id("second-factor")).to_be_visible()  # staff: the code comes next
+    expect(page.locator("[data-testid=nav-inbox]")).to_have_count(0)  # nothing else until then
+    second_factor(page, "demo-planner")
     expect(page.get_by_test_id("signed-in-as")).to_have_text("حساب نمونه کارشناس طرح تفصیلی")
     expect(page).to_have_url(live_url + "/en/")  # the home page, still in English
     expect(page.get_by_role("link", name="Administration")).to_be_visible()  # planners are staff
@@ -182,6 +186,7 @@ def test_a_surveyor_uploads_a_survey_and_sees_the_reconciliation(
     page.fill("#id_username", "field-surveyor")
     page.fill("#id_password", "survey-pass-1405")
     page.click("button[type=submit]")
+    second_factor(page, "field-surveyor")  # the first sign-in sets up the authenticator, then goes on
     page.wait_for_selector("[data-testid=survey-form]")
     assert page.input_value("#id_file_code") == parcel.file_code
     page.set_input_files("#id_file", str(survey_file))

@@ -15,10 +15,12 @@ from playwright.sync_api import expect
 from shapely.geometry import mapping
 
 from accounts.models import User
+from accounts.second_factor import second_factor_required
 from gis_app.text import digits_to_persian
 from parcels.selectors import live_parcels
 from permits.models import PermitRequest
 from surveys.services import inspection_record, survey_accept, survey_upload
+from tests.browser.conftest import second_factor
 from tests.permits.conftest import assert_history_matches_audit, pdf_bytes
 from zoning.selectors import parcel_compliance
 
@@ -40,6 +42,8 @@ def login(page, live_url: str, username: str, password: str = PASSWORD) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("main button[type=submit]")
+    if second_factor_required(User.objects.get(username=username)):
+        second_factor(page, username)  # staff: set up the authenticator the first time, then its code
     expect(page.get_by_test_id("signed-in-as")).to_be_visible()
 
 
