@@ -86,11 +86,11 @@ class LoginForm(NormalisedFormMixin, AuthenticationForm):
             raise
 
 
-class SecondFactorForm(forms.Form):
+class SecondFactorForm(Form):
     """One field for the authenticator's 6-digit code or a backup code; the shape is checked by the
     service (accounts.second_factor.code_normalise), which says what is wrong with it."""
 
-    code = forms.CharField(
+    code = CodeField(
         label=_("Code"),
         required=False,
         strip=False,
