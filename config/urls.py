@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import LoginForm
-from config import deliveries, views
+from config import deliveries, pwa, views
 from maps import urls as map_urls
 from maps import views as map_views
 from permits import urls as permit_urls
@@ -18,6 +18,8 @@ admin.site.index_title = _("Administration")
 urlpatterns = [
     path("healthz", views.health, name="health"),
     path("csp-report", views.csp_report, name="csp_report"),  # CONTENT_SECURITY_POLICY's report-uri
+    # at the root, so that its scope covers the pages of every language
+    path("sw.js", pwa.service_worker, name="service_worker"),
     path("api/parcels/", include("parcels.urls")),
     path("api/buildable", zoning_views.buildable, name="buildable"),
     path("tiles/", include(map_urls.tile_patterns)),
@@ -29,6 +31,8 @@ urlpatterns = [
 # Persian pages at /, English under /en/ (the language switch on every page links between them).
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("offline/", pwa.offline, name="offline"),
     path("map/", include(map_urls.page_patterns)),
     path("surveys/", include("surveys.urls")),
     path("files/", include("permits.urls")),
@@ -42,7 +46,7 @@ urlpatterns += i18n_patterns(
         ),
         name="login",
     ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

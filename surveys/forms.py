@@ -216,6 +216,9 @@ class InspectionForm(MadeForForm):
         help_text=_("JPEG or PNG, up to 10 photos; the location is read from the photo when the camera saved it."),
         widget=MultiplePhotoInput(attrs={"accept": "image/jpeg,image/png", "capture": "environment"}),
     )
+    # The file's inspections version the form was drawn with (surveys.selectors.inspections_version),
+    # when it was opened for a file: a draft kept offline and sent later meets a newer report.
+    version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

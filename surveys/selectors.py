@@ -101,3 +101,11 @@ def accepted_survey_for(*, obj: models.Model) -> Survey | None:
 def survey_audit(*, survey: Survey):
     """The survey's audit trail, oldest first."""
     return audit_trail(survey).select_related("actor")
+
+
+def inspections_version(*, file_code: str) -> int:
+    """The version of a file's inspection reports: the id of the newest one recorded on it (0 for none).
+    A report form carries the version it was drawn with; a report sent later (a draft kept offline)
+    meets a newer one instead of ignoring it."""
+    newest = Inspection.objects.filter(file__code=file_code).aggregate(newest=models.Max("id"))["newest"]
+    return newest or 0

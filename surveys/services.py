@@ -23,7 +23,7 @@ from gis_app.errors import DomainError
 from gis_app.geometry import WGS84, storage_srid
 from gis_app.models import DatasetKind
 from gis_app.selectors import active_version_id
-from parcels.models import CityBoundary, Parcel
+from parcels.models import CityBoundary, Parcel, PropertyFile
 from parcels.services import property_file_open
 from surveys.measure import DxfLayers, Measured, measured_from_file
 from surveys.models import (
@@ -40,7 +40,7 @@ from surveys.models import (
     UploadStatus,
 )
 from surveys.reconcile import Figures, reconcile
-from surveys.selectors import OutsideDem, elevation_at
+from surveys.selectors import OutsideDem, elevation_at, inspections_version
 from surveys.uploads import LIMITS, UploadRefused, upload_format, upload_read
 from zoning.compliance.output import check_record
 from zoning.compliance.runner import compliance_run
@@ -52,6 +52,10 @@ FAR_FROM_PARCEL_M = 30.0  # a measured boundary farther than this from the parce
 
 class OriginClosed(DomainError):
     """The request or report the work is for is closed: nothing more is recorded or accepted for it."""
+
+
+class InspectionStale(DomainError):
+    """A report was recorded on the file after the form was drawn (a draft sent late, another device)."""
 
 
 OriginCheck = Callable[[models.Model], str | None]
@@ -381,15 +385,29 @@ def inspection_record(
     photos: list[tuple[UploadedFile, PhotoFacts]],
     origin: str = Origin.ROUTINE,
     origin_object=None,
+    seen_version: int | None = None,
 ) -> Inspection:
     """An inspector's site report with its photos, attached to the parcel's file, made for a request or
-    report (`origin_object`) or as routine work."""
+    report (`origin_object`) or as routine work. With `seen_version` (the file's inspections version the
+    form was drawn with) a report recorded on the file since then refuses this one."""
     origin_check(origin, origin_object)
     stored: list[InspectionPhoto] = []
     try:
         with transaction.atomic():
+            file = property_file_open(parcel=parcel, actor=inspector)
+            if seen_version is not None:
+                # the file's row lock orders two reports sent at once: the second sees the first
+                PropertyFile.objects.select_for_update().filter(pk=file.pk).first()
+                if inspections_version(file_code=file.code) != seen_version:
+                    raise InspectionStale(
+                        _(
+                            "Another inspection report was recorded on this file after this form was opened "
+                            "(perhaps sent from another device). Nothing was saved: read the newer report, "
+                            "then send yours again if it is still needed."
+                        )
+                    )
             inspection = Inspection.objects.create(
-                file=property_file_open(parcel=parcel, actor=inspector),
+                file=file,
                 parcel=parcel,
                 origin=origin,
                 origin_object=origin_object,

@@ -17,17 +17,20 @@ from accounts.roles import Role, require_role
 from gis_app.jalali import to_jalali
 from gis_app.text import digits_to_persian
 from maps.selectors import map_page_config
+from parcels.filecodes import InvalidFileCode, file_code_parse
 from surveys.forms import INSPECTION_CHECKLIST, InspectionForm, SurveyReturnForm, SurveyUploadForm
 from surveys.intake import survey_upload_queue
 from surveys.models import SurveyStatus, UploadStatus
 from surveys.selectors import (
     REVIEWER_ROLES,
+    inspections_version,
     inspections_visible,
     survey_audit,
     survey_uploads_visible,
     surveys_visible,
 )
 from surveys.services import (
+    InspectionStale,
     OriginClosed,
     SurveyNotReviewable,
     inspection_record,
@@ -299,19 +302,27 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
                     checklist=form.checklist(),
                     notes=data["notes"],
                     photos=data["photos"],
+                    seen_version=data["version"],
                     **form.origin(),
                 )
             except OriginClosed as exc:
                 form.add_error(None, exc.message)
+            except InspectionStale as exc:
+                form.add_error(None, exc.message)
+                # sent again from this page, it is sent knowing the newer report
+                form.data = form.data.copy()
+                form.data["version"] = str(inspections_version(file_code=data["file_code"].file_code))
             else:
                 messages.success(request, _("The inspection report was saved."))
                 return redirect("surveys:inspection", pk=inspection.pk)
         status = 400
     else:
         now = timezone.localtime()
+        file_code = request.GET.get("file_code", "")[:40]
         form = InspectionForm(
             initial={
-                "file_code": request.GET.get("file_code", "")[:40],
+                "file_code": file_code,
+                "version": _inspections_version(file_code),
                 "made_for": request.GET.get("for", "")[:600],
                 "visited_on": _today_jalali(),
                 "visited_time": now.strftime("%H:%M"),
@@ -319,6 +330,15 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
         )
         status = 200
     return render(request, "surveys/inspection_new.html", {"form": form}, status=status)
+
+
+def _inspections_version(file_code: str) -> int | None:
+    """The version of the inspections of the file the form is opened for (None without a valid code)."""
+    try:
+        code = file_code_parse(file_code)
+    except InvalidFileCode:
+        return None
+    return inspections_version(file_code=str(code))
 
 
 @login_required
