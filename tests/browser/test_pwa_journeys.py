@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from surveys.models import Inspection
 from surveys.services import inspection_record
+from tests.browser.conftest import second_factor
 from tests.surveys.conftest import plot, user_with  # noqa: F401 - plot is a fixture
 from tests.surveys.test_pages import jpeg_with_gps
 
@@ -81,6 +82,7 @@ def login(page, live_url, username):
     page.fill("#id_username", username)
     page.fill("#id_password", "pw-for-tests-only")
     page.click("main button[type=submit]")
+    second_factor(page, username)  # staff: set up the authenticator the first time, then its code
     expect(page.get_by_test_id("signed-in-as")).to_be_visible()
     page.wait_for_selector("html[data-service-worker=ready]")
 
