@@ -214,13 +214,24 @@ def csrf_cookie(base: str) -> str:
     return next(c.value for c in jar if c.name == "csrftoken")
 
 
-def sign_in(base: str, username: str, password: str) -> Session:
+def sign_in(base: str, username: str, password: str, totp_key: str | None = None) -> Session:
+    """Signs in as a person would: the password, then (staff) the code the account's authenticator
+    shows now, computed from the demo account's key."""
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     opener.open(f"{base}/accounts/login/", timeout=30).read()
     csrf = next(c.value for c in jar if c.name == "csrftoken")
     body = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf, "username": username, "password": password})
-    opener.open(f"{base}/accounts/login/", data=body.encode(), timeout=30).read()
+    landed = opener.open(f"{base}/accounts/login/", data=body.encode(), timeout=30)
+    landed.read()
+    if urllib.parse.urlsplit(landed.geturl()).path.rstrip("/").endswith("/accounts/2fa"):
+        if not totp_key:
+            sys.exit(f"{username} needs a second factor and the demo accounts file has no key for it.")
+        from django_otp.oath import totp
+
+        csrf = next(c.value for c in jar if c.name == "csrftoken")
+        body = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf, "code": f"{totp(bytes.fromhex(totp_key)):06d}"})
+        opener.open(landed.geturl(), data=body.encode(), timeout=30).read()
     cookies = {c.name: c.value for c in jar}
     if "sessionid" not in cookies:
         sys.exit(f"Could not sign in as {username}.")
@@ -459,7 +470,7 @@ def main() -> None:
             host=f"127.0.0.1:{port}",
             targets=targets,
             citizen=sign_in(base, "demo-citizen", password("demo-citizen")),
-            clerk=sign_in(base, "demo-clerk", password("demo-clerk")),
+            clerk=sign_in(base, "demo-clerk", password("demo-clerk"), passwords["demo-clerk"].get("totp_key")),
             login_csrf=csrf_cookie(base),
             password=password("demo-citizen"),
             citizen_files=[t for t, _v in files],
