@@ -5,8 +5,10 @@ source "$(dirname "$0")/lib.sh"
 
 ensure_system_packages "${SYSTEM_PACKAGES[@]}" "${BENCH_PACKAGES[@]}"
 ensure_python_env
+ensure_assets        # the service's static files (the HTTP benchmarks collect them)
 ensure_secret_key
 ensure_local_postgis
+ensure_translations
 
 cd "$ROOT"
 name="${1:?which benchmark: $(ls bench/*.py | xargs -n1 basename | sed 's/\.py$//' | tr '\n' ' ')}"
