@@ -72,6 +72,10 @@ def parcels_lookup(*, code: str, version_id: int | None = None) -> list[Parcel]:
     if text[:2].isdigit() and text[2:3].upper() in {"N", "S"}:
         return list(parcels.filter(file_code=str(file_code_parse(text))))
     compact = text.replace(" ", "")
+    # A renovation code (seven numbers, six dashes) before a postal code: without its dashes one of
+    # about ten renovation codes has ten digits, and was taken for a (wrong or unknown) postal code.
+    if renovation_code_validator.regex.search(compact):
+        return list(parcels.filter(renovation_code=compact)[:20])
     postal = compact.replace("-", "")
     if len(postal) == 10 and postal.isdigit():
         if not is_valid_postal_code(postal):
@@ -83,8 +87,6 @@ def parcels_lookup(*, code: str, version_id: int | None = None) -> list[Parcel]:
         return list(subs.order_by(TextLength("registry_plate"), "registry_plate")[:SUB_PLATES_MAX])
     if registry_plate_validator.regex.search(compact):
         return list(parcels.filter(registry_plate=compact)[:20])
-    if renovation_code_validator.regex.search(compact):
-        return list(parcels.filter(renovation_code=compact)[:20])
     raise LookupNotUnderstood(str(LookupNotUnderstood.message))
 
 

@@ -33,6 +33,28 @@ def test_find_by_renovation_code_and_by_plate(client, parcel):
     assert parcel.file_code in [r["file_code"] for r in by_plate]
 
 
+def _ten_digit_renovation_codes(limit: int) -> list[Parcel]:
+    live = Parcel.objects.filter(version__is_active=True).exclude(renovation_code="").order_by("id")
+    return [p for p in live if len(p.renovation_code.replace("-", "")) == 10][:limit]
+
+
+@pytest.mark.parametrize("shape", ["as stored", "persian digits", "spaces around the dashes"])
+def test_a_renovation_code_of_ten_digits_is_not_taken_for_a_postal_code(client, city, shape):
+    # One renovation code in about ten has ten digits without its dashes (2-1-117-29-0-0-0): the
+    # finder took them for postal codes and answered "invalid postal code" or "nothing found".
+    parcels = _ten_digit_renovation_codes(5)
+    assert len(parcels) >= 3
+    for parcel in parcels:
+        typed = {
+            "as stored": parcel.renovation_code,
+            "persian digits": digits_to_persian(parcel.renovation_code),
+            "spaces around the dashes": parcel.renovation_code.replace("-", " - "),
+        }[shape]
+        r = client.get("/api/find", {"q": typed})
+        assert r.status_code == 200, (typed, r.json())
+        assert parcel.file_code in [hit["file_code"] for hit in r.json()["results"]]
+
+
 @pytest.mark.parametrize("typed", ["معلم", "خيابان معلم", "  خیابان   معلم ", "خیابان\u200cمعلم"])
 def test_find_a_street_by_name_typed_in_many_ways(client, city, typed):
     # Arabic yeh (ي), extra spaces and a zero-width non-joiner still find "خیابان معلم"
