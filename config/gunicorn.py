@@ -17,3 +17,14 @@ limit_request_fields = 50
 limit_request_field_size = 8190
 # Idle keep-alive connections are closed soon: a thread is not held for a client that went quiet.
 keepalive = 2
+
+# How often a thread holding the GIL is asked to let another run (Python's default: 5 ms). Under a
+# spike the working threads are CPU-bound and each refusal needs the GIL a few times (read, answer,
+# close): with the default it waits behind them for tens of milliseconds every time.
+switch_interval_s = float(os.environ.get("WEB_SWITCH_INTERVAL_MS", "5")) / 1000
+
+
+def post_worker_init(worker) -> None:
+    import sys
+
+    sys.setswitchinterval(switch_interval_s)
