@@ -9,7 +9,7 @@ import os
 
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_WORKERS", "3"))
-threads = int(os.environ.get("WEB_THREADS", "16"))
+threads = int(os.environ.get("WEB_THREADS", "64"))
 # A request line over 4 KB, more than 50 headers or a header over 8 KB is refused before Django
 # (bodies are bounded per route by gis_app.middleware.RequestBodyLimitMiddleware).
 limit_request_line = 4094

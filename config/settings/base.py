@@ -105,9 +105,9 @@ MIDDLEWARE = [
 # slot; any more answer 503 with Retry-After at once. /healthz is never shed. 0 turns shedding off.
 # The gunicorn threads per worker (WEB_THREADS) must exceed in-flight + waiting, so that a thread is
 # free to refuse.
-LOAD_SHED_MAX_IN_FLIGHT = int(os.environ.get("LOAD_SHED_MAX_IN_FLIGHT", "4"))
-LOAD_SHED_MAX_WAITING = int(os.environ.get("LOAD_SHED_MAX_WAITING", "8"))
-LOAD_SHED_WAIT_MS = int(os.environ.get("LOAD_SHED_WAIT_MS", "100"))
+LOAD_SHED_MAX_IN_FLIGHT = int(os.environ.get("LOAD_SHED_MAX_IN_FLIGHT", "3"))
+LOAD_SHED_MAX_WAITING = int(os.environ.get("LOAD_SHED_MAX_WAITING", "6"))
+LOAD_SHED_WAIT_MS = int(os.environ.get("LOAD_SHED_WAIT_MS", "300"))
 
 # --- request sizes: every body is bounded by its route before it is read -----------------------------
 # RequestBodyLimitMiddleware answers 413 when Content-Length is over the route's limit (URL name ->
