@@ -17,6 +17,8 @@ from django.urls import reverse
 
 from parcels.models import Parcel
 
+pytestmark = pytest.mark.hostile("inline code and a missing policy (item 6)")
+
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = {
     "default-src": ["'self'"],

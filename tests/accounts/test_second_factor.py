@@ -26,6 +26,8 @@ from accounts.second_factor import totp_code_now
 from gis_app.models import AuditEvent
 from gis_app.text import digits_to_persian
 
+pytestmark = pytest.mark.hostile("second-factor codes (item 11)")
+
 PASSWORD = "pw-for-tests-only-2fa"
 _ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 

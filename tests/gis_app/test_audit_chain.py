@@ -14,7 +14,7 @@ from django.utils import translation
 from gis_app.audit import GENESIS_HASH, ChainBreak, audit_chain_verify, audit_record
 from gis_app.models import AuditEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.hostile("audit rows edited, deleted or forged (item 12)")]
 
 
 @pytest.fixture(autouse=True)

@@ -22,6 +22,8 @@ from parcels.services import property_file_open
 from tests.conftest import _database_url
 from tests.surveys.conftest import plot, user_with  # noqa: F401 - fixtures
 
+pytestmark = pytest.mark.hostile("tampered or wrong backups (item 14)")
+
 
 @pytest.fixture(autouse=True)
 def _english():
