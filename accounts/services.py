@@ -41,8 +41,9 @@ def demo_accounts_ensure(*, known: dict[str, dict[str, str]]) -> list[DemoAccoun
     """One demo account per role; existing accounts keep their password unless it is unknown.
 
     known maps username to {"password", "hash", "totp_key"} given out earlier. The stored hash tells
-    whether the password is unchanged without re-hashing it (hashing is deliberately slow); an account
-    whose password is not known or was changed since gets a new random one. Accounts that need a
+    whether the password is unchanged without re-hashing it (hashing is deliberately slow; only a
+    hash that differs is checked against the known password, as Django rehashes on sign-in); an
+    account whose password is not known or was changed since gets a new random one. Accounts that need a
     second factor get a confirmed authenticator with the known key (a new one when unknown), so a
     demo can sign in with the key in an app or a code printed from it.
     """
@@ -60,7 +61,10 @@ def demo_accounts_ensure(*, known: dict[str, dict[str, str]]) -> list[DemoAccoun
         )
         entry = known.get(username) or {}
         password = entry.get("password") if isinstance(entry, dict) else None
-        if created or not password or entry.get("hash") != user.password:
+        # A hash that differs from the one given out was either changed by someone or rehashed by
+        # Django at a sign-in (a stronger hasher or more work): only the first needs a new password.
+        changed = entry.get("hash") != user.password and not (password and user.check_password(password))
+        if created or not password or changed:
             password = secrets.token_urlsafe(9)
             user.set_password(password)
             user.save(update_fields=["password"])

@@ -11,7 +11,7 @@ request's latency runs from the moment it was due to leave, so a server that fal
 apart in one run; this client does both, and at these rates takes a few percent of a core.
 
 1. Search: fixed-rate steps of --step-seconds, from --start-rate up by half each time, then
-   bisections: the highest rate where the p99 of all requests but logins < 500 ms and none failed.
+   bisections: the highest rate where every kind's p99 < 500 ms and none failed.
 2. That rate for --duration seconds (600; --duration 30 for a quick run): req/s and p50/p95/p99 per
    kind and overall, errors by status.
 3. A spike of 5x that rate for --spike-seconds: every answer counted by status; the excess must be
@@ -54,8 +54,7 @@ sys.path.insert(0, str(ROOT))
 # the tracking page and their file page; logins are one per session; OGC clients (QGIS, GDAL)
 # page through collections now and then; a staff transition is a single POST, a few per officer
 # per hour. Logins are one per signed-in session (a map viewer never signs in) and the most
-# expensive request there is: PBKDF2 with Django's 1,000,000 iterations takes about 0.8 s of a core
-# here, so at 4 % they alone would fill the two cores, and each one takes longer than the target.
+# expensive request there is (Argon2id, 100 MiB: ~0.14 s of the machine each).
 MIX = {
     "tile": 640,
     "click": 90,
@@ -396,12 +395,16 @@ def table(results: list[Result], seconds: float) -> str:
 
 
 def holds(results: list[Result]) -> tuple[bool, str]:
-    """The p99 of all requests but logins under the target, and no failed request. A login's PBKDF2
-    (1,000,000 iterations) alone takes 0.8 s of a core here, beyond the target at any rate; its
-    latency is printed in its own row."""
+    """Every kind's p99 under the target (logins included) and no failed request."""
     errs = errors_of(results)
-    p99 = pct([r.ms for r in results if r.status > 0 and r.kind != "login"], 99)
-    return not errs and p99 < P99_TARGET_MS, f"p99 but logins {p99:.0f} ms, errors {dict(errs) or 0}"
+    by_kind: dict[str, list[float]] = defaultdict(list)
+    for r in results:
+        if r.status > 0:
+            by_kind[r.kind].append(r.ms)
+    p99s = {kind: pct(ms, 99) for kind, ms in by_kind.items()}
+    worst = max(p99s, key=p99s.get)
+    ok = not errs and p99s[worst] < P99_TARGET_MS
+    return ok, f"worst p99 {p99s[worst]:.0f} ms ({worst}), errors {dict(errs) or 0}"
 
 
 def health_line(health: list[float]) -> str:
@@ -488,7 +491,7 @@ def main() -> None:
         if args.rate:
             rate = args.rate
         else:
-            print(f"\nsearch: {args.step_seconds:.0f} s steps; holds: p99 (but logins) < {P99_TARGET_MS} ms, 0 errors")
+            print(f"\nsearch: {args.step_seconds:.0f} s steps; holds: every kind's p99 < {P99_TARGET_MS} ms, 0 errors")
             good, bad, rate = 0.0, math.inf, args.start_rate
             for _ in range(12):
                 results, _h, secs = run(rate, args.step_seconds)

@@ -31,6 +31,23 @@ def test_one_account_per_role_with_printed_password(db, tmp_path, capsys, client
     assert (tmp_path / "demo.json").stat().st_mode & 0o777 == 0o600
 
 
+def test_a_password_rehashed_at_sign_in_is_kept_and_a_changed_one_is_replaced(db, tmp_path, capsys):
+    first = run(tmp_path, capsys)
+    rehashed, changed, blanked = (User.objects.get(username=n) for n in ("demo-clerk", "demo-planner", "demo-agency"))
+    rehashed.set_password(first["demo-clerk"])  # what Django does when it upgrades a hash at sign-in
+    rehashed.save()
+    changed.set_password("someone else's password 1405")
+    changed.save()
+    blanked.set_unusable_password()
+    blanked.save()
+    second = run(tmp_path, capsys)
+    assert second["demo-clerk"] == first["demo-clerk"]
+    assert second["demo-planner"] != first["demo-planner"]
+    assert second["demo-agency"] != first["demo-agency"]
+    for name in ("demo-clerk", "demo-planner", "demo-agency"):
+        assert User.objects.get(username=name).check_password(second[name])
+
+
 def test_second_run_keeps_the_passwords(db, tmp_path, capsys):
     first = run(tmp_path, capsys)
     second = run(tmp_path, capsys)
