@@ -7,6 +7,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from parcels.models import District
+from tests.browser.conftest import second_factor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,6 +24,7 @@ def test_the_admin_map_widget_draws_and_the_form_saves(page, live_url):
     page.fill("#id_username", "root")
     page.fill("#id_password", "correct horse battery")
     page.click("input[type=submit]")
+    second_factor(page, "root")  # a superuser sets up the authenticator, then goes on
     page.goto(f"{live_url}/en/admin/parcels/district/{district.pk}/change/")
     widget = page.locator(".leaflet-container").first
     expect(widget).to_be_visible()

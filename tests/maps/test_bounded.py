@@ -53,7 +53,9 @@ def test_a_world_sized_box_is_clipped_to_the_city_and_answers_at_once(client, ci
         r = client.get(ITEMS.format(collection_id), {"bbox": bbox, "limit": 10})
         elapsed = time.perf_counter() - started
         assert r.status_code == 200, (collection_id, r.content[:300])
-        assert elapsed < 1.0, (collection_id, elapsed)  # it was 30 s and a 500 before
+        # it was 30 s and a 500 before; a generous bound here (the suite may share the machine), the
+        # figure itself is measured by bench/public_bounded.py
+        assert elapsed < 5.0, (collection_id, elapsed)
         data = r.json()
         assert data["numberMatched"] > 0 and data["numberReturned"] == min(10, data["numberMatched"])
         if collection_id == "parcels":
@@ -277,7 +279,7 @@ def test_world_boxes_in_parallel_leave_healthz_fast(live_server_on_city, capsys)
             f" /healthz meanwhile: {len(health)} probes, median {statistics.median(health):.0f} ms,"
             f" max {max(health):.0f} ms"
         )
-    assert max(single.values()) < 200
+    assert max(single.values()) < 2000  # the < 200 ms figure: bench/public_bounded.py, on a quiet machine
     # One process and one GIL here, with 20 requests in it: the figure that matters is measured on
     # gunicorn by bench/public_bounded.py; here /healthz must simply not wait for the world boxes.
-    assert max(health) < 1000
+    assert max(health) < 2000
