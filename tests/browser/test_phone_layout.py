@@ -91,6 +91,9 @@ def test_no_page_is_wider_than_a_phone(phone, page, live_url, tmp_path, settings
             # and the drawing's Finish button follows right under the map and its legend
             finish_box = browser_page.get_by_test_id("draw-finish").bounding_box()
             assert 0 <= finish_box["y"] - (map_box["y"] + map_box["height"]) < 300
+            # ... without overlapping what follows (Leaflet's height: 100% once pushed them over it)
+            precheck_box = browser_page.get_by_test_id("precheck").bounding_box()
+            assert precheck_box["y"] >= finish_box["y"] + finish_box["height"]
             # the file page: long sections folded, tables stacked with their column names
             browser_page.goto(f"{live_url}{pages['file']}")
             expect(browser_page.locator("[data-testid=history] details")).not_to_have_attribute("open", "")
