@@ -83,3 +83,23 @@ def test_the_manager_adds_a_lunar_holiday_in_the_admin(client, staff):
     response = client.post(reverse("admin:permits_holiday_add"), {"date": "2027-03-10", "name": "عید فطر"})
     assert response.status_code == 302
     assert Holiday.objects.filter(name="عید فطر").exists()
+
+
+def test_the_role_permissions_come_back_after_a_flush(client, staff):
+    """A flushed database (transactional tests, a reset) gets them again from post_migrate."""
+    from django.contrib.auth.models import Group
+
+    from accounts.services import role_permissions_sync
+
+    Group.objects.get(name=Role.MANAGER.value).permissions.clear()
+    role_permissions_sync()
+    role_permissions_sync()  # idempotent
+    manager = Group.objects.get(name=Role.MANAGER.value)
+    assert manager.permissions.filter(codename="add_holiday").count() == 1
+    assert manager.permissions.count() == 20
+    assert set(Group.objects.get(name=Role.PLANNER.value).permissions.values_list("codename", flat=True)) == {
+        "view_planzone",
+        "view_street",
+        "view_planparameters",
+        "view_densityrule",
+    }
