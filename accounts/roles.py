@@ -45,3 +45,18 @@ def require_role(user, *roles: Role) -> None:
 
     if not user.is_authenticated or not user.roles() & set(roles):
         raise PermissionDenied(_("Your role may not do this."))
+
+
+# Each role's model permissions in the admin site ("app_label.codename"): the manager keeps the working
+# calendar (holidays) and the plan layers, the planner may read the plan layers; no other role needs the
+# admin (its link shows only to those holding one). Applied by accounts.services.role_permissions_sync
+# after every migrate (and a database flush), and first by migration accounts/0005.
+_PLAN_LAYERS = ("zoning.planzone", "zoning.street", "zoning.planparameters", "zoning.densityrule")
+ROLE_ADMIN_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    Role.MANAGER: tuple(
+        f"{model.split('.')[0]}.{action}_{model.split('.')[1]}"
+        for model in ("permits.holiday", *_PLAN_LAYERS)
+        for action in ("add", "change", "delete", "view")
+    ),
+    Role.PLANNER: tuple(f"{model.split('.')[0]}.view_{model.split('.')[1]}" for model in _PLAN_LAYERS),
+}

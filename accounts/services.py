@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Authorisation, User
-from accounts.roles import STAFF_ROLES, Role
+from accounts.roles import ROLE_ADMIN_PERMISSIONS, STAFF_ROLES, Role
 from gis_app.audit import audit_record
 from gis_app.errors import DomainError
 
@@ -163,3 +163,19 @@ def login_unlock(*, manager: User, username: str = "", ip_address: str = "") -> 
     user = User.objects.filter(username=username).first() if username else None
     audit_record(actor=manager, action="login.unlocked", obj=user or manager, username=username, ip_address=ip_address)
     return cleared
+
+
+def role_permissions_sync(**_signal) -> None:
+    """Give each role group its admin permissions (ROLE_ADMIN_PERMISSIONS), idempotently; permissions
+    not created yet (an app migrated later in the same run) are skipped and added on a later call.
+    Connected to post_migrate, so a fresh, migrated or flushed database always has them."""
+    from django.contrib.auth.models import Permission
+    from django.db.models import Q
+
+    for role, names in ROLE_ADMIN_PERMISSIONS.items():
+        wanted = Q(pk__in=[])
+        for name in names:
+            app_label, codename = name.split(".")
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        group, _created = Group.objects.get_or_create(name=role.value)
+        group.permissions.add(*Permission.objects.filter(wanted))

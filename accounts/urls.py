@@ -5,6 +5,7 @@ from accounts import views
 app_name = "accounts"
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("landing/", views.landing, name="landing"),
     path("pending/", views.pending, name="pending"),
     path("pending/<int:pk>/activate/", views.activate, name="activate"),
     path("locked/", views.locked, name="locked"),

@@ -10,12 +10,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import second_factor as sf
 from accounts.forms import SecondFactorForm, SignUpForm
 from accounts.models import User
-from accounts.roles import Role, require_role
+from accounts.roles import STAFF_ROLES, Role, require_role
 from accounts.selectors import logins_locked
 from accounts.services import account_activate, account_signup, login_unlock
 from gis_app.errors import DomainError
@@ -103,6 +103,19 @@ def unlock(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:locked")
 
 
+@login_required
+@require_GET
+def landing(request: HttpRequest) -> HttpResponse:
+    """Where signing in leads (LOGIN_REDIRECT_URL): staff to their inbox (after the second factor, which
+    the middleware asks for first), citizens and offices to their files, anyone else to the home page."""
+    roles = request.user.roles()
+    if roles & STAFF_ROLES:
+        return redirect("permits:inbox")
+    if roles & {Role.CITIZEN, Role.ESERVICES_OFFICE}:
+        return redirect("permits:mine")
+    return redirect("home")
+
+
 # --- two-factor sign-in ---------------------------------------------------------------------------
 
 
@@ -110,7 +123,7 @@ def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         return target
-    return reverse("home")
+    return reverse("accounts:landing")
 
 
 def _signed_in_with(request: HttpRequest, device) -> None:

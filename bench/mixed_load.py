@@ -169,10 +169,13 @@ def files_prepare(n: int, rng: random.Random) -> list[tuple[str, int]]:
     from accounts.models import User
     from parcels.selectors import live_parcels
     from permits import services, transitions
-    from permits.models import PermitRequest
+    from permits.models import OPEN_STATUSES, PermitRequest
 
     citizen = User.objects.get(username="demo-citizen")
-    parcels = list(live_parcels().order_by("?")[: max(n, 1)])
+    # one open request of a type per applicant and property: parcels the citizen has one on (an earlier
+    # run's returned files) are left out
+    taken = PermitRequest.objects.filter(applicant=citizen, kind="building_new", status__in=OPEN_STATUSES)
+    parcels = list(live_parcels().exclude(file_code__in=taken.values("file__code")).order_by("?")[: max(n, 1)])
     pdf = _pdf()
     made = []
     for i in range(n):

@@ -23,7 +23,16 @@ def site(request):
     roles = {r.value for r in user.roles()} if signed_in else set()
     # A staff session between its password and its code: the navigation shows only logout.
     pending = signed_in and second_factor_required(user) and not getattr(user, "is_verified", lambda: False)()
+    # The admin link only for those the admin site lets do something (a staff role alone gives nothing).
+    admin_link = (
+        signed_in
+        and not pending
+        and user.is_active
+        and user.is_staff
+        and (user.is_superuser or bool(user.get_all_permissions()))
+    )
     return {
+        "admin_link": admin_link,
         "language_switch": switch,
         "now": timezone.now(),
         "user_roles": set() if pending else roles,

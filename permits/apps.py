@@ -9,6 +9,9 @@ class PermitsConfig(AppConfig):
 
     def ready(self) -> None:
         from permits.review import origin_open_for_work
+        from permits.selectors import inspection_desk_files
+        from surveys.selectors import register_inspector_files
         from surveys.services import register_origin_check
 
         register_origin_check(origin_open_for_work)
+        register_inspector_files(inspection_desk_files)

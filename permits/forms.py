@@ -152,6 +152,8 @@ class ActionForm(Form):
     # Staff notes are internal (for the next officer) unless ticked; a return's note is the applicant's
     # by nature, and the applicant's own notes are theirs.
     note_to_applicant = forms.BooleanField(label=_("Show this note to the applicant"), required=False)
+    # a rejection is final: the first POST shows what will happen, the second (confirmed) does it
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
     documents = forms.MultipleChoiceField(
         label=_("Documents asked for"),
         choices=DocumentKind.choices,

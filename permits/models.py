@@ -24,6 +24,9 @@ class RequestStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+# a request still being worked on (by the applicant or the municipality)
+OPEN_STATUSES = ("draft", "in_review", "returned")
+
 STAGE_CHOICES = [(code, s.title) for code, s in STAGES.items()]
 
 
@@ -76,6 +79,13 @@ class PermitRequest(models.Model):
                 condition=Q(floors__isnull=True) | Q(floors__lte=FLOORS_MAX), name="permit_floors_range"
             ),
             valid_geometry_constraint("footprint", name="permit_footprint_valid"),
+            # one open request of a type per applicant and property (services.request_create says so
+            # first, under the file's row lock; this holds whatever writes the row)
+            models.UniqueConstraint(
+                fields=["applicant", "file", "kind"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="permit_one_open_per_kind",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -288,4 +298,6 @@ class Holiday(models.Model):
     name = models.CharField(_("name"), max_length=120)
 
     class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
         ordering = ["date"]

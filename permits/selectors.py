@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.roles import STAFF_ROLES, Role
@@ -21,9 +22,9 @@ from parcels.filecodes import file_code_normalise
 from parcels.selectors import live_parcels
 from permits.calendar import add_working_days
 from permits.calendar import working_days_between as _working_days_between
-from permits.models import ComplianceCheck, Holiday, OwnershipOverride, PermitRequest, RequestStatus
+from permits.models import OPEN_STATUSES, ComplianceCheck, Holiday, OwnershipOverride, PermitRequest, RequestStatus
 from permits.workflow import OWNERSHIP_DOCUMENTS, STAGES, DocumentKind, documents_required
-from surveys.models import Inspection
+from surveys.models import Inspection, Survey, SurveyStatus
 from surveys.selectors import accepted_survey_for, inspections_for
 
 _TRACKING_SEPARATORS = re.compile(r"[\s\-_.]")
@@ -46,6 +47,11 @@ def requests_by_code(*, text: str) -> QuerySet[PermitRequest]:
     return PermitRequest.objects.filter(
         Q(tracking_code=tracking_code_typed(text)) | Q(file__code=file_code_normalise(text))
     )
+
+
+def request_open_same(*, applicant, file, kind: str) -> PermitRequest | None:
+    """The applicant's open request (draft, in review or returned) of this type on this property's file."""
+    return PermitRequest.objects.filter(applicant=applicant, file=file, kind=kind, status__in=OPEN_STATUSES).first()
 
 
 def _roles(user) -> set[Role]:
@@ -82,6 +88,36 @@ def inbox(*, user) -> QuerySet[PermitRequest]:
     if getattr(user, "district", None):
         qs = qs.filter(file__district=user.district)
     return qs.order_by("stage_due_on", "submitted_at")
+
+
+SURVEY_STAGE = "inspection"  # stage 2, inspection and survey: the surveyor measures the parcel for it
+
+
+def _in_district(qs: QuerySet[PermitRequest], user) -> QuerySet[PermitRequest]:
+    return qs.filter(file__district=user.district) if getattr(user, "district", None) else qs
+
+
+def inspection_desk_files(user) -> QuerySet:
+    """The ids of the property files waiting at the inspection-and-survey stage for this inspector
+    (his district's, when he has one): their surveys are his to read."""
+    if Role.INSPECTOR not in _roles(user):
+        return PermitRequest.objects.none().values("file_id")
+    waiting = PermitRequest.objects.filter(status=RequestStatus.IN_REVIEW, stage=SURVEY_STAGE)
+    return _in_district(waiting, user).values("file_id")
+
+
+def survey_queue(*, user) -> QuerySet[PermitRequest]:
+    """Surveyors: files at the inspection-and-survey stage (their district's, when they have one) for
+    which no survey made for the request is awaiting review or accepted; the newest arrivals first."""
+    if Role.SURVEYOR not in _roles(user):
+        return PermitRequest.objects.none()
+    made = Survey.objects.filter(
+        origin_type=ContentType.objects.get_for_model(PermitRequest),
+        origin_id=OuterRef("pk"),
+        status__in=(SurveyStatus.SUBMITTED, SurveyStatus.ACCEPTED),
+    )
+    waiting = PermitRequest.objects.filter(status=RequestStatus.IN_REVIEW, stage=SURVEY_STAGE).exclude(Exists(made))
+    return _in_district(waiting, user).select_related("file").order_by("-stage_entered_at", "-id")
 
 
 DOCUMENT_STAFF_ROLES = frozenset({Role.CLERK, Role.PERMIT_OFFICER})

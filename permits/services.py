@@ -8,7 +8,7 @@ import secrets
 
 from django import forms as dj_forms
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.roles import STAFF_ROLES
@@ -16,10 +16,11 @@ from accounts.selectors import is_authorised
 from gis_app.audit import audit_record
 from gis_app.geometry import storage_srid
 from gis_app.storage import StorageFull, storage_full_message
+from parcels.models import PropertyFile
 from parcels.services import property_file_open
 from permits import selectors
 from permits.documents import document_check
-from permits.errors import GuardsFailed, StaleForm, TransitionNotAllowed, WorkflowError
+from permits.errors import DuplicateRequest, GuardsFailed, StaleForm, TransitionNotAllowed, WorkflowError
 from permits.models import Comment, PermitRequest, RequestDocument, RequestStatus, StageTask
 from permits.workflow import request_type, stage
 
@@ -43,12 +44,19 @@ def request_create(*, applicant, filed_by, parcel, kind: str, **proposal) -> Per
     """A draft request on a parcel, by the applicant or an authorised agent for them."""
     if filed_by.pk != applicant.pk and not is_authorised(agent=filed_by, client=applicant):
         raise TransitionNotAllowed(_("You have no current authorisation from this client."))
+    kind = request_type(kind).kind
+    file = property_file_open(parcel=parcel, actor=filed_by)
+    # Filings on one property wait for each other here, so the second of two at once sees the first.
+    PropertyFile.objects.select_for_update().filter(pk=file.pk).values_list("pk", flat=True).get()
+    same = selectors.request_open_same(applicant=applicant, file=file, kind=kind)
+    if same is not None:
+        raise DuplicateRequest(same)
     req = PermitRequest(
         tracking_code=tracking_code_new(),
-        kind=request_type(kind).kind,
+        kind=kind,
         applicant=applicant,
         filed_by=filed_by,
-        file=property_file_open(parcel=parcel, actor=filed_by),
+        file=file,
         parcel=parcel,
     )
     for name, value in proposal.items():
@@ -56,7 +64,15 @@ def request_create(*, applicant, filed_by, parcel, kind: str, **proposal) -> Per
             raise TypeError(name)
         setattr(req, name, value)
     _footprint_fill(req)
-    req.save()
+    try:
+        with transaction.atomic():
+            req.save()
+    except IntegrityError:
+        # the partial unique constraint: a writer that did not take the lock filed the same request
+        same = selectors.request_open_same(applicant=applicant, file=file, kind=kind)
+        if same is None:
+            raise
+        raise DuplicateRequest(same) from None
     audit_record(actor=filed_by, action="request.created", obj=req, kind=kind, file_code=req.file.code)
     return req
 

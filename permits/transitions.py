@@ -84,6 +84,9 @@ LEAVES_STAGE = {
 }
 
 
+NOTE_MIN_CHARS = 5  # a return, rejection or referral says why in at least this many characters
+
+
 def request_transition(
     *,
     request_id: int,
@@ -113,7 +116,7 @@ def request_transition(
         outcome = LEAVES_STAGE.get(action)
         changed: frozenset[str] = frozenset()
         rerouted_to = None
-        if action in (Action.RETURN, Action.REJECT, Action.REFER) and len(note) < 5:
+        if action in (Action.RETURN, Action.REJECT, Action.REFER) and len(note) < NOTE_MIN_CHARS:
             raise WorkflowError(_("Write what the applicant or the next officer must know (at least 5 characters)."))
         if action == Action.SUBMIT:
             failures = _submit_failures(req)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import rasterio
@@ -49,14 +50,38 @@ def _roles(user) -> set:
     return user.roles() if user.is_authenticated else set()
 
 
+# Apps above surveys (permits) say which files are on an inspector's desk: a query of PropertyFile ids
+# for a user (registered in AppConfig.ready, as the origin checks are).
+InspectorFiles = Callable[[object], QuerySet]
+_INSPECTOR_FILES: list[InspectorFiles] = []
+
+
+def register_inspector_files(source: InspectorFiles) -> None:
+    """Add a source of the files an inspector is working on (their surveys become readable to them)."""
+    if source not in _INSPECTOR_FILES:
+        _INSPECTOR_FILES.append(source)
+
+
+def _files_inspected_by(user) -> models.Q:
+    """The files an inspector has reported on or has waiting at his stage."""
+    files = models.Q(file__in=Inspection.objects.filter(inspector=user).values("file_id"))
+    for source in _INSPECTOR_FILES:
+        files |= models.Q(file__in=source(user))
+    return files
+
+
 def surveys_visible(*, user):
-    """The surveys this user may open, newest first."""
+    """The surveys this user may open, newest first: reviewers all; a surveyor their own; an inspector
+    the surveys of the files he inspects (read-only: only planners review)."""
     roles = _roles(user)
     if roles & REVIEWER_ROLES:
         return Survey.objects.all()
+    allowed = models.Q(pk__in=[])
     if Role.SURVEYOR in roles or Role.INSPECTOR in roles:
-        return Survey.objects.filter(surveyor=user)
-    return Survey.objects.none()
+        allowed |= models.Q(surveyor=user)
+    if Role.INSPECTOR in roles:
+        allowed |= _files_inspected_by(user)
+    return Survey.objects.filter(allowed)
 
 
 def survey_uploads_visible(*, user):

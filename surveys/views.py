@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import shapely
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.roles import Role, require_role
+from accounts.roles import STAFF_ROLES, Role, require_role
 from gis_app.jalali import to_jalali
 from gis_app.text import digits_to_persian
 from maps.selectors import map_page_config
@@ -225,10 +227,22 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 (e, AUDIT_LABELS.get(e.action, e.action)) for e in survey_audit(survey=survey).select_related("actor")
             ],
             "can_review": can_review,
+            **_file_link(request, survey),
             "return_form": SurveyReturnForm(),
             "survey_map": {**map_page_config(), "features": _survey_map(survey), "labels": _map_labels()},
         },
     )
+
+
+def _file_link(request: HttpRequest, survey) -> dict:
+    """The permit file the survey was made for (else the search for its property's requests), for
+    those who may open files: staff see every file, anyone else none."""
+    if not request.user.roles() & STAFF_ROLES:
+        return {"file_url": "", "file_tracking": ""}
+    tracking = getattr(survey.origin_object, "tracking_code", "") if survey.origin_id else ""
+    if tracking:
+        return {"file_url": reverse("permits:file", args=[tracking]), "file_tracking": tracking}
+    return {"file_url": reverse("permits:inbox") + "?" + urlencode({"q": survey.file_code}), "file_tracking": ""}
 
 
 def _review(request: HttpRequest, pk: int, act, done: str) -> HttpResponse:

@@ -58,7 +58,9 @@ def test_login_page_and_wrong_password_message(client):
 def test_login_and_logout(client):
     get_user_model().objects.create_user("sara", password="correct horse battery", first_name="سارا")
     r = client.post("/accounts/login/", {"username": "sara", "password": "correct horse battery"})
-    assert r.status_code == 302 and r["Location"] == "/"
+    # sign-in leads to the landing page, which sends a person with no role home
+    assert r.status_code == 302 and r["Location"] == "/accounts/landing/"
+    assert client.get(r["Location"])["Location"] == "/"
     assert 'data-testid="signed-in-as">سارا<' in client.get("/").content.decode()
     r = client.get("/accounts/logout/")
     assert r.status_code == 405, "logging out is a POST"

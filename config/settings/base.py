@@ -217,7 +217,7 @@ OTP_TOTP_THROTTLE_FACTOR = float(os.environ.get("SECOND_FACTOR_THROTTLE_S", "1")
 OTP_STATIC_THROTTLE_FACTOR = OTP_TOTP_THROTTLE_FACTOR
 SECOND_FACTOR_BACKUP_CODES = int(os.environ.get("SECOND_FACTOR_BACKUP_CODES", "10"))
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "accounts:landing"  # staff to their inbox, citizens to their files
 LOGOUT_REDIRECT_URL = "home"
 
 # Argon2id first, as Django's documentation recommends: memory-hard (100 MiB per hash), so a stolen

@@ -21,7 +21,7 @@ from gis_app.text import InputKind
 from notifications.selectors import notifications_of
 from parcels.selectors import LOOKUP_REFUSALS, parcels_lookup
 from permits import selectors, services
-from permits.errors import WorkflowError
+from permits.errors import DuplicateRequest, WorkflowError
 from permits.forms import (
     AuthorisationForm,
     ClientForm,
@@ -71,7 +71,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
     code = query_value(request.POST, "code", kind=InputKind.CODE, max_chars=200) or query_value(
         request.GET, "code", kind=InputKind.CODE, max_chars=200
     )
-    parcel, matches, lookup_error, report = None, [], None, None
+    parcel, matches, lookup_error, report, duplicate = None, [], None, None, None
     malformed = False
     if len(code) > CODE_MAX_CHARS:
         code, malformed = code[:CODE_MAX_CHARS], True
@@ -103,6 +103,9 @@ def request_new(request: HttpRequest) -> HttpResponse:
                     kind=form.cleaned_data["kind"],
                     **form.proposal(),
                 )
+            except DuplicateRequest as exc:
+                form.add_error(None, exc.message)
+                duplicate = exc.open_request
             except WorkflowError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -116,6 +119,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
         "report": report,
         "form": form,
         "client_form": client_form,
+        "duplicate": duplicate,
         "map_config": _map_config(parcel=parcel, report=report) if parcel else None,
     }
     status = 400 if request.method == "POST" or malformed else (404 if code and not parcel and not matches else 200)

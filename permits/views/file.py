@@ -256,6 +256,15 @@ def _after(request: HttpRequest, req: PermitRequest, call, success: str) -> Http
     return redirect("permits:file", tracking=req.tracking_code)
 
 
+def _may(request: HttpRequest, req: PermitRequest, action: Action) -> bool:
+    """Whether the action is open to this person on the file now (the service decides in the end)."""
+    applicant_side = selectors.is_applicant_side(user=request.user, request=req)
+    allowed = actions_for(
+        roles=_roles(request), applicant_side=applicant_side, status=req.status, kind=req.kind, stage=req.stage
+    )
+    return action in allowed
+
+
 @login_required
 @require_POST
 def file_act(request: HttpRequest, tracking: str) -> HttpResponse:
@@ -267,6 +276,17 @@ def file_act(request: HttpRequest, tracking: str) -> HttpResponse:
             request, req, status=400, error=_("The action was not understood; reload the page."), action_form=form
         )
     d = form.cleaned_data
+    if d["action"] == Action.REJECT and not d["confirmed"] and _may(request, req, Action.REJECT):
+        # Nothing is written yet: the officer sees the rejection and its note, and confirms or goes back.
+        if len(d["note"].strip()) < transitions.NOTE_MIN_CHARS:
+            return _file_page(
+                request,
+                req,
+                status=400,
+                error=_("Say why the request is rejected: the note is required."),
+                action_form=form,
+            )
+        return render(request, "permits/confirm_reject.html", {"req": req, "d": d})
     return _after(
         request,
         req,

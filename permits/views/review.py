@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.roles import STAFF_ROLES, require_role
+from accounts.roles import STAFF_ROLES, Role, require_role
 from gis_app.forms import query_value
+from gis_app.references import reference_sign
 from gis_app.text import InputKind
 from permits import review, selectors
 from permits.forms import (
@@ -20,7 +21,7 @@ from permits.forms import (
     ViolationForm,
 )
 from permits.views.file import CHECK_ROLES, _after, _errors_text, _file, _file_page
-from permits.workflow import stage
+from permits.workflow import STAGES, stage
 from violations import services as violation_services
 from violations.selectors import violations_of
 
@@ -175,4 +176,22 @@ def inbox(request: HttpRequest) -> HttpResponse:
         }
         for r in selectors.inbox(user=request.user).select_related("applicant")[:300]
     ]
-    return render(request, "permits/inbox.html", {"queue": queue, "q": q, "found": found})
+    roles = request.user.roles()
+    survey_queue = None
+    if Role.SURVEYOR in roles:
+        # each row links to the upload form as this request's own survey (the signed reference the guards check)
+        survey_queue = [
+            {"req": r, "token": reference_sign(obj=r, origin="request", file_code=r.file.code)}
+            for r in selectors.survey_queue(user=request.user)[:300]
+        ]
+    return render(
+        request,
+        "permits/inbox.html",
+        {
+            "queue": queue,
+            "q": q,
+            "found": found,
+            "survey_queue": survey_queue,
+            "has_stages": any(s.role in roles for s in STAGES.values()),
+        },
+    )

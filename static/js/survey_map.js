@@ -46,21 +46,31 @@
   }).addTo(map);
   const bounds = layer.getBounds();
   if (bounds.isValid()) map.fitBounds(bounds.pad(0.3)); else map.setView([37.47, 57.33], 15);
-  const Legend = L.Control.extend({
-    onAdd() {
-      const div = L.DomUtil.create("div", "survey-legend");
-      // colours through the CSSOM: the Content-Security-Policy refuses style="" attributes in HTML
-      Object.keys(STYLES).filter((k) => labels[k]).forEach((k) => {
-        const row = div.appendChild(document.createElement("div"));
-        const key = row.appendChild(document.createElement("i"));
-        key.style.background = STYLES[k].fillColor || STYLES[k].color;
-        key.style.border = `1px solid ${STYLES[k].color}`;
-        row.append(labels[k]);
-      });
-      return div;
-    },
-  });
-  new Legend({position: "bottomleft"}).addTo(map);
+  // The legend names only what this map draws (plus what the drawing tool adds).
+  const present = new Set((config.features.features || []).map((f) => f.properties.kind));
+  if (document.getElementById("id_footprint")) present.add("footprint");
+  const legend = () => {
+    const div = L.DomUtil.create("div", "survey-legend");
+    div.dataset.testid = "map-legend";
+    // colours through the CSSOM: the Content-Security-Policy refuses style="" attributes in HTML
+    Object.keys(STYLES).filter((k) => labels[k] && present.has(k)).forEach((k) => {
+      const row = div.appendChild(document.createElement("div"));
+      const key = row.appendChild(document.createElement("i"));
+      key.style.background = STYLES[k].fillColor || STYLES[k].color;
+      key.style.border = `1px solid ${STYLES[k].color}`;
+      row.append(labels[k]);
+    });
+    return div;
+  };
+  if (window.matchMedia && window.matchMedia("(max-width: 600px)").matches) {
+    // on a phone the legend goes under the map instead of covering it
+    const below = legend();
+    below.classList.add("below");
+    document.getElementById("survey-map").after(below);
+  } else {
+    const Legend = L.Control.extend({onAdd: legend});
+    new Legend({position: "bottomleft"}).addTo(map);
+  }
   L.control.scale({metric: true, imperial: false}).addTo(map);
   window.fileMap = map;  // for the drawing tool of the workflow pages
   document.body.dataset.surveyMapReady = "true";

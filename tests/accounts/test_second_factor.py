@@ -195,7 +195,7 @@ def test_the_next_parameter_is_followed_only_to_this_site(client, planner):
     response = client.post(
         reverse("accounts:second_factor"), {"code": code_at(device, 1), "next": "https://evil.example/"}
     )
-    assert response["Location"] == reverse("home")
+    assert response["Location"] == reverse("accounts:landing")
 
 
 # --- the code: bad input, class by class ----------------------------------------------------------------

@@ -48,8 +48,8 @@ def test_home_in_persian_then_english_then_login_as_demo_user(page, live_url, tm
     expect(page.locator("[data-testid=nav-inbox]")).to_have_count(0)  # nothing else until then
     second_factor(page, "demo-planner")
     expect(page.get_by_test_id("signed-in-as")).to_have_text("حساب نمونه کارشناس طرح تفصیلی")
-    expect(page).to_have_url(live_url + "/en/")  # the home page, still in English
-    expect(page.get_by_role("link", name="Administration")).to_be_visible()  # planners are staff
+    expect(page).to_have_url(live_url + "/en/files/inbox/")  # staff land on their inbox, still in English
+    expect(page.get_by_role("link", name="Administration")).to_be_visible()  # planners may read the plan layers
 
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".local" / "screenshots"

@@ -59,6 +59,20 @@ def citizen(staff, plot):  # noqa: F811 - the fixture
     return user
 
 
+def another_owner(parcel, n: int):
+    """A further citizen recorded as an owner of the parcel (a request of a type is open once per
+    applicant and property, so tests that need many open files file them for many owners)."""
+    from parcels.models import Owner, Ownership
+
+    national_id = f"9{n:09d}"
+    user = user_with(Role.CITIZEN.value, f"t-owner-{n}")
+    user.national_id = national_id
+    user.save(update_fields=["national_id"])
+    owner = Owner.objects.create(national_id=national_id, full_name=f"Owner {n}")
+    Ownership.objects.create(parcel=parcel, owner=owner, share_dang=1)
+    return user
+
+
 def draft(parcel, applicant, **proposal) -> PermitRequest:
     values = {"use": "residential", "floors": 3, "floor_area_m2": 400.0, "footprint_m2": 130.0} | proposal
     return services.request_create(

@@ -14,7 +14,7 @@ from gis_app.audit import audit_trail
 from permits import services, transitions
 from permits.errors import StaleForm
 from permits.models import PermitRequest, RequestStatus
-from tests.permits.conftest import draft, with_documents
+from tests.permits.conftest import another_owner, draft, with_documents
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.concurrency]
 
@@ -26,9 +26,10 @@ ROUNDS = 5  # 8 files per round: 40 threads at once
 def test_200_concurrent_conflicting_transitions_lose_nothing(plot, staff, citizen, record_property):
     clerk = staff[Role.CLERK]
     files = []
-    for _ in range(FILES):
-        req = with_documents(draft(plot, citizen), citizen)
-        transitions.request_transition(request_id=req.pk, actor=citizen, action="submit", version=req.version)
+    for n in range(FILES):
+        applicant = citizen if n == 0 else another_owner(plot, n)  # one open request per applicant here
+        req = with_documents(draft(plot, applicant), applicant)
+        transitions.request_transition(request_id=req.pk, actor=applicant, action="submit", version=req.version)
         for task in ("ownership_checked", "scans_legible", "file_code_confirmed"):
             services.task_set(request_id=req.pk, actor=clerk, task=task, done=True)
         files.append(PermitRequest.objects.get(pk=req.pk))

@@ -20,6 +20,7 @@ from permits.workflow import STAGES, stages_of
 from tests.conftest import run_jobs_here
 from tests.permits.conftest import (
     advance,
+    another_owner,
     assert_history_matches_audit,
     draft,
     inspect_and_survey,
@@ -305,7 +306,7 @@ def test_only_the_requests_own_inspection_satisfies_its_guard(plot, staff, citiz
     from surveys.services import inspection_record
 
     req = submitted(plot, citizen)
-    other = submitted(plot, citizen)
+    other = submitted(plot, another_owner(plot, 1))  # one open request of a type per applicant
     assert req.file_id == other.file_id and req.file.code == plot.file_code  # one file per property
     when = timezone.now() - dt.timedelta(minutes=1)
     visit = {"parcel": plot, "inspector": staff[Role.INSPECTOR], "visited_at": when, "checklist": {}, "photos": []}
