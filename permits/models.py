@@ -60,6 +60,18 @@ class PermitRequest(models.Model):
     stage_entered_at = models.DateTimeField(_("entered the stage"), null=True, blank=True)
     stage_due_on = models.DateField(_("stage due on"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # Open requests that already duplicated an older open one (same applicant, property and type)
+    # when the one-open-request rule came: kept and worked on, pointing to the older one, and left
+    # out of the constraint below; no new duplicate can be filed.
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("permit request")
@@ -83,7 +95,7 @@ class PermitRequest(models.Model):
             # first, under the file's row lock; this holds whatever writes the row)
             models.UniqueConstraint(
                 fields=["applicant", "file", "kind"],
-                condition=Q(status__in=OPEN_STATUSES),
+                condition=Q(status__in=OPEN_STATUSES, duplicate_of__isnull=True),
                 name="permit_one_open_per_kind",
             ),
         ]

@@ -137,3 +137,56 @@ def _old_rows(apps):
         backend="database",
         delivery="recorded",
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_open_duplicates_filed_before_the_one_open_request_rule_are_kept_and_point_to_the_oldest():
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    apps = _migrate([("permits", "0005_ownership_override")])
+    try:
+        from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+
+        User = apps.get_model("accounts", "User")
+        owner = User.objects.create(username="0499370899", national_id="0499370899")
+        other = User.objects.create(username="0012345679", national_id="0012345679")
+        version = apps.get_model("gis_app", "DatasetVersion").objects.create(
+            kind="parcels", source_name="t", source_sha256="0" * 64
+        )
+        square = Polygon(((0, 0), (10, 0), (10, 20), (0, 20), (0, 0)), srid=32640)
+        parcel = apps.get_model("parcels", "Parcel").objects.create(
+            version=version,
+            geom=MultiPolygon(square, srid=32640),
+            anchor=Point(5, 10, srid=32640),
+            file_code="40N-5291-41476-007-3",
+            geom_hash="x",
+        )
+        file = apps.get_model("parcels", "PropertyFile").objects.create(code=parcel.file_code, parcel=parcel)
+        Request = apps.get_model("permits", "PermitRequest")
+        made = {}
+        for n, (who, kind, status, stage) in enumerate(
+            [
+                (owner, "building_new", "in_review", "inspection"),  # the oldest open one
+                (owner, "building_new", "draft", ""),  # duplicates of it
+                (owner, "building_new", "returned", "inspection"),
+                (owner, "building_new", "issued", ""),  # closed: not a duplicate
+                (owner, "fencing", "draft", ""),  # another type
+                (other, "building_new", "draft", ""),  # another applicant
+            ]
+        ):
+            made[n] = Request.objects.create(
+                tracking_code=f"BJ-AAAAA-BBBBB-{n:02d}",
+                kind=kind,
+                status=status,
+                stage=stage,
+                applicant=who,
+                filed_by=who,
+                file=file,
+                parcel=parcel,
+                created_at=timezone.now() - dt.timedelta(days=10 - n),
+            )
+        apps = _migrate(latest)
+        Request = apps.get_model("permits", "PermitRequest")
+        marks = {n: Request.objects.get(pk=r.pk).duplicate_of_id for n, r in made.items()}
+        assert marks == {0: None, 1: made[0].pk, 2: made[0].pk, 3: None, 4: None, 5: None}
+    finally:
+        _migrate(latest)  # never leave the test database behind
