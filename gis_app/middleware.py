@@ -187,6 +187,6 @@ class RequestBodyLimitMiddleware:
 
 
 def _size(n: int) -> str:
-    if n >= 2**20:
-        return _("%(n)s MB") % {"n": round(n / 2**20, 1)}
-    return _("%(n)s KB") % {"n": max(1, n // 1024)}
+    from gis_app.templatetags.persian import filesize_text
+
+    return filesize_text(max(n, 1024))

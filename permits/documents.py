@@ -21,6 +21,7 @@ import pikepdf
 from django import forms
 from django.utils.translation import gettext as _
 
+from gis_app.templatetags.persian import fa_digits
 from surveys.forms import photo_facts
 
 DOCUMENT_BYTES = 10 * 2**20
@@ -139,7 +140,7 @@ def _pdf_inert_copy(data: bytes, name: str) -> tuple[bytes, tuple[str, ...]]:
                 raise forms.ValidationError(bad)
             if pages > PDF_MAX_PAGES:
                 raise forms.ValidationError(
-                    _("%(name)s has more than %(n)s pages.") % {"name": name, "n": PDF_MAX_PAGES}
+                    _("%(name)s has more than %(n)s pages.") % {"name": name, "n": fa_digits(PDF_MAX_PAGES)}
                 )
             root = pdf.Root
             for key in CATALOGUE_KEYS:
@@ -189,7 +190,7 @@ def document_check(upload) -> CheckedDocument:
         raise forms.ValidationError(_("%(name)s is empty.") % {"name": name})
     if upload.size > DOCUMENT_BYTES:
         raise forms.ValidationError(
-            _("%(name)s is larger than %(limit)s MB.") % {"name": name, "limit": DOCUMENT_BYTES // 2**20}
+            _("%(name)s is larger than %(limit)s MB.") % {"name": name, "limit": fa_digits(DOCUMENT_BYTES // 2**20)}
         )
     upload.seek(0)
     data = upload.read(DOCUMENT_BYTES + 1)

@@ -14,6 +14,7 @@ from accounts.selectors import clients_of
 from gis_app.forms import CodeField, Form
 from gis_app.geometry import WGS84, max_vertices, storage_srid
 from gis_app.identifiers import normalise_digits, validate_national_id
+from gis_app.templatetags.persian import fa_digits
 from gis_app.text import InputKind
 from permits.workflow import Action, DocumentKind, RequestKind
 from violations.models import ViolationKind
@@ -50,7 +51,7 @@ class GeoJSONPolygonField(forms.CharField):
             if count > max_vertices():
                 raise forms.ValidationError(
                     _("The drawn shape has %(count)s vertices; at most %(limit)s are accepted. Draw it more simply.")
-                    % {"count": count, "limit": max_vertices()},
+                    % {"count": fa_digits(count), "limit": fa_digits(max_vertices())},
                     code="too_many_vertices",
                 )
             geom = GEOSGeometry(json.dumps(doc), srid=WGS84)

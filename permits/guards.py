@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 
+from gis_app.templatetags.persian import separator_text
+from maps.panel import RULE_LABELS
 from permits import selectors
 from permits.models import PermitRequest
 from violations.selectors import open_violations
@@ -28,7 +30,7 @@ def register_hook(name: str, check: Guard) -> None:
 def documents_present(req: PermitRequest) -> str | None:
     missing = selectors.documents_missing(request=req, upto_stage=req.stage or None)
     if missing:
-        return _("Documents missing: %(list)s.") % {"list": ", ".join(str(k.label) for k in missing)}
+        return _("Documents missing: %(list)s.") % {"list": separator_text().join(str(k.label) for k in missing)}
     return None
 
 
@@ -63,7 +65,8 @@ def compliance_passing(req: PermitRequest) -> str | None:
         return _("The plan check is out of date (the plan data, the proposal or the survey changed); run it again.")
     open_failures = selectors.failures_not_overridden(check=check)
     if open_failures:
-        return _("Rules failed and not overridden: %(list)s.") % {"list": ", ".join(open_failures)}
+        labels = [str(RULE_LABELS.get(code, code)) for code in open_failures]
+        return _("Rules failed and not overridden: %(list)s.") % {"list": separator_text().join(labels)}
     return None
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from gis_app.audit import audit_record
+from gis_app.templatetags.persian import separator_text
 from notifications.services import notify
 from permits import selectors
 from permits.errors import GuardsFailed, TransitionNotAllowed, WorkflowError
@@ -129,7 +130,7 @@ def request_transition(
             failures = []
             open_tasks = _tasks_missing(req)
             if open_tasks:
-                failures.append(_("Checklist not complete: %(list)s.") % {"list": "; ".join(open_tasks)})
+                failures.append(_("Checklist not complete: %(list)s.") % {"list": separator_text().join(open_tasks)})
             failures += guards_failing(req, stage(req.stage).guards)
             if failures:
                 raise GuardsFailed(failures)
@@ -256,7 +257,9 @@ def _submit_failures(req: PermitRequest) -> list[str]:
         failures.append(_("Enter the proposal: use, floors and total floor area."))
     missing = selectors.documents_missing(request=req, upto_stage=None)
     if missing:
-        failures.append(_("Documents missing: %(list)s.") % {"list": ", ".join(str(k.label) for k in missing)})
+        failures.append(
+            _("Documents missing: %(list)s.") % {"list": separator_text().join(str(k.label) for k in missing)}
+        )
     return failures
 
 

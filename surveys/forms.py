@@ -99,13 +99,20 @@ class SurveyUploadForm(MadeForForm):
         help_text=_("GeoJSON, zipped shapefile, GeoPackage, DXF or CSV of points; at most 20 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ".geojson,.json,.zip,.gpkg,.dxf,.csv,.txt"}),
     )
+    # the choices are codes (EPSG, UTM zones, encodings): the lists read left to right in either language
     crs = forms.TypedChoiceField(
-        label=_("Coordinate system"), choices=_crs_choices, coerce=int, empty_value=None, required=False
+        label=_("Coordinate system"),
+        choices=_crs_choices,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.Select(attrs={"dir": "ltr"}),
     )
     encoding = forms.ChoiceField(
         label=_("Text encoding"),
         choices=[("", _("As the file says (UTF-8 by default)")), *ENCODINGS.items()],
         required=False,
+        widget=forms.Select(attrs={"dir": "ltr"}),
     )
     dxf_boundary_layer = forms.RegexField(
         label=_("DXF layer of the parcel boundary"), regex=DXF_LAYER_NAME, initial="PARCEL", required=False

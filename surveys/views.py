@@ -16,8 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import STAFF_ROLES, Role, require_role
-from gis_app.jalali import to_jalali
-from gis_app.text import digits_to_persian
+from gis_app.templatetags.persian import date_input_text, fa_digits
 from maps.selectors import map_page_config
 from parcels.filecodes import InvalidFileCode, file_code_parse
 from surveys.forms import INSPECTION_CHECKLIST, InspectionForm, SurveyReturnForm, SurveyUploadForm
@@ -149,7 +148,8 @@ def survey_upload_status(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 def _today_jalali() -> str:
-    return to_jalali(timezone.localdate()).strftime("%Y/%m/%d")
+    """Today, pre-filled as a person types it on this page (Persian digits on a Persian page)."""
+    return date_input_text(timezone.localdate())
 
 
 def _visible_survey(request: HttpRequest, pk: int):
@@ -187,7 +187,9 @@ AUDIT_LABELS = {
 
 
 def _display(text: str, lang: str) -> str:
-    return digits_to_persian(text) if lang == "fa" else text
+    """A rule's explanation in the page's language (the template shows it with `fa_message`: its
+    numbers in the page's digits, its codes isolated)."""
+    return text
 
 
 def _map_labels() -> dict:
@@ -339,7 +341,7 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
                 "version": _inspections_version(file_code),
                 "made_for": request.GET.get("for", "")[:600],
                 "visited_on": _today_jalali(),
-                "visited_time": now.strftime("%H:%M"),
+                "visited_time": fa_digits(now.strftime("%H:%M")),
             }
         )
         status = 200

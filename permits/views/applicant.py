@@ -17,6 +17,7 @@ from accounts.services import authorisation_grant
 from accounts.services import authorisation_revoke as authorisation_revoke_service
 from gis_app.errors import DomainError
 from gis_app.forms import query_value
+from gis_app.templatetags.persian import fa_digits
 from gis_app.text import InputKind
 from notifications.selectors import notifications_of
 from parcels.selectors import LOOKUP_REFUSALS, parcels_lookup
@@ -75,7 +76,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
     malformed = False
     if len(code) > CODE_MAX_CHARS:
         code, malformed = code[:CODE_MAX_CHARS], True
-        lookup_error = _("A code is at most %(n)s characters long.") % {"n": CODE_MAX_CHARS}
+        lookup_error = _("A code is at most %(n)s characters long.") % {"n": fa_digits(CODE_MAX_CHARS)}
     elif code:
         try:
             matches = parcels_lookup(code=code)

@@ -6,6 +6,27 @@
   const readJSON = (id) => JSON.parse(document.getElementById(id).textContent);
   const config = readJSON("map-config");
   const T = readJSON("map-labels");
+
+  // Leaflet's own control titles are English, its scale "10 m": in Persian on a Persian page, the scale
+  // isolated left to right in Persian digits, and no "Leaflet" link.
+  const PERSIAN_TITLES = {"Zoom in": "بزرگ‌نمایی", "Zoom out": "کوچک‌نمایی", "Layers": "لایه‌ها"};
+  function controlsInPageLanguage(map, scale) {
+    const fa = document.documentElement.lang === "fa";
+    if (map.attributionControl) map.attributionControl.setPrefix(false);
+    if (scale) {
+      const update = scale._updateScale;
+      scale._updateScale = function (el, text, ratio) {
+        update.call(this, el, fa ? String(text).replace(/\d/g, (d) => "۰۱۲۳۴۵۶۷۸۹"[d]) : text, ratio);
+      };
+      scale.getContainer().dir = "ltr";
+      scale._update();
+    }
+    if (!fa) return;
+    map.getContainer().querySelectorAll(".leaflet-control [title]").forEach((el) => {
+      const title = PERSIAN_TITLES[el.getAttribute("title")];
+      if (title) { el.setAttribute("title", title); el.setAttribute("aria-label", title); }
+    });
+  }
   const persian = config.lang.startsWith("fa");
   const printMode = document.body.classList.contains("print-page");
   const COLORS = {
@@ -76,7 +97,7 @@
     if (map.zoomControl) map.zoomControl.setPosition(document.dir === "rtl" ? "topright" : "topleft");
     // the panel sits at the inline end; scale and coordinates go to the other bottom corner
     const freeCorner = document.dir === "rtl" ? "bottomright" : "bottomleft";
-    L.control.scale({metric: true, imperial: false, position: freeCorner}).addTo(map);
+    const scale = L.control.scale({metric: true, imperial: false, position: freeCorner}).addTo(map);
     $("map-legend").replaceChildren(legendNode());
 
     // --- layers: terrain from our DEM, then our vector tiles ---------------------------------------
@@ -140,6 +161,7 @@
       }
     });
     L.control.layers(null, overlays, {collapsed: true, position: document.dir === "rtl" ? "topright" : "topleft"}).addTo(map);
+    controlsInPageLanguage(map, scale);
 
     // --- coordinates under the cursor (UTM of the storage CRS and lat/lon) --------------------------
     const toUtm = proj4("EPSG:4326", config.storage.proj4);
@@ -155,8 +177,9 @@
         const zone = config.storage.name.replace(/^.*UTM zone\s*/i, "");
         const f0 = new Intl.NumberFormat(persian ? "fa-IR" : "en-US", {maximumFractionDigits: 0});
         const f5 = new Intl.NumberFormat(persian ? "fa-IR" : "en-US", {minimumFractionDigits: 5, maximumFractionDigits: 5});
-        this._div.innerHTML = `<span>${esc(T.utm)} ${esc(digits(zone))}: E ${f0.format(x)} · N ${f0.format(y)}</span>`
-          + `<span>${esc(T.latlon)}: ${f5.format(latlng.lat)}° · ${f5.format(latlng.lng)}°</span>`;
+        // coordinates are codes: isolated left to right, so that RTL does not reorder "E … · N …" or the °
+        this._div.innerHTML = `<span><bdi dir="ltr">${esc(T.utm)} ${esc(digits(zone))}: E ${f0.format(x)} · N ${f0.format(y)}</bdi></span>`
+          + `<span>${esc(T.latlon)}: <bdi dir="ltr">${f5.format(latlng.lat)}° · ${f5.format(latlng.lng)}°</bdi></span>`;
       },
     });
     const coords = new Coords().addTo(map);

@@ -201,7 +201,7 @@ def test_a_surveyor_uploads_a_survey_and_sees_the_reconciliation(
     page.wait_for_selector("body[data-survey-map-ready=true]", timeout=60_000)
     assert re.search(r"/surveys/\d+/$", page.url), page.url
     expect(page.get_by_test_id("survey-status")).to_have_text("در انتظار بررسی")
-    expect(page.get_by_test_id("hausdorff")).to_contain_text("۰٫۸۰")
+    expect(page.get_by_test_id("hausdorff")).to_contain_text("۰٫۸ متر")  # the display layer: no trailing zero
     expect(page.get_by_test_id("measured-area")).to_contain_text(
         digits_to_persian(f"{measured.area:.2f}".split(".")[0])
     )

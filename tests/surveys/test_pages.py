@@ -66,7 +66,7 @@ def test_a_surveyor_uploads_sees_the_progress_then_the_reconciliation(client, pl
     response = client.get(reverse("surveys:upload", args=[received.pk]))
     assert response.status_code == 302 and response["Location"] == reverse("surveys:detail", args=[survey.pk])
     page = client.get(response["Location"]).content.decode()
-    assert "۲۶۰٫۰۰" in page and "۸٫۰۰" in page  # measured area, building on street land (Persian digits)
+    assert "۲۶۰ مترمربع" in page and "۸ مترمربع" in page  # measured area, building on street land (Persian digits)
     assert 'id="survey-map-config"' in page and "ماده ۱۰۰" in page
 
 

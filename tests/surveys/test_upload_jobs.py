@@ -45,7 +45,7 @@ def test_the_upload_answers_at_once_and_the_worker_reconciles(client, plot, star
     response = client.get(reverse("surveys:upload", args=[received.pk]))
     assert response["Location"] == reverse("surveys:detail", args=[received.survey_id])
     detail = client.get(response["Location"]).content.decode()
-    assert "۲۶۰٫۰۰" in detail and 'id="survey-map-config"' in detail  # the measured area, the map
+    assert "۲۶۰ مترمربع" in detail and 'id="survey-map-config"' in detail  # the measured area, the map
     assert not received.stored_file
 
 

@@ -35,6 +35,33 @@ def _result(code, ok, measured, required, unit, fa, en, zone: ZoneRules | None) 
     )
 
 
+# The land uses' Persian names for the explanations (zoning.models.LandUse's labels as the catalogue
+# translates them; the rules import no Django): a person never reads a use's code.
+LAND_USE_FA = {
+    "residential": "مسکونی",
+    "higher_education": "آموزش عالی",
+    "education": "آموزشی",
+    "administrative": "اداری و انتظامی",
+    "commercial": "تجاری خدماتی",
+    "sport": "ورزشی",
+    "health": "درمانی",
+    "cultural": "فرهنگی",
+    "park": "پارک و فضای سبز",
+    "religious": "مذهبی",
+    "urban_equipment": "تجهیزات شهری",
+    "utilities": "تأسیسات شهری",
+    "transport": "حمل‌ونقل و انبارداری",
+    "military": "نظامی",
+    "agriculture": "باغات و کشاورزی",
+    "heritage": "میراث تاریخی",
+    "natural": "طبیعی",
+    "buffer": "حریم",
+    "tourism": "تفریحی و گردشگری",
+    "industrial": "صنعتی",
+    "mixed": "مختلط",
+}
+
+
 def land_use_rule(*, zone: ZoneRules, requested_use: str) -> RuleResult:
     """The requested use is one the zone's land use admits (a zone admits its own use)."""
     allowed = PERMITTED_USES.get(zone.land_use, frozenset({zone.land_use}))
@@ -45,7 +72,8 @@ def land_use_rule(*, zone: ZoneRules, requested_use: str) -> RuleResult:
         requested_use,
         ", ".join(sorted(allowed)),
         "",
-        f"کاربری درخواستی ({requested_use}) با کاربری پهنه {zone.plan_code} {'سازگار است' if ok else 'سازگار نیست'}.",
+        f"کاربری درخواستی ({LAND_USE_FA.get(requested_use, requested_use)}) با کاربری پهنه {zone.plan_code} "
+        f"{'سازگار است' if ok else 'سازگار نیست'}.",
         f"The requested use {'fits' if ok else 'does not fit'} zone {zone.plan_code} ({zone.land_use}).",
         zone,
     )
