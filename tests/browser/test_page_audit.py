@@ -15,15 +15,18 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.gis.geos import Point
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from accounts.roles import Role
-from permits import review, services
+from parcels.filecodes import file_code_for
+from parcels.models import Parcel
+from permits import review, services, transitions
 from permits.models import PermitRequest
 from tests.conftest import Client
-from tests.permits.conftest import advance, draft, inspect_and_survey, scan, submitted
-from tests.surveys.conftest import plot, user_with  # noqa: F401 - fixtures
+from tests.permits.conftest import advance, draft, inspect_and_survey, scan, submitted, with_documents
+from tests.surveys.conftest import E0, N0, SRID, _multi, box, plot, user_with  # noqa: F401 - fixtures
 
 # the script's function, without its leading comment (Playwright calls a string that starts as a function)
 AUDIT_JS = re.sub(r"\A(?:\s*//[^\n]*\n)+", "", (Path(__file__).parent / "page_audit.js").read_text(encoding="utf-8"))
@@ -149,16 +152,38 @@ def world(plot, staff, settings, tmp_path):  # noqa: F811 - the fixture
     owner = Owner.objects.create(national_id=citizen.national_id, full_name="مریم رضایی")
     Ownership.objects.create(parcel=plot, owner=owner, share_dang=6)
 
-    files = {"draft": draft(plot, citizen)}
-    files["secretariat"] = submitted(plot, citizen)
-    files["inspection"] = advance(submitted(plot, citizen), staff[Role.CLERK])
+    # One open request of a type per applicant and property: the draft and the submitted file are on
+    # neighbouring plots of the same owner, the file at inspection is an extension on the plot, and the
+    # issued one is finished before the file at the detailed-plan stage is filed.
+    siblings = []
+    for n in (1, 2):
+        x0 = 12 * n
+        sibling = Parcel.objects.create(
+            version=plot.version,
+            geom=_multi(box(x0, 4, x0 + 10, 29)),
+            anchor=Point(E0 + x0 + 5, N0 + 16, srid=SRID),
+            file_code=str(file_code_for(srid=SRID, easting=E0 + x0 + 5, northing=N0 + 16, seq=1 + n)),
+            geom_hash=f"test-{n}",
+            deed_area_m2=240,
+        )
+        Ownership.objects.create(parcel=sibling, owner=owner, share_dang=6)
+        siblings.append(sibling)
+    files = {"draft": draft(siblings[0], citizen)}
+    files["secretariat"] = submitted(siblings[1], citizen)
+    extension = services.request_create(
+        applicant=citizen,
+        filed_by=citizen,
+        parcel=plot,
+        kind="building_extension",
+        use="residential",
+        floors=3,
+        floor_area_m2=400.0,
+        footprint_m2=130.0,
+    )
+    extension = with_documents(extension, citizen)
+    transitions.request_transition(request_id=extension.pk, actor=citizen, action="submit", version=extension.version)
+    files["inspection"] = advance(PermitRequest.objects.get(pk=extension.pk), staff[Role.CLERK])
     inspect_and_survey(plot, staff, files["inspection"])
-    req = advance(submitted(plot, citizen), staff[Role.CLERK])
-    inspect_and_survey(plot, staff, req)
-    req = advance(req, staff[Role.INSPECTOR])
-    review.compliance_check_run(request_id=req.pk, actor=staff[Role.PLANNER])
-    review.map_order_issue(request_id=req.pk, actor=staff[Role.PLANNER])
-    files["detailed_plan"] = PermitRequest.objects.get(pk=req.pk)
     req = advance(submitted(plot, citizen), staff[Role.CLERK])
     inspect_and_survey(plot, staff, req)
     req = advance(req, staff[Role.INSPECTOR])
@@ -169,6 +194,12 @@ def world(plot, staff, settings, tmp_path):  # noqa: F811 - the fixture
         req = advance(req, staff[role])
     services.document_add(request_id=req.pk, actor=staff[Role.CLERK], kind="drawings", upload=scan("d.pdf"))
     files["issued"] = advance(req, staff[Role.PERMIT_OFFICER], "approve")
+    req = advance(submitted(plot, citizen), staff[Role.CLERK])
+    inspect_and_survey(plot, staff, req)
+    req = advance(req, staff[Role.INSPECTOR])
+    review.compliance_check_run(request_id=req.pk, actor=staff[Role.PLANNER])
+    review.map_order_issue(request_id=req.pk, actor=staff[Role.PLANNER])
+    files["detailed_plan"] = PermitRequest.objects.get(pk=req.pk)
     # as the inspection form records them (the permit tests' helper writes a key of its own)
     Inspection.objects.update(checklist={"street_access": True}, notes="دسترسی از خیابان آزمون")
     return {"citizen": citizen, "staff": staff, "files": files, "parcel": plot}
