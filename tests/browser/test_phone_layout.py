@@ -97,6 +97,9 @@ def test_no_page_is_wider_than_a_phone(phone, page, live_url, tmp_path, settings
             # the file page: long sections folded, tables stacked with their column names
             browser_page.goto(f"{live_url}{pages['file']}")
             expect(browser_page.locator("[data-testid=history] details")).not_to_have_attribute("open", "")
+            # the timeline writes its own stage numbers: no list markers beside them ("۱. ۱." was seen)
+            markers = browser_page.evaluate("getComputedStyle(document.querySelector('ol.timeline')).listStyleType")
+            assert markers == "none", markers
             browser_page.goto(f"{live_url}/files/")
             label = browser_page.evaluate(
                 "getComputedStyle(document.querySelector('[data-testid=my-files] td[data-label]'), '::before').content"
