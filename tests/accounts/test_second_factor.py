@@ -5,6 +5,7 @@ once, a manager's reset, and demo accounts that can sign in."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
 import time
@@ -22,7 +23,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.roles import Role
-from accounts.second_factor import totp_code_now
 from gis_app.models import AuditEvent
 from gis_app.text import digits_to_persian
 
@@ -516,4 +516,6 @@ def test_demo_staff_accounts_sign_in_with_the_printed_code_and_keep_their_key(cl
     again = capsys.readouterr().out
     assert re.search(r"^\s+demo-planner:\s+code \d{6}\s+key ([A-Z2-7]+)", again, re.M).group(1) == key
     device = TOTPDevice.objects.get(user__username="demo-planner")
-    assert totp_code_now(device) in {code_at(device, s) for s in (0, 1)}
+    # the device keeps the printed key (comparing codes instead failed when a 30 s step passed
+    # between printing and signing in: django-otp then records a drift that the printout ignores)
+    assert device.bin_key == base64.b32decode(key)
