@@ -92,6 +92,17 @@ def submitted(parcel, citizen) -> PermitRequest:
     return PermitRequest.objects.get(pk=req.pk)
 
 
+def staff_member(user):
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    return user
+
+
+def at_inspection(plot, citizen, staff) -> PermitRequest:  # noqa: F811 - the fixture
+    """A submitted request the clerk has sent on to stage 2 (inspection and survey)."""
+    return advance(submitted(plot, citizen), staff[Role.CLERK])
+
+
 def tick_all(req: PermitRequest, officer) -> None:
     from permits.workflow import stage
 

@@ -8,15 +8,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.roles import STAFF_ROLES, Role
-from tests.permits.conftest import PASSWORD
+from tests.permits.conftest import PASSWORD, staff_member
 
 pytestmark = pytest.mark.django_db
-
-
-def staff_member(user):
-    user.is_staff = True
-    user.save(update_fields=["is_staff"])
-    return user
 
 
 # --- where sign-in leads ---------------------------------------------------------------------------

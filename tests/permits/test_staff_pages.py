@@ -8,20 +8,9 @@ from django.urls import reverse
 
 from accounts.roles import STAFF_ROLES, Role
 from permits.models import PermitRequest, RequestStatus
-from tests.permits.conftest import advance, submitted
+from tests.permits.conftest import at_inspection, staff_member, submitted
 
 pytestmark = pytest.mark.django_db
-
-
-def staff_member(user):
-    user.is_staff = True
-    user.save(update_fields=["is_staff"])
-    return user
-
-
-def at_inspection(plot, citizen, staff) -> PermitRequest:
-    """A submitted request the clerk has sent on to stage 2 (inspection and survey)."""
-    return advance(submitted(plot, citizen), staff[Role.CLERK])
 
 
 # --- the timeline's current stage ---------------------------------------------------------------------

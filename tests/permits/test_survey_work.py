@@ -7,21 +7,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.roles import Role
-from permits.models import PermitRequest
-from tests.permits.conftest import advance, inspect_and_survey, submitted
+from tests.permits.conftest import at_inspection, inspect_and_survey, staff_member
 
 pytestmark = pytest.mark.django_db
-
-
-def staff_member(user):
-    user.is_staff = True
-    user.save(update_fields=["is_staff"])
-    return user
-
-
-def at_inspection(plot, citizen, staff) -> PermitRequest:
-    """A submitted request the clerk has sent on to stage 2 (inspection and survey)."""
-    return advance(submitted(plot, citizen), staff[Role.CLERK])
 
 
 # --- the surveyor's queue ------------------------------------------------------------------------------
