@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "surveys",
     "violations",
     "permits",
+    "fees",
     "maps",
 ]
 
@@ -307,6 +308,18 @@ PROCRASTINATE_WORKER_DEFAULTS = {
     "update_heartbeat_interval": JOB_HEARTBEAT_S,
     "stalled_worker_timeout": JOB_STALLED_AFTER_S,
 }
+# Fees and payments (fees/). The municipality's code names its tariff books; the 3-digit company code
+# goes into every bill ID (DOMAIN.md "Bills"; service type 6, municipality).
+FEES_MUNICIPALITY = os.environ.get("FEES_MUNICIPALITY", "bojnord")
+BILL_COMPANY_CODE = os.environ.get("BILL_COMPANY_CODE", "178")
+# The payment gateway (Shaparak-style PSP): our own sandbox (fees/psp_sandbox.py) in development and
+# tests, started by scripts/serve.sh on PSP_SANDBOX_PORT. PSP_VERIFY_WINDOW_S: the PSP reverses a
+# payment not verified within it (Melli 15 min, Mellat 20, Saman 30); we stop retrying before it ends.
+PSP_URL = os.environ.get("PSP_URL", "http://127.0.0.1:8765")
+PSP_MERCHANT_ID = os.environ.get("PSP_MERCHANT_ID", "sandbox-merchant")
+PSP_SECRET = os.environ.get("PSP_SECRET", "sandbox-secret")
+PSP_TIMEOUT_S = float(os.environ.get("PSP_TIMEOUT_S", "5"))
+PSP_VERIFY_WINDOW_S = int(os.environ.get("PSP_VERIFY_WINDOW_S", str(15 * 60)))
 # The map never asks an external tile server: the layers are our own data.
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (37.4745, 57.3295),
