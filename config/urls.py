@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import LoginForm
 from config import deliveries, pwa, views
+from fees import urls as fee_urls
 from maps import urls as map_urls
 from maps import views as map_views
 from permits import urls as permit_urls
@@ -26,6 +27,7 @@ urlpatterns = [
     path("ogc/", include(map_urls.ogc_patterns)),
     path("api/find", map_views.find, name="find"),
     path("api/files/", include(permit_urls.api_patterns)),
+    path("fees/gateway/", include((fee_urls.gateway_patterns, "fees_gateway"))),
 ]
 
 # Persian pages at /, English under /en/ (the language switch on every page links between them).
@@ -36,6 +38,7 @@ urlpatterns += i18n_patterns(
     path("map/", include(map_urls.page_patterns)),
     path("surveys/", include("surveys.urls")),
     path("files/", include("permits.urls")),
+    path("fees/", include((fee_urls.page_patterns, "fees"))),
     path("notifications/", deliveries.delivery_trouble, name="deliveries"),
     path("notifications/<int:pk>/retry/", deliveries.delivery_retry, name="delivery_retry"),
     path("accounts/", include("accounts.urls")),
