@@ -16,11 +16,12 @@ Amounts are integer rials everywhere.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from parcels.models import PropertyFile
+from parcels.models import PropertyFile, renovation_code_validator
 from permits.models import PermitRequest
 from violations.models import Violation
 
@@ -138,6 +139,9 @@ class Assessment(models.Model):
     )
     stage = models.CharField(_("collected at"), max_length=12, choices=FeeStage.choices)
     dues_year = models.PositiveSmallIntegerField(_("dues year (Jalali)"), null=True, blank=True)
+    trade_unit = models.ForeignKey(
+        "fees.TradeUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="assessments"
+    )
     book = models.ForeignKey(TariffBook, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments")
     status = models.CharField(_("status"), max_length=12, choices=AssessmentStatus.choices, default="current")
     lines = models.JSONField(_("lines"), default=list)
@@ -172,8 +176,13 @@ class Assessment(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["file", "stage", "dues_year"],
-                condition=Q(status="current", request__isnull=True),
+                condition=Q(status="current", request__isnull=True, trade_unit__isnull=True),
                 name="fees_assessment_one_current_year",
+            ),
+            models.UniqueConstraint(
+                fields=["trade_unit", "dues_year"],
+                condition=Q(status="current", trade_unit__isnull=False),
+                name="fees_assessment_one_current_trade_year",
             ),
         ]
 
@@ -216,6 +225,9 @@ class Bill(models.Model):
     assessment = models.ForeignKey(Assessment, null=True, blank=True, on_delete=models.PROTECT, related_name="bills")
     violation = models.ForeignKey(Violation, null=True, blank=True, on_delete=models.PROTECT, related_name="bills")
     kind = models.CharField(_("bill for"), max_length=16, choices=BillKind.choices)
+    trade_unit = models.ForeignKey(
+        "fees.TradeUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="bills"
+    )
     dues_year = models.PositiveSmallIntegerField(_("dues year (Jalali)"), null=True, blank=True)
     amount_irr = models.PositiveBigIntegerField(_("amount (IRR)"))
     # set in the transaction that creates the bill (the bill ID is built from the row's id)
@@ -369,3 +381,82 @@ class Reconciliation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.psp} {self.settlement_date}"
+
+
+class Guild(models.TextChoices):
+    """Trade (صنفی) categories the tariff book prices trade dues by (item code `trade_<guild>`)."""
+
+    GROCERY = "grocery", _("Grocery")
+    BAKERY = "bakery", _("Bakery")
+    RESTAURANT = "restaurant", _("Restaurant or café")
+    PHARMACY = "pharmacy", _("Pharmacy")
+    CLOTHING = "clothing", _("Clothing shop")
+    WORKSHOP = "workshop", _("Repair workshop")
+    OFFICE = "office", _("Office")
+
+
+class TradeUnit(models.Model):
+    """A business unit at a property (a shop, an office), with its own unit-level renovation code: it owes
+    trade dues (عوارض صنفی) every year from the book's item for its guild."""
+
+    renovation_code = models.CharField(
+        _("unit's renovation code"),
+        max_length=40,
+        unique=True,
+        validators=[renovation_code_validator],
+        db_collation="C",
+    )
+    # the renovation code of the parcel it stands on (building, apartment and unit parts zero)
+    parcel_code = models.CharField(
+        _("parcel's renovation code"), max_length=40, validators=[renovation_code_validator], db_collation="C"
+    )
+    guild = models.CharField(_("trade"), max_length=16, choices=Guild.choices)
+    title = models.CharField(_("business name"), max_length=200)
+    area_m2 = models.DecimalField(_("area (m²)"), max_digits=9, decimal_places=2, validators=[MinValueValidator(1)])
+    licence_no = models.CharField(_("trade licence number"), max_length=20, db_collation="C")
+    since_year = models.PositiveSmallIntegerField(_("trading since (Jalali year)"))
+    active = models.BooleanField(_("trading"), default=True)
+
+    class Meta:
+        verbose_name = _("trade unit")
+        verbose_name_plural = _("trade units")
+        ordering = ["renovation_code"]
+        indexes = [models.Index(fields=["parcel_code"], name="fees_trade_unit_parcel_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(guild__in=Guild.values), name="fees_trade_unit_guild_valid"),
+            models.CheckConstraint(condition=Q(area_m2__gt=0), name="fees_trade_unit_area_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.renovation_code})"
+
+
+class DuesKind(models.TextChoices):
+    RENOVATION = "renovation", _("Renovation dues")
+    TRADE = "trade", _("Trade dues")
+
+
+class DuesReceipt(models.Model):
+    """Dues of one year paid before this service (imported from the municipality's former revenue system),
+    by renovation code: those years are not owed again."""
+
+    renovation_code = models.CharField(
+        _("renovation code"), max_length=40, validators=[renovation_code_validator], db_collation="C"
+    )
+    kind = models.CharField(_("dues"), max_length=12, choices=DuesKind.choices)
+    year = models.PositiveSmallIntegerField(_("year (Jalali)"))
+    amount_irr = models.PositiveBigIntegerField(_("amount (IRR)"))
+    receipt_no = models.CharField(_("receipt number"), max_length=30, db_collation="C")
+    paid_on = models.DateField(_("paid on"))
+
+    class Meta:
+        verbose_name = _("dues receipt (former system)")
+        verbose_name_plural = _("dues receipts (former system)")
+        ordering = ["renovation_code", "kind", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["renovation_code", "kind", "year"], name="fees_dues_receipt_unique"),
+            models.CheckConstraint(condition=Q(kind__in=DuesKind.values), name="fees_dues_receipt_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.renovation_code} {self.kind} {self.year}"
