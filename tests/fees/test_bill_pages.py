@@ -144,3 +144,11 @@ def test_a_bill_of_another_applicants_request_is_not_on_my_file_page(client, plo
     html = client.get(f"/files/{mine.tracking_code}/").content.decode()
     assert f"/fees/bills/{theirs_bill.pk}/" not in html
     assert client.get(bill_url(theirs_bill)).status_code == 404
+
+
+def test_staff_who_see_no_bills_get_no_bills_section(client, plot, staff, citizen):  # noqa: F811
+    req = submitted(plot, citizen)
+    billing.bill_for_assessment(assessment=assessment_row(req, "revenue", 9_000_000), actor=None)
+    signed_in(client, staff[Role.PLANNER])
+    html = client.get(f"/files/{req.tracking_code}/").content.decode()
+    assert 'data-testid="bills"' not in html and "/fees/bills/" not in html

@@ -188,3 +188,24 @@ def test_a_completion_certificate_is_not_issued_with_the_fine_unpaid(plot, staff
     assert any("Article 100 fine of 200,000,000 IRR" in f for f in failed.value.failures)
     pay(Bill.objects.get(violation=v))
     assert bills_settled(PermitRequest.objects.get(pk=req.pk)) is None
+
+
+def test_a_proposal_changed_on_resubmission_makes_the_fee_stages_assess_again(plot, staff, citizen):  # noqa: F811
+    """The real path of a changed proposal: returned at issuance, resubmitted bigger, the file goes back to
+    the plan stage and then cannot pass the renovation stage on the old (paid) assessment."""
+    req = _walk_to_issuance(plot, staff, citizen)
+    transitions.request_transition(
+        request_id=req.pk, actor=staff[Role.PERMIT_OFFICER], action="return", version=req.version, note="Bigger?"
+    )
+    req.refresh_from_db()
+    req = services.request_update(request_id=req.pk, actor=citizen, version=req.version, floor_area_m2=240.0)
+    transitions.request_transition(request_id=req.pk, actor=citizen, action="resubmit", version=req.version, note="ok")
+    req.refresh_from_db()
+    assert req.stage == "detailed_plan"
+    review.compliance_check_run(request_id=req.pk, actor=staff[Role.PLANNER])
+    review.map_order_issue(request_id=req.pk, actor=staff[Role.PLANNER])
+    req = advance(req, staff[Role.PLANNER])
+    req = advance(req, staff[Role.VIOLATIONS_OFFICER])
+    with pytest.raises(GuardsFailed, match="out of date"):
+        advance(req, staff[Role.RENOVATION_OFFICER])
+    assert "out of date" in bills_settled(req)
