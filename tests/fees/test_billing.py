@@ -341,3 +341,73 @@ def test_an_exempted_fine_closes_its_case(plot, staff, citizen):  # noqa: F811
     v.refresh_from_db()
     assert v.status == "closed"
     assert [e.data["fine_settled"] for e in audit_trail(req.file) if e.action == "violation.closed"] == ["exempted"]
+
+
+# --- at once ------------------------------------------------------------------------------------------------
+
+
+def _at_once(*calls) -> list:
+    """Run the calls in threads released together (each with its own connection); their results."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            barrier.wait()
+            try:
+                results[i] = call()
+            except DomainError as exc:
+                results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+@pytest.mark.concurrency
+@pytest.mark.django_db(transaction=True)
+def test_eight_officers_billing_one_reassessment_at_once_make_one_bill(plot, staff, citizen):  # noqa: F811
+    req = submitted(plot, citizen)
+    old = assessment_row(req, "revenue", 100_000_000)
+    first = billing.bill_for_assessment(assessment=old, actor=None)
+    new = assessment_row(req, "revenue", 150_000_000, supersedes=old)
+    officer = staff[Role.REVENUE_OFFICER]
+    results = _at_once(*[lambda: billing.bill_for_assessment(assessment=new, actor=officer)] * 8)
+    assert len({b.pk for b in results}) == 1
+    assert Bill.objects.filter(assessment=new).count() == 1
+    first.refresh_from_db()
+    assert first.status == "cancelled" and first.replaced_by_id == results[0].pk
+    assert sum(e.action == "bill.cancelled" for e in audit_trail(req.file)) == 1
+
+
+@pytest.mark.concurrency
+@pytest.mark.django_db(transaction=True)
+def test_an_exemption_and_a_bank_payment_at_once_settle_the_bill_once(plot, staff, citizen):  # noqa: F811
+    req = submitted(plot, citizen)
+    officer = staff[Role.REVENUE_OFFICER]
+    for n in range(5):
+        bill = billing.bill_for_assessment(
+            assessment=assessment_row(
+                req, "revenue", 1_000_000 * (n + 1), supersedes=Assessment.objects.filter(status="current").first()
+            ),
+            actor=None,
+        )
+        payment = Payment.objects.create(bill=bill, channel="bank", order_id=next(_orders), amount_irr=bill.amount_irr)
+        exempted, settled = _at_once(
+            lambda b=bill: billing.bill_exempt(bill=b, actor=officer, reason="Council resolution 12"),
+            lambda b=bill, p=payment: billing.bill_settle(bill_pk=b.pk, payment=p),
+        )
+        bill.refresh_from_db()
+        if settled is True:
+            assert bill.status == "paid" and isinstance(exempted, DomainError)
+        else:
+            assert bill.status == "exempted" and settled is False and isinstance(exempted, Bill)
