@@ -9,4 +9,6 @@ class FeesConfig(AppConfig):
 
     def ready(self) -> None:
         # guards of stages 5-7 and of issuance, and the transition hooks (reassessment), register here
-        from fees import hooks  # noqa: F401
+        from fees import hooks
+
+        hooks.register()

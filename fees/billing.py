@@ -11,12 +11,15 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
+from fees import selectors
 from fees.checkdigits import bill_id as make_bill_id
 from fees.checkdigits import payment_id as make_payment_id
-from fees.models import Bill, BillStatus, Payment
+from fees.models import Assessment, Bill, BillKind, BillStatus, Payment, Refund
 from gis_app.audit import audit_record
+from gis_app.errors import DomainError, NotAllowed
 from gis_app.jalali import to_jalali
 
 
@@ -110,3 +113,189 @@ def bill_settle(*, bill_pk: int, payment: Payment, actor=None) -> bool:
     for hook in BILL_PAID_HOOKS:
         hook(bill)
     return True
+
+
+# --- bills on the file: from assessments, Article 100 fines, exemptions ----------------------------------
+
+BILL_DUE_WORKING_DAYS = 10  # a bill is payable within this many working days of its issue
+
+# which bill an assessment of a stage makes
+BILL_KIND_FOR_STAGE = {
+    "renovation": BillKind.RENOVATION,
+    "executive": BillKind.PAVING,
+    "revenue": BillKind.PERMIT_FEES,
+    "trade": BillKind.TRADE,
+}
+EXEMPT_REASON_MIN_CHARS = 5
+
+
+class FeeError(DomainError):
+    """A refused fee action (wrong state, missing reason); `message` says why to the person who tried."""
+
+
+def bill_due_on(*, start: dt.date | None = None, working_days: int = BILL_DUE_WORKING_DAYS) -> dt.date:
+    """The date a bill issued on `start` (today) is due: working days (Fridays and holidays off)."""
+    from permits.selectors import due_date
+
+    return due_date(start=start or timezone.localdate(), working_days=working_days)
+
+
+def _site_text(message: str) -> str:
+    """A stored reason, in the site's language (Persian) whoever's page caused it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(message)
+
+
+def _cancel(bill: Bill, *, actor, replaced_by: Bill | None, why: str) -> None:
+    bill.status = BillStatus.CANCELLED
+    bill.replaced_by = replaced_by
+    bill.save(update_fields=["status", "replaced_by"])
+    audit_record(
+        actor=actor,
+        action="bill.cancelled",
+        obj=bill.file,
+        bill=bill.pk,
+        bill_id=bill.bill_id,
+        amount_irr=bill.amount_irr,
+        replaced_by=replaced_by.pk if replaced_by else None,
+        why=why,
+    )
+
+
+@transaction.atomic
+def bill_for_assessment(*, assessment: Assessment, actor) -> Bill | None:
+    """The bill of an assessment (one per assessment, rounded down to whole thousands of rials). On a
+    reassessment the old assessments' unpaid bills are cancelled and replaced; what was paid (or
+    exempted) counts: more now is billed as a difference, less is recorded as a refund; nothing due, no
+    bill. Calling it again returns the same bill."""
+    assessment = (
+        Assessment.objects.select_for_update(of=("self",)).select_related("file", "request").get(pk=assessment.pk)
+    )
+    existing = assessment.bills.exclude(status=BillStatus.CANCELLED).order_by("id").first()
+    if existing is not None or assessment.refunds.exists():
+        return existing
+    chain = selectors.assessment_chain(assessment=assessment)
+    earlier = [a.pk for a in chain[1:]]
+    stale_unpaid = list(
+        Bill.objects.select_for_update().filter(assessment__in=earlier, status=BillStatus.UNPAID).order_by("id")
+    )
+    covered = selectors.assessment_covered(assessment=assessment)
+    due = bill_amount(assessment.total_irr) - covered.total
+    bill = None
+    if due > 0 and bill_amount(due) > 0:
+        bill = bill_create(
+            file=assessment.file,
+            kind=BillKind.DIFFERENCE if covered.total else BILL_KIND_FOR_STAGE[assessment.stage],
+            amount_irr=bill_amount(due),
+            actor=actor,
+            request=assessment.request,
+            assessment=assessment,
+            dues_year=assessment.dues_year,
+            due_on=bill_due_on(),
+        )
+    elif due < 0 and min(-due, covered.paid) > 0:
+        last_paid = Bill.objects.filter(assessment__in=earlier, status=BillStatus.PAID).order_by("-paid_at").first()
+        refund = Refund.objects.create(
+            file=assessment.file,
+            bill=last_paid,
+            assessment=assessment,
+            amount_irr=min(-due, covered.paid),
+            reason=_site_text(gettext_noop("Reassessed lower than what was paid.")),
+        )
+        audit_record(
+            actor=actor,
+            action="refund.recorded",
+            obj=assessment.file,
+            refund=refund.pk,
+            assessment=assessment.pk,
+            amount_irr=refund.amount_irr,
+            bill=last_paid.pk if last_paid else None,
+        )
+    for old in stale_unpaid:
+        _cancel(old, actor=actor, replaced_by=bill, why="reassessed")
+    return bill
+
+
+@transaction.atomic
+def stage_assess_and_bill(*, request_id: int, version: int, actor) -> tuple[Assessment, Bill | None]:
+    """The officer's button: assess the file at its fee stage (fees.assessment) and issue its bill, on the
+    version of the file the officer's page showed (a stale page is refused)."""
+    from fees.assessment import assessment_make  # the assessment part (merged by the lead)
+    from permits.services import request_locked  # a stale version raises permits.errors.StaleForm
+
+    req = request_locked(request_id, version=version)
+    if req.status != "in_review" or req.stage not in BILL_KIND_FOR_STAGE:
+        raise FeeError(gettext("This file is not waiting at a fee stage."))
+    if req.stage not in selectors.fee_stages_for(user=actor):
+        raise NotAllowed(gettext("Your role does not assess this stage's fees."))
+    assessment = assessment_make(request=req, stage=req.stage, actor=actor)
+    return assessment, bill_for_assessment(assessment=assessment, actor=actor)
+
+
+def _fine_settled(bill: Bill, *, actor, how: str) -> None:
+    from violations.services import violation_close_fine_settled
+
+    if bill.kind == BillKind.FINE and bill.violation_id:
+        violation_close_fine_settled(violation_id=bill.violation_id, actor=actor, how=how, bill_ref=bill.bill_id)
+
+
+@on_bill_paid
+def fine_paid(bill: Bill) -> None:
+    """A paid Article 100 fine closes its case."""
+    _fine_settled(bill, actor=None, how="paid")
+
+
+@transaction.atomic
+def bill_exempt(*, bill: Bill, actor, reason: str) -> Bill:
+    """Exempt an unpaid bill: the revenue officer only, with the reason; audited. An exempted fine closes
+    its case."""
+    from accounts.roles import Role
+
+    if actor is None or not actor.is_authenticated or Role.REVENUE_OFFICER not in actor.roles():
+        raise NotAllowed(gettext("Only the revenue officer may exempt a bill."))
+    reason = " ".join((reason or "").split())
+    if len(reason) < EXEMPT_REASON_MIN_CHARS:
+        raise FeeError(gettext("Write the reason for the exemption (at least 5 characters)."))
+    if len(reason) > 2000:
+        raise FeeError(gettext("The reason is too long (at most 2,000 characters)."))
+    bill = Bill.objects.select_for_update().select_related("file").get(pk=bill.pk)
+    if bill.status != BillStatus.UNPAID:
+        raise FeeError(gettext("Only an unpaid bill can be exempted."))
+    bill.status = BillStatus.EXEMPTED
+    bill.exempted_by = actor
+    bill.exemption_reason = reason
+    bill.save(update_fields=["status", "exempted_by", "exemption_reason"])
+    audit_record(
+        actor=actor,
+        action="bill.exempted",
+        obj=bill.file,
+        bill=bill.pk,
+        bill_id=bill.bill_id,
+        amount_irr=bill.amount_irr,
+        reason=reason,
+    )
+    _fine_settled(bill, actor=actor, how="exempted")
+    return bill
+
+
+@transaction.atomic
+def fine_bill_issue(*, violation, actor) -> Bill | None:
+    """The bill of an Article 100 fine decided by the commission, on the violation's file (once). A fine
+    under a thousand rials is forgone (bills are whole thousands) and the case closed."""
+    from violations.services import violation_close_fine_settled
+
+    existing = Bill.objects.filter(violation=violation, kind=BillKind.FINE).exclude(status=BillStatus.CANCELLED)
+    if existing.exists():
+        return existing.first()
+    amount = bill_amount(violation.verdict_fine_irr or 0)
+    if amount <= 0:
+        violation_close_fine_settled(violation_id=violation.pk, actor=actor, how="forgone")
+        return None
+    return bill_create(
+        file=violation.file,
+        kind=BillKind.FINE,
+        amount_irr=amount,
+        actor=actor,
+        violation=violation,
+        due_on=bill_due_on(),
+    )

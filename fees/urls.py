@@ -2,7 +2,20 @@
 `gateway_patterns` are what the payment gateway calls (no language prefix: the PSP's callback URL is fixed
 when the payment starts)."""
 
+from django.urls import path
+
+from fees.views import bills, revenue
+
 app_name = "fees"
 
-page_patterns: list = []
+page_patterns: list = [
+    path("assessments/", revenue.assessments, name="assessments"),
+    path("assessments/<str:tracking>/assess/", revenue.assess, name="assess"),
+    path("bills/", revenue.bills, name="bills"),
+    path("bills/<int:pk>/", bills.bill_page, name="bill"),
+    path("bills/<int:pk>/exempt/", revenue.bill_exempt, name="bill_exempt"),
+    path("payments/", revenue.payments, name="payments"),
+    path("refunds/", revenue.refunds, name="refunds"),
+    path("reconciliations/", revenue.reconciliations, name="reconciliations"),
+]
 gateway_patterns: list = []

@@ -19,7 +19,13 @@ from permits.models import PermitRequest
 from violations.selectors import open_violations
 
 Guard = Callable[[PermitRequest], str | None]
-HOOKS: dict[str, list[Guard]] = {"renovation_dues_settled": [], "paving_share_settled": [], "fees_paid": []}
+HOOKS: dict[str, list[Guard]] = {
+    "renovation_dues_settled": [],
+    "paving_share_settled": [],
+    "fees_paid": [],
+    # issuance: no permit or certificate while a bill or an Article 100 fine on the file is unpaid
+    "bills_settled": [],
+}
 
 
 def register_hook(name: str, check: Guard) -> None:

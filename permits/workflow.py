@@ -180,6 +180,7 @@ STAGES: dict[str, Stage] = {
                 "compliance_passing",
                 "survey_accepted",
                 "no_open_violation",
+                "bills_settled",
             ),
             5,
         ),

@@ -15,6 +15,7 @@ from gis_app.geometry import max_vertices, storage_srid
 from gis_app.jalali import to_jalali
 from parcels.models import FileStatus, PropertyFile
 from violations.article100 import fine_range
+from violations.hooks import VerdictEvent, verdict_hooks_run
 from violations.models import TransactionValue, Violation, ViolationKind, ViolationStatus
 
 
@@ -174,4 +175,28 @@ def violation_verdict(
         v.decided_at = timezone.now()
     v.save()
     audit_record(actor=actor, action=f"violation.{verdict}", obj=v.file, violation=v.pk, fine_irr=fine_irr, text=text)
+    verdict_hooks_run(VerdictEvent(violation=v, verdict=verdict, actor=actor))
+    return v
+
+
+@transaction.atomic
+def violation_close_fine_settled(*, violation_id: int, actor=None, how: str, bill_ref: str = "") -> Violation:
+    """Close a fined case because its fine was paid or exempted (called by fees when the fine's bill is
+    settled; no officer acts, so no role is asked). A case no longer fined is left as it is."""
+    if how not in ("paid", "exempted", "forgone"):
+        raise ViolationError(_("Unknown way of settling a fine."))
+    v = Violation.objects.select_for_update().select_related("file").get(pk=violation_id)
+    if v.status != ViolationStatus.FINED:
+        return v
+    v.status = ViolationStatus.CLOSED
+    v.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action="violation.closed",
+        obj=v.file,
+        violation=v.pk,
+        fine_irr=v.verdict_fine_irr,
+        fine_settled=how,
+        bill=bill_ref,
+    )
     return v
