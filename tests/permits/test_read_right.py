@@ -118,3 +118,23 @@ def test_the_land_use_explanation_names_uses_from_the_catalogue_in_the_pages_lan
     table = TAG.sub("", re.sub(r'<bdi dir="ltr" class="code">.*?</bdi>', "", body))
     assert not re.search(r"[A-Za-z0-9]", table), table
 
+
+def test_the_map_orders_use_lines_name_the_use_and_isolate_the_zone(client, checked, staff, citizen):
+    """The order's requested-use line was scrambled by an English word (the use's code) in Persian."""
+    review.map_order_issue(request_id=checked.pk, actor=staff[Role.PLANNER])
+    client.force_login(citizen)
+    for prefix, lang in (("", "fa"), ("/en", "en")):
+        with translation.override(lang):
+            residential = translation.gettext("Residential")
+        html = client.get(f"{prefix}/files/{checked.tracking_code}/order/").content.decode()
+        for label in ("Land use and zone", "Requested"):
+            with translation.override(lang):
+                shown = translation.gettext(label)
+            line = html.split(f"<dt>{shown}</dt><dd>", 1)[1].split("</dd>", 1)[0]
+            assert line.startswith(residential), line
+            outside_codes = TAG.sub("", re.sub(r"<bdi[^>]*>.*?</bdi>", "", line))
+            assert "residential" not in outside_codes, line
+            if lang == "fa":
+                assert not re.search(r"[A-Za-z0-9]", outside_codes), line
+        zone = "R121" if lang == "en" else digits_to_persian("R121")
+        assert f'<bdi dir="ltr" class="code">{zone}</bdi>' in html
