@@ -4,6 +4,7 @@
 //
 //   latin-letters    Latin letters in Persian text outside an element marked as a code
 //   latin-digits     Latin digits in Persian text (or in a pre-filled date field)
+//   latin-separator  a Latin point or comma between Persian digits (۴۸۰.۰۰), even in a quantity
 //   internal-code    a snake_case token or a raw value of the project's choices (a stage slug)
 //   persian-on-en    Persian punctuation or digits in English text
 //   not-isolated     a code or a number with a Latin unit outside <bdi>/[dir=ltr]
@@ -76,6 +77,8 @@
       if (/[A-Za-z]/.test(text)) found.add("latin-letters");
       if (/[0-9]/.test(text)) found.add("latin-digits");
     }
+    // Persian figures take ٫ and ٬ wherever they stand: «۴۸۰.۰۰» beside «۴۸۰٫۰» was seen on one page
+    if (persian && !other && /[\u06F0-\u06F9][.,][\u06F0-\u06F9]/.test(text)) found.add("latin-separator");
     if (!persian && !other && /[\u060C\u066A\u061B\u066B\u066C\u06F0-\u06F9]/.test(text) && !PERSIAN_LETTER.test(text)) {
       found.add("persian-on-en");
     }
