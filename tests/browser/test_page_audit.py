@@ -81,6 +81,7 @@ PLANTED_FA = """<!DOCTYPE html><html lang="fa" dir="rtl"><head><meta name="viewp
 <p id="snake">کاربری land_use</p>
 <p id="enum"><bdi dir="ltr">passed</bdi></p>
 <p id="point">زیربنا <bdi class="qty">۴۸۰.۰۰ مترمربع</bdi></p>
+<p id="dot"><bdi dir="ltr" class="code">BJ-۷QK۲M-XR۹۴T-H۳</bdi> · در حال بررسی</p>
 <p id="code">کد پرونده ۴۰N-۰۵۲۹-۰۴۱۴۷-۰۰۱-۷ ثبت شد</p>
 <p id="unit">فاصله <span>۳۰۰ m</span></p>
 <form><input id="date" value="1405/09/09"></form>
@@ -109,6 +110,7 @@ def test_the_audit_catches_one_of_each_planted_problem(browser):
         assert ("internal-code", "p#snake") in found
         assert ("internal-code", "bdi") in found  # a raw enum value, even isolated
         assert ("latin-separator", "bdi.qty") in found  # ۴۸۰.۰۰, even in a quantity
+        assert ("middle-dot", "p#dot") in found
         assert ("not-isolated", "p#code") in found
         assert ("not-isolated", "span") in found  # ۳۰۰ m
         assert ("latin-digits", "input#date") in found

@@ -88,7 +88,7 @@ FORBIDDEN = {
     "a unit typed after a number (use fa_area / fa_length / fa_filesize / fa_money)": re.compile(
         r"\|fa_(?:number|digits|decimal[:\w]*)\s*}}\s*(?:KB|MB|{%\s*translate\s+\"(?:m|m²|KB|MB|IRR)\"\s*%})"
     ),
-    "a middle dot or comma typed after a code (use {% sep %})": re.compile(r"ltr_code\s*}}[^<{]*(?:·|،)"),
+    "a middle dot or comma typed after a code (use {% sep %})": re.compile(r"ltr_code\s*}}(?:</\w+>)*[^<{]*(?:·|،)"),
 }
 
 
@@ -111,6 +111,7 @@ def test_the_scan_sees_what_it_forbids():
         "{{ x|fa_number }}٪",
         '{{ x|fa_number }} {% translate "m" %}',
         "{{ code|ltr_code }} · status",
+        '<a href="x">{{ code|ltr_code }}</a> · status',
     ]
     for line in bad:
         assert any(p.search(line) for p in FORBIDDEN.values()), line
