@@ -45,6 +45,7 @@ from surveys.uploads import LIMITS, UploadRefused, upload_format, upload_read
 from zoning.compliance.output import check_record
 from zoning.compliance.runner import compliance_run
 from zoning.compliance.stored import CheckRecord, check_record_dump
+from zoning.models import land_use_labels
 from zoning.selectors import parcel_facts
 
 FAR_FROM_PARCEL_M = 30.0  # a measured boundary farther than this from the parcel is another parcel
@@ -145,7 +146,7 @@ def survey_measured(
 def survey_reconcile(*, parcel: Parcel, measured: Measured) -> tuple[Figures, CheckRecord]:
     """The measured parcel against the cadastre and the plan (the plan checks re-run on it)."""
     facts = parcel_facts(parcel_id=parcel.id, parcel_version_id=parcel.version_id, measured_geom=measured.boundary)
-    report = compliance_run(facts=facts)
+    report = compliance_run(facts=facts, use_labels=land_use_labels())
     figures = reconcile(
         measured=measured.boundary,
         buildings=[(b.footprint, b.floors) for b in measured.buildings],

@@ -3,11 +3,13 @@ from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models.functions import Lower
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from gis_app.geometry import gist_index, valid_geometry_constraint
 from gis_app.models import DatasetVersion
 from gis_app.text import NAME_KEY_FROM, NAME_KEY_TO
+from zoning.compliance.records import Label
 
 
 class LandUse(models.TextChoices):
@@ -34,6 +36,17 @@ class LandUse(models.TextChoices):
     TOURISM = "tourism", _("Recreation and tourism")
     INDUSTRIAL = "industrial", _("Industrial")
     MIXED = "mixed", _("Mixed")
+
+
+def land_use_labels() -> dict[str, Label]:
+    """Every land use's name in Persian and English as the catalogue translates LandUse's labels: what
+    the plan rules (pure, no Django) name uses by in their explanations."""
+    names: dict[str, dict[str, str]] = {}
+    for lang in ("fa", "en"):
+        with translation.override(lang):
+            for code, label in LandUse.choices:
+                names.setdefault(code, {})[lang] = str(label)
+    return {code: Label(**both) for code, both in names.items()}
 
 
 class DensityClass(models.TextChoices):

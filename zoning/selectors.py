@@ -22,7 +22,7 @@ from zoning.compliance.records import (
 )
 from zoning.compliance.rules import setback_depth_m
 from zoning.compliance.runner import compliance_run
-from zoning.models import MAX_STREET_WIDTH_M, PlanZone, Street
+from zoning.models import MAX_STREET_WIDTH_M, PlanZone, Street, land_use_labels
 
 
 def live_zones():
@@ -255,4 +255,6 @@ def parcel_compliance(
     """The runner the workflow and the API use: facts from PostGIS, then every rule (see parcel_facts
     for how the parcel is chosen, compliance_run for the proposal); None when no parcel matches."""
     facts = parcel_facts(**where)
-    return compliance_run(facts=facts, proposal=proposal, changes=changes) if facts is not None else None
+    if facts is None:
+        return None
+    return compliance_run(facts=facts, use_labels=land_use_labels(), proposal=proposal, changes=changes)

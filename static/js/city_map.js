@@ -7,26 +7,6 @@
   const config = readJSON("map-config");
   const T = readJSON("map-labels");
 
-  // Leaflet's own control titles are English, its scale "10 m": in Persian on a Persian page, the scale
-  // isolated left to right in Persian digits, and no "Leaflet" link.
-  const PERSIAN_TITLES = {"Zoom in": "بزرگ‌نمایی", "Zoom out": "کوچک‌نمایی", "Layers": "لایه‌ها"};
-  function controlsInPageLanguage(map, scale) {
-    const fa = document.documentElement.lang === "fa";
-    if (map.attributionControl) map.attributionControl.setPrefix(false);
-    if (scale) {
-      const update = scale._updateScale;
-      scale._updateScale = function (el, text, ratio) {
-        update.call(this, el, fa ? String(text).replace(/\d/g, (d) => "۰۱۲۳۴۵۶۷۸۹"[d]) : text, ratio);
-      };
-      scale.getContainer().dir = "ltr";
-      scale._update();
-    }
-    if (!fa) return;
-    map.getContainer().querySelectorAll(".leaflet-control [title]").forEach((el) => {
-      const title = PERSIAN_TITLES[el.getAttribute("title")];
-      if (title) { el.setAttribute("title", title); el.setAttribute("aria-label", title); }
-    });
-  }
   const persian = config.lang.startsWith("fa");
   const printMode = document.body.classList.contains("print-page");
   const COLORS = {
@@ -161,7 +141,7 @@
       }
     });
     L.control.layers(null, overlays, {collapsed: true, position: document.dir === "rtl" ? "topright" : "topleft"}).addTo(map);
-    controlsInPageLanguage(map, scale);
+    window.mapControlsInPageLanguage(map, scale);
 
     // --- coordinates under the cursor (UTM of the storage CRS and lat/lon) --------------------------
     const toUtm = proj4("EPSG:4326", config.storage.proj4);

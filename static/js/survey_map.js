@@ -4,26 +4,6 @@
   "use strict";
   const config = JSON.parse(document.getElementById("survey-map-config").textContent);
 
-  // Leaflet's own control titles are English, its scale "10 m": in Persian on a Persian page, the scale
-  // isolated left to right in Persian digits, and no "Leaflet" link.
-  const PERSIAN_TITLES = {"Zoom in": "بزرگ‌نمایی", "Zoom out": "کوچک‌نمایی", "Layers": "لایه‌ها"};
-  function controlsInPageLanguage(map, scale) {
-    const fa = document.documentElement.lang === "fa";
-    if (map.attributionControl) map.attributionControl.setPrefix(false);
-    if (scale) {
-      const update = scale._updateScale;
-      scale._updateScale = function (el, text, ratio) {
-        update.call(this, el, fa ? String(text).replace(/\d/g, (d) => "۰۱۲۳۴۵۶۷۸۹"[d]) : text, ratio);
-      };
-      scale.getContainer().dir = "ltr";
-      scale._update();
-    }
-    if (!fa) return;
-    map.getContainer().querySelectorAll(".leaflet-control [title]").forEach((el) => {
-      const title = PERSIAN_TITLES[el.getAttribute("title")];
-      if (title) { el.setAttribute("title", title); el.setAttribute("aria-label", title); }
-    });
-  }
   const STYLES = {
     cadastral: {color: "#1f4e79", weight: 2, dashArray: "6 4", fill: false},
     envelope: {color: "#0b6e4f", weight: 1, fillColor: "#0b6e4f", fillOpacity: 0.12},
@@ -92,7 +72,7 @@
     const Legend = L.Control.extend({onAdd: legend});
     new Legend({position: "bottomleft"}).addTo(map);
   }
-  controlsInPageLanguage(map, L.control.scale({metric: true, imperial: false}).addTo(map));
+  window.mapControlsInPageLanguage(map, L.control.scale({metric: true, imperial: false}).addTo(map));
   window.fileMap = map;  // for the drawing tool of the workflow pages
   document.body.dataset.surveyMapReady = "true";
 })();

@@ -519,3 +519,14 @@ def test_demo_staff_accounts_sign_in_with_the_printed_code_and_keep_their_key(cl
     # the device keeps the printed key (comparing codes instead failed when a 30 s step passed
     # between printing and signing in: django-otp then records a drift that the printout ignores)
     assert device.bin_key == base64.b32decode(key)
+
+
+def test_the_enrolment_and_verification_pages_share_one_code_form():
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "templates" / "registration"
+    for name, button in (("second_factor.html", "Verify"), ("second_factor_enrol.html", "Confirm")):
+        text = (folder / name).read_text(encoding="utf-8")
+        assert '{% include "registration/_code_form.html" with button=button' in text, name
+        assert f'{{% translate "{button}" as button %}}' in text, name
+        assert "form.code" not in text and "logout" not in text, name  # the block lives in the include once

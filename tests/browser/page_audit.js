@@ -4,7 +4,9 @@
 //
 //   latin-letters    Latin letters in Persian text outside an element marked as a code
 //   latin-digits     Latin digits in Persian text (or in a pre-filled date field)
+//   latin-separator  a Latin point or comma between Persian digits (۴۸۰.۰۰), even in a quantity
 //   internal-code    a snake_case token or a raw value of the project's choices (a stage slug)
+//   middle-dot       a middle dot (·) in Persian text outside a code: beside a code it reads as a zero (۰)
 //   persian-on-en    Persian punctuation or digits in English text
 //   not-isolated     a code or a number with a Latin unit outside <bdi>/[dir=ltr]
 //   too-wide         the page scrolls sideways at its width (with the elements that stick out)
@@ -76,6 +78,10 @@
       if (/[A-Za-z]/.test(text)) found.add("latin-letters");
       if (/[0-9]/.test(text)) found.add("latin-digits");
     }
+    // Persian figures take ٫ and ٬ wherever they stand: «۴۸۰.۰۰» beside «۴۸۰٫۰» was seen on one page
+    if (persian && !other && /[\u06F0-\u06F9][.,][\u06F0-\u06F9]/.test(text)) found.add("latin-separator");
+    // Persian lines separate their items with «، » ({% sep %}): a middle dot after a code reads as a zero
+    if (persian && !other && !asCode && /\u00B7/.test(text)) found.add("middle-dot");
     if (!persian && !other && /[\u060C\u066A\u061B\u066B\u066C\u06F0-\u06F9]/.test(text) && !PERSIAN_LETTER.test(text)) {
       found.add("persian-on-en");
     }

@@ -2,9 +2,9 @@
 click, the wizard's steps, orders, surveys, inspections, inboxes, tracking, two-step sign-in, the error
 and offline pages, in Persian and in English, in headless Chromium at phone width (390 px). Each page is
 read by tests/browser/page_audit.js, which reports what a person would read wrongly (English or Latin
-digits in Persian text, internal codes, Persian punctuation in English, codes and units not isolated,
-sideways scrolling). The audit must find nothing; a second test plants one of each problem and sees
-the audit catch every one."""
+digits in Persian text, a Latin point between Persian digits, internal codes, Persian punctuation in
+English, codes and units not isolated, sideways scrolling). The audit must find nothing; a second test
+plants one of each problem and sees the audit catch every one."""
 
 from __future__ import annotations
 
@@ -80,6 +80,8 @@ PLANTED_FA = """<!DOCTYPE html><html lang="fa" dir="rtl"><head><meta name="viewp
 <p id="digits">ارجاع شد: 2</p>
 <p id="snake">کاربری land_use</p>
 <p id="enum"><bdi dir="ltr">passed</bdi></p>
+<p id="point">زیربنا <bdi class="qty">۴۸۰.۰۰ مترمربع</bdi></p>
+<p id="dot"><bdi dir="ltr" class="code">BJ-۷QK۲M-XR۹۴T-H۳</bdi> · در حال بررسی</p>
 <p id="code">کد پرونده ۴۰N-۰۵۲۹-۰۴۱۴۷-۰۰۱-۷ ثبت شد</p>
 <p id="unit">فاصله <span>۳۰۰ m</span></p>
 <form><input id="date" value="1405/09/09"></form>
@@ -107,6 +109,8 @@ def test_the_audit_catches_one_of_each_planted_problem(browser):
         assert ("latin-digits", "p#digits") in found
         assert ("internal-code", "p#snake") in found
         assert ("internal-code", "bdi") in found  # a raw enum value, even isolated
+        assert ("latin-separator", "bdi.qty") in found  # ۴۸۰.۰۰, even in a quantity
+        assert ("middle-dot", "p#dot") in found
         assert ("not-isolated", "p#code") in found
         assert ("not-isolated", "span") in found  # ۳۰۰ m
         assert ("latin-digits", "input#date") in found
@@ -140,7 +144,8 @@ def staff(db):
 
 @pytest.fixture
 def world(plot, staff, settings, tmp_path):  # noqa: F811 - the fixture
-    """A citizen owning the plot with files at five stages, a survey, an inspection and an order."""
+    """A citizen owning the plot with files at five stages and one referred back to an earlier stage, a
+    survey, an inspection and an order."""
     from parcels.models import Owner, Ownership
     from surveys.models import Inspection
 
@@ -156,7 +161,7 @@ def world(plot, staff, settings, tmp_path):  # noqa: F811 - the fixture
     # neighbouring plots of the same owner, the file at inspection is an extension on the plot, and the
     # issued one is finished before the file at the detailed-plan stage is filed.
     siblings = []
-    for n in (1, 2):
+    for n in (1, 2, 3):
         x0 = 12 * n
         sibling = Parcel.objects.create(
             version=plot.version,
@@ -170,6 +175,18 @@ def world(plot, staff, settings, tmp_path):  # noqa: F811 - the fixture
         siblings.append(sibling)
     files = {"draft": draft(siblings[0], citizen)}
     files["secretariat"] = submitted(siblings[1], citizen)
+    # referred back from the inspection to the secretariat, the officer's note (a number and a code in
+    # it, as typed) shown to the applicant: «ارجاع شد: 2» was seen in such a file's history
+    referred = advance(submitted(siblings[2], citizen), staff[Role.CLERK])
+    transitions.request_transition(
+        request_id=referred.pk,
+        actor=staff[Role.INSPECTOR],
+        action="refer",
+        version=referred.version,
+        to_stage="secretariat",
+        note=f"صفحه 2 سند خوانا نیست؛ پرونده {referred.file.code} دوباره بررسی شود.",
+        note_to_applicant=True,
+    )
     extension = services.request_create(
         applicant=citizen,
         filed_by=citizen,
@@ -202,6 +219,7 @@ def world(plot, staff, settings, tmp_path):  # noqa: F811 - the fixture
     files["detailed_plan"] = PermitRequest.objects.get(pk=req.pk)
     # as the inspection form records them (the permit tests' helper writes a key of its own)
     Inspection.objects.update(checklist={"street_access": True}, notes="دسترسی از خیابان آزمون")
+    files["referred"] = PermitRequest.objects.get(pk=referred.pk)
     return {"citizen": citizen, "staff": staff, "files": files, "parcel": plot}
 
 
@@ -240,7 +258,7 @@ def pages_by_role(world) -> dict[str, list[str]]:
             order,
             "/files/inbox/",  # not for citizens: 403
         ],
-        Role.CLERK: ["/files/inbox/", "/accounts/pending/", file_pages[1]],
+        Role.CLERK: ["/files/inbox/", "/accounts/pending/", file_pages[1], file_pages[5]],  # [5]: referred
         Role.INSPECTOR: ["/files/inbox/", "/surveys/", "/surveys/inspections/new/", surveys[1], file_pages[2]],
         Role.SURVEYOR: ["/files/inbox/", "/surveys/", "/surveys/new/", *surveys[::2]],
         Role.PLANNER: ["/files/inbox/", file_pages[3], order, surveys[0]],

@@ -43,6 +43,19 @@ def test_each_quantity_in_both_languages(tpl, value, fa, en):
         assert fa in render(tpl, v=value)  # a negative quantity is isolated left to right: its sign stays left
 
 
+@pytest.mark.parametrize(("value", "fa", "en"), [(480.0, "۴۸۰", "480"), (480.5, "۴۸۰٫۵", "480.5"), (0.0, "۰", "0")])
+def test_one_quantity_reads_the_same_through_every_filter(value, fa, en):
+    """«۴۸۰.۰۰» beside «۴۸۰٫۰» was seen on one page: every filter writes a figure one way (no trailing
+    zeros, the Persian decimal separator, never a Latin point between Persian digits)."""
+    tpls = ["{{ v|fa_number }}", "{{ v|fa_decimal }}", "{{ v|fa_decimal:1 }}", "{{ v|fa_area }}", "{{ v|fa_length }}"]
+    for lang, figure in (("fa", fa), ("en", en)):
+        with translation.override(lang):
+            shown = [re.sub(r"<[^>]+>| مترمربع| متر| m²| m", "", render(tpl, v=value)) for tpl in tpls]
+            shown.append(render("{{ v|fa_text }}", v=f"{value:.2f}"))
+            assert shown == [figure] * len(shown), (lang, shown)
+            assert not re.search(r"[۰-۹][.,][۰-۹]", " ".join(shown))
+
+
 def test_money_and_sizes_are_isolated_for_right_to_left_pages():
     with translation.override("fa"):
         assert render("{{ v|fa_money }}", v=5000) == '<bdi class="qty">۵٬۰۰۰ ریال</bdi>'
@@ -75,7 +88,7 @@ FORBIDDEN = {
     "a unit typed after a number (use fa_area / fa_length / fa_filesize / fa_money)": re.compile(
         r"\|fa_(?:number|digits|decimal[:\w]*)\s*}}\s*(?:KB|MB|{%\s*translate\s+\"(?:m|m²|KB|MB|IRR)\"\s*%})"
     ),
-    "a middle dot or comma typed after a code (use {% sep %})": re.compile(r"ltr_code\s*}}[^<{]*(?:·|،)"),
+    "a middle dot or comma typed after a code (use {% sep %})": re.compile(r"ltr_code\s*}}(?:</\w+>)*[^<{]*(?:·|،)"),
 }
 
 
@@ -98,6 +111,7 @@ def test_the_scan_sees_what_it_forbids():
         "{{ x|fa_number }}٪",
         '{{ x|fa_number }} {% translate "m" %}',
         "{{ code|ltr_code }} · status",
+        '<a href="x">{{ code|ltr_code }}</a> · status',
     ]
     for line in bad:
         assert any(p.search(line) for p in FORBIDDEN.values()), line

@@ -75,3 +75,34 @@ def test_admin_parcel_page_has_a_leaflet_map_widget(client, city):
     assert "tile.openstreetmap.org" not in html
     r = client.get("/admin/zoning/planzone/")
     assert r.status_code == 200 and "R121" in r.content.decode()
+
+
+# --- Leaflet's controls in the page's language: one script, titles from the catalogue ------------------
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+MAP_SCRIPTS = ("js/city_map.js", "js/survey_map.js")
+
+
+def test_one_script_puts_leaflets_controls_in_the_pages_language_for_every_map_page():
+    scripts = {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "static" / "js").glob("*.js")}
+    defining = sorted(name for name, text in scripts.items() if "InPageLanguage = function" in text)
+    assert defining == ["map_controls.js"]
+    for name in ("city_map.js", "survey_map.js"):
+        assert "window.mapControlsInPageLanguage(" in scripts[name]
+        # no titles of their own: the catalogue gives them (no Persian word in the scripts' control code)
+        assert "Zoom in" not in scripts[name] and "بزرگ‌نمایی" not in scripts[name]
+    assert not re.search(r"[\u0621-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc]{3}", scripts["map_controls.js"])
+    pages = [p for p in (ROOT / "templates").rglob("*.html") if any(s in p.read_text() for s in MAP_SCRIPTS)]
+    assert len(pages) >= 5
+    for path in pages:
+        text = path.read_text(encoding="utf-8")
+        for script in MAP_SCRIPTS:
+            if script in text:  # the shared script (with its titles) comes first
+                assert text.index('{% include "maps/_map_controls.html" %}') < text.index(script), path
+
+
+@pytest.mark.parametrize(("prefix", "zoom_in"), [("", "بزرگ‌نمایی"), ("/en", "Zoom in")])
+def test_the_map_page_renders_the_control_titles_from_the_catalogue(client, city, prefix, zoom_in):
+    html = client.get(f"{prefix}/map/").content.decode()
+    tag = re.search(r'<script src="[^"]*map_controls[^"]*"[^>]*>', html).group()
+    assert f'data-zoom-in="{zoom_in}"' in tag and "data-layers=" in tag and "data-zoom-out=" in tag

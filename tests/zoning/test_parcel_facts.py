@@ -11,6 +11,7 @@ from django.contrib.gis.geos import GEOSGeometry, MultiLineString, MultiPolygon,
 from gis_app.models import DatasetVersion
 from parcels.importers import parcels_import
 from parcels.models import Parcel
+from tests.zoning.compliance.plan import USES
 from zoning.compliance.runner import compliance_run
 from zoning.importers import streets_import
 from zoning.models import PlanZone, Street
@@ -200,7 +201,7 @@ def test_corner_plot_on_two_vehicular_streets(db):
     assert chamfer.size_m == 2.0 and chamfer.area_m2 == pytest.approx(2.0)
     assert shapely.Point(E0 + 0.5, N0 + 6.5).within(chamfer.triangle)
     assert facts.net_area_m2 == pytest.approx(358)
-    report = compliance_run(facts=facts)
+    report = compliance_run(use_labels=USES, facts=facts)
     assert report.envelope.area_m2 == pytest.approx(20 * 12.8)  # net depth 18 m -> band 12.8 m
 
 
@@ -210,7 +211,7 @@ def test_parcel_without_street_access_is_said_so(db):
     Street.objects.create(
         version=sv, geom=line(-60, 0, 60, 0), name="A", hierarchy="local", existing_width_m=8, approved_width_m=12
     )
-    report = compliance_run(facts=facts_of(parcel, sv))
+    report = compliance_run(use_labels=USES, facts=facts_of(parcel, sv))
     assert report.facts.streets == () and report.facts.net_area_m2 == pytest.approx(400)
     assert report.result("street_access").status == "failed"
     assert "no_street_access" in {n.code for n in report.notes}
@@ -223,7 +224,7 @@ def test_multipolygon_parcel_is_said_so(db):
     Street.objects.create(
         version=sv, geom=line(-60, 0, 60, 0), name="A", hierarchy="local", existing_width_m=8, approved_width_m=8
     )
-    report = compliance_run(facts=facts_of(parcel, sv))
+    report = compliance_run(use_labels=USES, facts=facts_of(parcel, sv))
     assert report.facts.parts == 2
     assert "multipart" in {n.code for n in report.notes}
     assert report.envelope.area_m2 == pytest.approx(10 * 17 + 10 * 8)  # each part's own band
@@ -240,7 +241,7 @@ def test_street_already_wider_than_approved(db):
     (street,) = facts.streets
     assert street.wider_than_approved and street.setback_area_m2 == 0 and street.frontage_m == pytest.approx(10)
     assert facts.net_area_m2 == pytest.approx(250)
-    assert "street_wider_than_approved" in {n.code for n in compliance_run(facts=facts).notes}
+    assert "street_wider_than_approved" in {n.code for n in compliance_run(use_labels=USES, facts=facts).notes}
 
 
 def test_parcel_found_by_point_and_by_file_code(plot_10x25_on_widened_street):

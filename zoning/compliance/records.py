@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -30,6 +31,19 @@ class RuleResult:
     @property
     def passed(self) -> bool:
         return self.status == Status.PASSED
+
+
+@dataclass(frozen=True)
+class Label:
+    """A name in Persian and English as the translation catalogue gives it (a land use's label). The
+    rules import no Django: the caller hands the catalogue's names in (zoning.models.land_use_labels),
+    so an explanation names a use as every page does and never by its code."""
+
+    fa: str
+    en: str
+
+
+UseLabels = Mapping[str, Label]  # land-use code -> its label
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import math
 import shapely
 from shapely import MultiPolygon, Polygon
 
-from zoning.compliance.records import PlanParams, RuleResult, Status, ZoneRules
+from zoning.compliance.records import Label, PlanParams, RuleResult, Status, UseLabels, ZoneRules
 
 # Which requested uses each canonical land use admits (DOMAIN.md: land use classes).
 PERMITTED_USES: dict[str, frozenset[str]] = {
@@ -35,46 +35,25 @@ def _result(code, ok, measured, required, unit, fa, en, zone: ZoneRules | None) 
     )
 
 
-# The land uses' Persian names for the explanations (zoning.models.LandUse's labels as the catalogue
-# translates them; the rules import no Django): a person never reads a use's code.
-LAND_USE_FA = {
-    "residential": "مسکونی",
-    "higher_education": "آموزش عالی",
-    "education": "آموزشی",
-    "administrative": "اداری و انتظامی",
-    "commercial": "تجاری خدماتی",
-    "sport": "ورزشی",
-    "health": "درمانی",
-    "cultural": "فرهنگی",
-    "park": "پارک و فضای سبز",
-    "religious": "مذهبی",
-    "urban_equipment": "تجهیزات شهری",
-    "utilities": "تأسیسات شهری",
-    "transport": "حمل‌ونقل و انبارداری",
-    "military": "نظامی",
-    "agriculture": "باغات و کشاورزی",
-    "heritage": "میراث تاریخی",
-    "natural": "طبیعی",
-    "buffer": "حریم",
-    "tourism": "تفریحی و گردشگری",
-    "industrial": "صنعتی",
-    "mixed": "مختلط",
-}
+def _use_label(code: str, labels: UseLabels) -> Label:
+    return labels.get(code) or Label(fa=code, en=code)
 
 
-def land_use_rule(*, zone: ZoneRules, requested_use: str) -> RuleResult:
-    """The requested use is one the zone's land use admits (a zone admits its own use)."""
+def land_use_rule(*, zone: ZoneRules, requested_use: str, use_labels: UseLabels) -> RuleResult:
+    """The requested use is one the zone's land use admits (a zone admits its own use). The uses are
+    named by `use_labels`, the catalogue's names (the result keeps the codes)."""
     allowed = PERMITTED_USES.get(zone.land_use, frozenset({zone.land_use}))
     ok = requested_use in allowed
+    requested, zoned = _use_label(requested_use, use_labels), _use_label(zone.land_use, use_labels)
     return _result(
         "land_use",
         ok,
         requested_use,
         ", ".join(sorted(allowed)),
         "",
-        f"کاربری درخواستی ({LAND_USE_FA.get(requested_use, requested_use)}) با کاربری پهنه {zone.plan_code} "
+        f"کاربری درخواستی ({requested.fa}) با کاربری پهنهٔ {zone.plan_code} ({zoned.fa}) "
         f"{'سازگار است' if ok else 'سازگار نیست'}.",
-        f"The requested use {'fits' if ok else 'does not fit'} zone {zone.plan_code} ({zone.land_use}).",
+        f"The requested use ({requested.en}) {'fits' if ok else 'does not fit'} zone {zone.plan_code} ({zoned.en}).",
         zone,
     )
 

@@ -10,7 +10,7 @@ import dataclasses
 
 from zoning.compliance import rules
 from zoning.compliance.envelope import buildable_envelope
-from zoning.compliance.records import ComplianceReport, Envelope, Note, ParcelFacts, Proposal, ZoneRules
+from zoning.compliance.records import ComplianceReport, Envelope, Note, ParcelFacts, Proposal, UseLabels, ZoneRules
 
 DEED_MISMATCH_SHARE = 0.05  # deed vs drawn area beyond this asks for a survey (registry noise is ~1 %)
 STRADDLE_MIN_SHARE = 0.01  # a zone holding less than 1 % of the parcel is drawing noise at the zone's edge
@@ -119,7 +119,9 @@ def default_proposal(*, zone: ZoneRules | None, envelope: Envelope) -> Proposal:
     )
 
 
-def _zone_rules(*, facts: ParcelFacts, zone: ZoneRules | None, proposal: Proposal, base: float) -> list:
+def _zone_rules(
+    *, facts: ParcelFacts, zone: ZoneRules | None, proposal: Proposal, base: float, use_labels: UseLabels
+) -> list:
     if zone is None:
         fa = "ملک در هیچ پهنه‌ای از طرح نیست."
         en = "The parcel lies in no plan zone."
@@ -128,7 +130,7 @@ def _zone_rules(*, facts: ParcelFacts, zone: ZoneRules | None, proposal: Proposa
             for code in ("land_use", "density", "coverage", "floors", "minimum_plot")
         ]
     return [
-        rules.land_use_rule(zone=zone, requested_use=proposal.use),
+        rules.land_use_rule(zone=zone, requested_use=proposal.use, use_labels=use_labels),
         rules.density_rule(plot_area_m2=base, floor_area_m2=proposal.floor_area_m2, zone=zone),
         rules.coverage_rule(plot_area_m2=base, footprint_m2=proposal.footprint_m2, zone=zone),
         rules.floors_rule(floors=proposal.floors, height_m=proposal.height_m, zone=zone),
@@ -164,10 +166,15 @@ def _placement_rules(*, facts: ParcelFacts, zone: ZoneRules | None, proposal: Pr
 
 
 def compliance_run(
-    *, facts: ParcelFacts, proposal: Proposal | None = None, changes: dict | None = None
+    *,
+    facts: ParcelFacts,
+    use_labels: UseLabels,
+    proposal: Proposal | None = None,
+    changes: dict | None = None,
 ) -> ComplianceReport:
     """Check every rule on the parcel for the proposal (by default the most the plan allows, with
-    the given changes: use, floors, floor_area_m2, footprint_m2, height_m)."""
+    the given changes: use, floors, floor_area_m2, footprint_m2, height_m). `use_labels` names the
+    land uses in the explanations (the catalogue's names: zoning.models.land_use_labels)."""
     share = facts.governing_zone
     zone = share.rules if share else None
     base = base_area_m2(facts)
@@ -176,7 +183,7 @@ def compliance_run(
     if changes:
         proposal = dataclasses.replace(proposal, **changes)
     results = [
-        *_zone_rules(facts=facts, zone=zone, proposal=proposal, base=base),
+        *_zone_rules(facts=facts, zone=zone, proposal=proposal, base=base, use_labels=use_labels),
         rules.street_access_rule(frontage_m=facts.frontage_m, zone=zone),
         *_placement_rules(facts=facts, zone=zone, proposal=proposal, envelope=envelope),
     ]

@@ -1,6 +1,10 @@
-"""The plan zone the pure rule tests share: DOMAIN.md's medium-density residential example."""
+"""The plan zone the pure rule tests share: DOMAIN.md's medium-density residential example, and the
+land uses' names the rules are handed (the catalogue's, as the service hands them)."""
 
 from zoning.compliance.records import ZoneRules
+from zoning.models import land_use_labels
+
+USES = land_use_labels()
 
 R121 = ZoneRules(
     plan_code="R121",

@@ -6,7 +6,7 @@ import pytest
 from shapely import MultiPolygon, Polygon
 from shapely.geometry import box
 
-from tests.zoning.compliance.plan import R121
+from tests.zoning.compliance.plan import R121, USES
 from zoning.compliance.envelope import (
     buildable_envelope,
     net_parcel,
@@ -134,7 +134,9 @@ def facts_for(plot, streets, *, zones=None, deed=None, params=PARAMS):
 
 
 def test_runner_default_request_passes_on_a_regular_plot():
-    report = compliance_run(facts=facts_for(CORNER_PLOT, [street(1, ROAD_A), street(2, ROAD_B)], deed=400.0))
+    report = compliance_run(
+        use_labels=USES, facts=facts_for(CORNER_PLOT, [street(1, ROAD_A), street(2, ROAD_B)], deed=400.0)
+    )
     assert report.passed
     assert [r.code for r in report.results] == [
         "land_use",
@@ -156,16 +158,16 @@ def test_runner_checks_a_proposal_and_reports_each_failure():
     facts = facts_for(CORNER_PLOT, [street(1, ROAD_A), street(2, ROAD_B)])
     footprint = box(5, 5, 25, 20)  # reaches into the chamfer and 20 m south of the northern edge
     proposal = Proposal(use="industrial", floors=4, floor_area_m2=900, footprint_m2=footprint.area, footprint=footprint)
-    report = compliance_run(facts=facts, proposal=proposal)
+    report = compliance_run(use_labels=USES, facts=facts, proposal=proposal)
     failed = {r.code for r in report.results if r.status == Status.FAILED}
     assert failed == {"land_use", "density", "coverage", "floors", "northern_band", "footprint_inside"}
     assert report.result("footprint_inside").measured == 2.0  # the chamfer triangle
-    changed = compliance_run(facts=facts, changes={"floors": 2, "floor_area_m2": 400})
+    changed = compliance_run(use_labels=USES, facts=facts, changes={"floors": 2, "floor_area_m2": 400})
     assert changed.passed and changed.proposal.floors == 2
 
 
 def test_runner_outside_the_plan_and_without_access():
-    report = compliance_run(facts=facts_for(box(0, 0, 20, 20), [], zones=[]))
+    report = compliance_run(use_labels=USES, facts=facts_for(box(0, 0, 20, 20), [], zones=[]))
     statuses = {r.code: r.status for r in report.results}
     assert statuses["street_access"] == Status.FAILED
     assert statuses["land_use"] == statuses["density"] == Status.NOT_APPLICABLE
@@ -180,7 +182,7 @@ def test_runner_notes_straddling_deed_mismatch_and_default_parameters():
         ZoneShare(zone_id=2, rules=c111, area_m2=120, share=0.3),
     ]
     facts = facts_for(CORNER_PLOT, [street(1, ROAD_A)], zones=zones, deed=450.0, params=PlanParams())
-    report = compliance_run(facts=facts)
+    report = compliance_run(use_labels=USES, facts=facts)
     codes = {n.code for n in report.notes}
     assert codes == {"straddles_zones", "deed_area_mismatch", "default_parameters"}
     assert report.zone.plan_code == "R121"
@@ -194,10 +196,10 @@ def test_runner_net_area_base_and_wider_street_note():
     widened = street(1, ROAD_A, w0=10, w1=14, strip=strip)
     wider = street(2, ROAD_B, w0=16, w1=12)
     facts = facts_for(CORNER_PLOT, [widened, wider], params=dataclasses.replace(PARAMS, area_base="net"))
-    report = compliance_run(facts=facts)
+    report = compliance_run(use_labels=USES, facts=facts)
     assert report.envelope.base_area_m2 == pytest.approx(facts.net_area_m2, abs=0.01)
     assert facts.net_area_m2 < 400 - 40 + 0.01
     assert "street_wider_than_approved" in {n.code for n in report.notes}
     on_strip = Proposal(use="residential", floors=1, floor_area_m2=100, footprint_m2=100, footprint=box(10, 5, 20, 15))
-    result = compliance_run(facts=facts, proposal=on_strip).result("setback")
+    result = compliance_run(use_labels=USES, facts=facts, proposal=on_strip).result("setback")
     assert result.status == Status.FAILED and result.measured == 20.0

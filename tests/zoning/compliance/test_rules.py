@@ -4,7 +4,7 @@ import pytest
 from shapely import MultiPolygon
 from shapely.geometry import box
 
-from tests.zoning.compliance.plan import R121
+from tests.zoning.compliance.plan import R121, USES
 from zoning.compliance.records import PlanParams, Status, ZoneRules
 from zoning.compliance.rules import (
     chamfer_size_m,
@@ -78,7 +78,19 @@ def test_minimum_plot_and_frontage(area, frontage, status):
 )
 def test_land_use(zone_use, requested, ok):
     zone = ZoneRules(**{**R121.__dict__, "land_use": zone_use})
-    assert land_use_rule(zone=zone, requested_use=requested).passed is ok
+    assert land_use_rule(zone=zone, requested_use=requested, use_labels=USES).passed is ok
+
+
+def test_the_land_use_explanation_names_both_uses_by_the_labels_it_is_handed():
+    result = land_use_rule(zone=R121, requested_use="commercial", use_labels=USES)
+    assert result.measured == "commercial" and not result.passed  # the result itself keeps the codes
+    assert result.explanation_en == (
+        f"The requested use ({USES['commercial'].en}) does not fit zone R121 ({USES['residential'].en})."
+    )
+    assert (
+        f"({USES['commercial'].fa})" in result.explanation_fa and f"({USES['residential'].fa})" in result.explanation_fa
+    )
+    assert "commercial" not in result.explanation_fa + result.explanation_en.replace(USES["commercial"].en, "")
 
 
 def test_northern_band_of_a_10_by_25_plot_is_17_m_deep():

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.zoning.compliance.plan import USES
 from tests.zoning.compliance.test_envelope import CORNER_PLOT, ROAD_A, ROAD_B, facts_for, street
 from zoning.compliance.output import check_record, report_data
 from zoning.compliance.runner import compliance_run
@@ -10,7 +11,9 @@ from zoning.compliance.stored import UnknownSchema, check_record_dump, check_rec
 
 @pytest.fixture
 def report():
-    return compliance_run(facts=facts_for(CORNER_PLOT, [street(1, ROAD_A), street(2, ROAD_B)], deed=400.0))
+    return compliance_run(
+        use_labels=USES, facts=facts_for(CORNER_PLOT, [street(1, ROAD_A), street(2, ROAD_B)], deed=400.0)
+    )
 
 
 def test_a_record_survives_its_json_round_trip(report):

@@ -4,7 +4,7 @@ import dataclasses
 
 from shapely.geometry import box
 
-from tests.zoning.compliance.plan import R121
+from tests.zoning.compliance.plan import R121, USES
 from tests.zoning.compliance.test_envelope import PARAMS, facts_for, street
 from zoning.compliance.envelope import buildable_envelope
 from zoning.compliance.records import Limit, ZoneShare
@@ -20,7 +20,9 @@ def zone(rules, plot):
 
 def test_a_regular_plot_is_buildable_at_the_zones_figures():
     plot = box(0, 0, 10, 25)
-    verdict = verdict_of(compliance_run(facts=facts_for(plot, [street(1, NORTH_ROAD, frontage=10)], deed=250.0)))
+    verdict = verdict_of(
+        compliance_run(use_labels=USES, facts=facts_for(plot, [street(1, NORTH_ROAD, frontage=10)], deed=250.0))
+    )
     assert verdict.buildable and verdict.hindrances == ()
     assert (verdict.floors.value, verdict.floor_area_m2.value, verdict.footprint_m2.value) == (3, 450.0, 150.0)
     assert not (verdict.floors.below_zone or verdict.floor_area_m2.below_zone or verdict.footprint_m2.below_zone)
@@ -28,7 +30,9 @@ def test_a_regular_plot_is_buildable_at_the_zones_figures():
 
 def test_a_plot_below_the_minimum_is_not_buildable_and_says_by_how_much():
     plot = box(0, 0, 6, 20)  # 120 m², 6 m frontage: below 200 m² and 8.5 m
-    verdict = verdict_of(compliance_run(facts=facts_for(plot, [street(1, NORTH_ROAD, frontage=6)], deed=120.0)))
+    verdict = verdict_of(
+        compliance_run(use_labels=USES, facts=facts_for(plot, [street(1, NORTH_ROAD, frontage=6)], deed=120.0))
+    )
     assert not verdict.buildable and verdict.below_minimum_plot
     assert [(h.obstacle, h.measured, h.required) for h in verdict.hindrances] == [
         (Obstacle.MIN_PLOT_AREA, 120.0, 200),
@@ -38,9 +42,9 @@ def test_a_plot_below_the_minimum_is_not_buildable_and_says_by_how_much():
 
 def test_outside_the_plan_and_without_access():
     plot = box(0, 0, 20, 20)
-    verdict = verdict_of(compliance_run(facts=facts_for(plot, [], zones=[])))
+    verdict = verdict_of(compliance_run(use_labels=USES, facts=facts_for(plot, [], zones=[])))
     assert not verdict.buildable and [h.obstacle for h in verdict.hindrances] == [Obstacle.OUTSIDE_PLAN]
-    no_access = verdict_of(compliance_run(facts=facts_for(plot, [], deed=400.0)))
+    no_access = verdict_of(compliance_run(use_labels=USES, facts=facts_for(plot, [], deed=400.0)))
     assert [h.obstacle for h in no_access.hindrances] == [Obstacle.NO_STREET_ACCESS]
     assert not no_access.below_minimum_plot
 
@@ -53,7 +57,9 @@ def test_floors_below_the_zones_because_density_over_coverage_gives_fewer():
     assert env.max_footprint_m2 == 520.0  # the 26 m band is smaller than 70 % of 800 m²
     assert env.max_floor_area_m2 == 1040.0 and env.zone_floor_area_m2 == 1440.0
     assert env.floor_area_limit == Limit.WHOLE_FLOORS
-    verdict = verdict_of(compliance_run(facts=facts_for(plot, [street(1, NORTH_ROAD)], zones=zone(commercial, plot))))
+    verdict = verdict_of(
+        compliance_run(use_labels=USES, facts=facts_for(plot, [street(1, NORTH_ROAD)], zones=zone(commercial, plot)))
+    )
     assert verdict.floors.below_zone and verdict.floors.zone_value == 3
 
 
