@@ -20,20 +20,25 @@ STRADDLE_MIN_SHARE = 0.01  # less than 1 % of the parcel in a zone is drawing no
 # assessment benchmark times it). A LEFT JOIN keeps the parcel's row when no zone touches it, which
 # tells "outside every zone" from "no such parcel". The active version is looked up in the statement.
 # tests/fees/test_assessment.py pins the result (a straddling parcel, shares 60/40).
-VALUE_ZONE_SQL = """
+_VALUE_ZONE_SQL = """
 SELECT vz.id, vz.code, vz.name, vz.land_unit_price_irr, vz.building_unit_price_irr, vz.valuation_year,
        vz.version_id,
        CASE WHEN vz.id IS NULL THEN 0
             WHEN ST_Covers(vz.geom, p.geom) THEN ST_Area(p.geom)
             ELSE ST_Area(ST_Intersection(vz.geom, p.geom)) END AS shared_m2,
-       ST_Area(p.geom) AS parcel_m2
+       ST_Area(p.geom) AS parcel_m2,
+       p.version_id, p.file_code, p.geom_hash, p.deed_area_m2
   FROM parcels_parcel p
   LEFT JOIN parcels_valuezone vz
     ON vz.version_id = (SELECT id FROM gis_app_datasetversion WHERE kind = 'value_zones' AND is_active)
    AND ST_Intersects(vz.geom, p.geom)
- WHERE p.version_id = %(pv)s AND p.id = %(pid)s
+ WHERE p.id = %(pid)s {version}
  ORDER BY shared_m2 DESC, vz.code
 """
+# With the parcel's version the planner reads only that version's partition; without it (a request knows
+# its parcel's id only) it looks the id up in each partition's index, and the row says the version.
+VALUE_ZONE_SQL = _VALUE_ZONE_SQL.format(version="AND p.version_id = %(pv)s")
+VALUE_ZONE_BY_ID_SQL = _VALUE_ZONE_SQL.format(version="")
 
 
 class NoValueZone(Exception):
@@ -87,25 +92,25 @@ def _pct_fa(share: float) -> str:
     return f"{share * 100:.0f}".translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
 
 
-def value_zone_rows(*, parcel_id: int, parcel_version_id: int) -> list[tuple]:
-    """The rows of VALUE_ZONE_SQL (the benchmark times this alone, as the bare lookup)."""
+def value_zone_rows(*, parcel_id: int, parcel_version_id: int | None) -> list[tuple]:
+    """The rows of VALUE_ZONE_SQL (the benchmark times this alone, as the bare lookup): one per live
+    value zone the parcel touches, largest share first, or one with no zone; none without the parcel."""
+    sql = VALUE_ZONE_SQL if parcel_version_id is not None else VALUE_ZONE_BY_ID_SQL
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cur:
-        cur.execute(VALUE_ZONE_SQL, {"pv": parcel_version_id, "pid": parcel_id}, prepare=True)
+        cur.execute(sql, {"pv": parcel_version_id, "pid": parcel_id}, prepare=True)
         return cur.fetchall()
 
 
-def parcel_valuation(*, parcel) -> Valuation:
-    """The value zone and unit prices of a parcel (a parcels.Parcel row); NoValueZone (translated)
-    when it lies in no live value zone."""
-    rows = value_zone_rows(parcel_id=parcel.pk, parcel_version_id=parcel.version_id)
+def valuation_of_rows(rows: list[tuple], *, parcel_code: object) -> Valuation:
+    """The valuation the rows of VALUE_ZONE_SQL say; NoValueZone (translated) when no zone holds the parcel."""
     if not rows or rows[0][0] is None:
         raise NoValueZone(
             _(
                 "The parcel %(code)s lies in no regional value zone, so it has no unit price: no fee can be "
                 "assessed (it is not zero). The value zones must cover it first."
             )
-            % {"code": parcel.file_code or parcel.pk}
+            % {"code": parcel_code}
         )
     area = float(rows[0][8]) or 1.0
     parts = tuple(
@@ -125,3 +130,10 @@ def parcel_valuation(*, parcel) -> Valuation:
         parcel_area_m2=float(top[8]),
         parts=parts or (ZonePart(code=top[1], name=top[2], share=1.0),),
     )
+
+
+def parcel_valuation(*, parcel) -> Valuation:
+    """The value zone and unit prices of a parcel (a parcels.Parcel row); NoValueZone (translated)
+    when it lies in no live value zone."""
+    rows = value_zone_rows(parcel_id=parcel.pk, parcel_version_id=parcel.version_id)
+    return valuation_of_rows(rows, parcel_code=parcel.file_code or parcel.pk)
