@@ -462,22 +462,28 @@ def _current(*, request: PermitRequest, stage: str) -> Assessment | None:
     return Assessment.objects.filter(request=request, stage=stage, status=AssessmentStatus.CURRENT).first()
 
 
-# Raw SQL: the request's row lock and its current assessment of the stage in one prepared statement
-# (the assessment benchmark counts round trips); every assessment_make of a request passes here, so
-# under this lock the current assessment cannot change. tests/fees/test_assessment.py pins it.
-_LOCK_SQL = """
+# Raw SQL: the request's version and its current assessment of the stage in one prepared statement,
+# with the request's row lock when asked (the assessment benchmark counts round trips); every
+# assessment_make of a request takes that lock before it writes, so under it the current assessment
+# cannot change. tests/fees/test_assessment.py exercises both.
+_CURRENT_SQL = """
 SELECT r.version, a.id, a.inputs_key
   FROM permits_permitrequest r
   LEFT JOIN fees_assessment a ON a.request_id = r.id AND a.stage = %(stage)s AND a.status = 'current'
  WHERE r.id = %(request)s
-   FOR UPDATE OF r
 """
+_CURRENT_LOCKED_SQL = _CURRENT_SQL + "   FOR UPDATE OF r\n"
 
 
-def _lock(*, request_id: int, stage: str) -> tuple[int, int | None, str | None]:
+def _current_row(*, request_id: int, stage: str, lock: bool) -> tuple[int, int | None, str | None]:
+    connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cur:
-        cur.execute(_LOCK_SQL, {"stage": stage, "request": request_id}, prepare=True)
-        return cur.fetchone()
+        sql = _CURRENT_LOCKED_SQL if lock else _CURRENT_SQL
+        cur.execute(sql, {"stage": stage, "request": request_id}, prepare=True)
+        row = cur.fetchone()
+    if row is None:
+        raise AssessmentError(_("The request is no longer there."))
+    return row
 
 
 def assessment_make(
@@ -490,21 +496,16 @@ def assessment_make(
     # Read first, without a lock or a transaction: when nothing changed (the guards ask often) the
     # answer is the current assessment, as long as the request is still the version that was read.
     g = _gather(request=request, stage=stage, parking_spaces_provided=parking_spaces_provided)
-    current = (
-        Assessment.objects.filter(
-            request_id=request.pk,
-            stage=stage,
-            status=AssessmentStatus.CURRENT,
-            inputs_key=g.key,
-            request__version=request.version,
-        )
-        .order_by()
-        .first()
-    )
-    if current is not None:
-        return current
+    version, current_id, current_key = _current_row(request_id=request.pk, stage=stage, lock=False)
+    if current_id is not None and current_key == g.key and version == request.version:
+        return Assessment.objects.get(pk=current_id)
     with transaction.atomic():
-        version, current_id, current_key = _lock(request_id=request.pk, stage=stage)
+        # An assessment is derived data: were the server to crash in the next fraction of a second,
+        # losing it (with its audit row, in the same transaction) only means it is made again from
+        # the same inputs; the bill made from it commits synchronously, which flushes this commit too.
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL synchronous_commit TO off")
+        version, current_id, current_key = _current_row(request_id=request.pk, stage=stage, lock=True)
         if version != request.version:  # changed since it was read: read it again under the lock
             request = PermitRequest.objects.get(pk=request.pk)
             g = _gather(request=request, stage=stage, parking_spaces_provided=parking_spaces_provided)
