@@ -462,24 +462,29 @@ def _current(*, request: PermitRequest, stage: str) -> Assessment | None:
     return Assessment.objects.filter(request=request, stage=stage, status=AssessmentStatus.CURRENT).first()
 
 
-# Raw SQL: the request's version and its current assessment of the stage in one prepared statement,
-# with the request's row lock when asked (the assessment benchmark counts round trips); every
-# assessment_make of a request takes that lock before it writes, so under it the current assessment
-# cannot change. tests/fees/test_assessment.py exercises both.
+# Raw SQL: the request's version and its current assessment of the stage in one prepared statement
+# (the assessment benchmark counts round trips). Under the lock it runs after the lock is taken, as a
+# statement of its own: a statement that waited for the lock would still see the assessments of the
+# snapshot it started with, not the one the lock's previous holder just committed (READ COMMITTED
+# re-reads only the locked row). tests/fees/test_assessment.py (the concurrency test) pins it.
 _CURRENT_SQL = """
 SELECT r.version, a.id, a.inputs_key
   FROM permits_permitrequest r
   LEFT JOIN fees_assessment a ON a.request_id = r.id AND a.stage = %(stage)s AND a.status = 'current'
  WHERE r.id = %(request)s
 """
-_CURRENT_LOCKED_SQL = _CURRENT_SQL + "   FOR UPDATE OF r\n"
+_LOCK_SQL = "SELECT id FROM permits_permitrequest WHERE id = %(request)s FOR UPDATE"
 
 
 def _current_row(*, request_id: int, stage: str, lock: bool) -> tuple[int, int | None, str | None]:
+    """(the request's version, its current assessment's id and inputs key) of a stage; with lock, after
+    taking the request's row lock (every assessment_make of a request takes it before it writes, so
+    under it the current assessment cannot change)."""
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cur:
-        sql = _CURRENT_LOCKED_SQL if lock else _CURRENT_SQL
-        cur.execute(sql, {"stage": stage, "request": request_id}, prepare=True)
+        if lock:
+            cur.execute(_LOCK_SQL, {"request": request_id}, prepare=True)
+        cur.execute(_CURRENT_SQL, {"stage": stage, "request": request_id}, prepare=True)
         row = cur.fetchone()
     if row is None:
         raise AssessmentError(_("The request is no longer there."))

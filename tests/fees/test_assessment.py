@@ -291,3 +291,52 @@ def test_renovation_dues_of_one_year_without_a_file(plot, books, one_zone, build
 def test_renovation_dues_of_a_year_without_a_book(plot, books, one_zone, year, message):  # noqa: F811
     with pytest.raises(AssessmentError, match=message):
         renovation_dues_lines(parcel=plot, year=year)
+
+
+# --- concurrency ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.concurrency
+def test_concurrent_assessments_of_one_file_make_one(plot, citizen, books, one_zone):  # noqa: F811
+    """8 threads assess one file at once, twice (the second time after the proposal changed, each
+    thread holding the request as it was before): one assessment each time, the second superseding
+    the first, one audit row each. Real threads, each with its own database connection."""
+    import threading
+
+    from django.db import connection
+
+    req = draft(plot, citizen)
+
+    def race(request) -> list[int]:
+        made, lock = [], threading.Lock()
+        barrier = threading.Barrier(8)
+
+        def run():
+            try:
+                barrier.wait()
+                a = assessment_make(request=request, stage="revenue", actor=None)
+                with lock:
+                    made.append(a.pk)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=run) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        return made
+
+    first = race(req)
+    assert len(first) == 8 and len(set(first)) == 1
+    from permits import services
+
+    services.request_update(request_id=req.pk, actor=citizen, version=req.version, floor_area_m2=300.0)
+    second = race(req)  # the old instance: its version is out of date, so each reads the request again
+    assert len(second) == 8 and len(set(second)) == 1 and second[0] != first[0]
+    rows = Assessment.objects.filter(request=req)
+    assert rows.count() == 2 and rows.filter(status=AssessmentStatus.CURRENT).get().pk == second[0]
+    assert rows.get(pk=second[0]).supersedes_id == first[0]
+    assert [e.action for e in audit_trail(req)].count("assessment.made") == 2
+    assert amounts(rows.get(pk=second[0]))["permit_residential"] == P * 240 * 45 // 100  # 300 - 3 × 20
