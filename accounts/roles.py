@@ -48,9 +48,10 @@ def require_role(user, *roles: Role) -> None:
 
 
 # Each role's model permissions in the admin site ("app_label.codename"): the manager keeps the working
-# calendar (holidays) and the plan layers, the planner may read the plan layers; no other role needs the
-# admin (its link shows only to those holding one). Applied by accounts.services.role_permissions_sync
-# after every migrate (and a database flush), and first by migration accounts/0005.
+# calendar (holidays) and the plan layers, the planner may read the plan layers, the revenue officer keeps
+# the tariff book; no other role needs the admin (its link shows only to those holding one). Applied by
+# accounts.services.role_permissions_sync after every migrate (and a database flush), and first by
+# migration accounts/0005.
 _PLAN_LAYERS = ("zoning.planzone", "zoning.street", "zoning.planparameters", "zoning.densityrule")
 ROLE_ADMIN_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.MANAGER: tuple(
@@ -59,4 +60,15 @@ ROLE_ADMIN_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         for action in ("add", "change", "delete", "view")
     ),
     Role.PLANNER: tuple(f"{model.split('.')[0]}.view_{model.split('.')[1]}" for model in _PLAN_LAYERS),
+    # the tariff book: copy a book to next year (add), edit a draft's items and approve it (change);
+    # approved books are read-only in the admin whatever the permission says
+    Role.REVENUE_OFFICER: (
+        "fees.view_tariffbook",
+        "fees.add_tariffbook",
+        "fees.change_tariffbook",
+        "fees.view_tariffitem",
+        "fees.add_tariffitem",
+        "fees.change_tariffitem",
+        "fees.delete_tariffitem",
+    ),
 }

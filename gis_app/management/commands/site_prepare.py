@@ -17,6 +17,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.MIGRATE_HEADING("Loading the sample city (skipped when already loaded)"))
         call_command("sample_city_load")
         call_command("permit_schedules_load")
+        call_command("tariff_load", verbosity=0)
         call_command("dues_sample_load")
         self.stdout.write(self.style.MIGRATE_HEADING("Collecting static files"))
         call_command("collectstatic", interactive=False, verbosity=0)
