@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fees.models import BillKind, BillStatus, PaymentStatus
-from gis_app.forms import Form
+from gis_app.forms import CodeField, Form
 
 _ANY = [("", _("All"))]
 
@@ -64,3 +64,18 @@ class ExemptForm(Form):
         },
     )
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class DuesCodeForm(Form):
+    """The renovation code whose dues are shown and billed (typed as the site shows it: Persian digits,
+    spaces around the dashes); checked as a renovation code by fees.dues."""
+
+    code = CodeField(
+        label=_("Renovation code"),
+        max_length=60,
+        error_messages={
+            "required": _("Type the renovation code, e.g. 1-2-15-20-0-0-0."),
+            "max_length": _("A renovation code is at most 40 characters."),
+        },
+        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off", "data-testid": "dues-code"}),
+    )

@@ -4,7 +4,7 @@ when the payment starts)."""
 
 from django.urls import path
 
-from fees.views import bills, revenue
+from fees.views import bills, dues, revenue
 
 app_name = "fees"
 
@@ -17,5 +17,7 @@ page_patterns: list = [
     path("payments/", revenue.payments, name="payments"),
     path("refunds/", revenue.refunds, name="refunds"),
     path("reconciliations/", revenue.reconciliations, name="reconciliations"),
+    path("dues/", dues.dues, name="dues"),
+    path("dues/bills/", dues.dues_bill, name="dues_bill"),
 ]
 gateway_patterns: list = []

@@ -57,13 +57,13 @@ def test_the_example_books_load_once(books):
     assert sorted(books) == [1403, 1404, 1405]
     book = books[1405]
     assert book.is_example and "نمونه" in book.title_fa and "example" in book.title_en.lower()
-    assert book.items.count() == 11 and books[1403].items.count() == 3
+    assert book.items.count() == 18 and books[1403].items.count() == 11
     assert (book.valid_from, book.valid_to) == (
         jdatetime.date(1405, 1, 1).togregorian(),
         jdatetime.date(1406, 1, 1).togregorian() - dt.timedelta(days=1),
     )
     call_command("tariff_load", verbosity=0)  # the site preparation runs it on every start
-    assert TariffBook.objects.count() == 3 and TariffItem.objects.count() == 11 + 3 + 3
+    assert TariffBook.objects.count() == 3 and TariffItem.objects.count() == 18 + 11 + 11
     assert [e.action for e in audit_trail(book)] == ["tariff_book.loaded", "tariff_book.approved"]
 
 

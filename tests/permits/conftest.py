@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.contrib.gis.geos import MultiPolygon
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 from pypdf import PdfWriter
 
@@ -110,8 +112,56 @@ def tick_all(req: PermitRequest, officer) -> None:
         services.task_set(request_id=req.pk, actor=officer, task=task.code, done=True)
 
 
+FEE_STAGES = ("renovation", "executive", "revenue")
+
+
+def fee_data_ready(parcel) -> None:
+    """The example tariff books, and a regional value zone under the parcel when it lies in none (the
+    test plots are drawn in a corner of the city the sample value zones do not cover)."""
+    from django.core.management import call_command
+
+    from fees.models import TariffBook
+    from parcels.models import ValueZone
+    from tests.surveys.conftest import _live
+
+    if not TariffBook.objects.exists():
+        call_command("tariff_load", verbosity=0)
+    version = _live("value_zones")
+    if not ValueZone.objects.filter(version=version, geom__intersects=parcel.geom).exists():
+        ValueZone.objects.create(
+            version=version,
+            geom=MultiPolygon(parcel.geom.envelope.buffer(50).envelope, srid=parcel.geom.srid),
+            code="VT",
+            name="پهنه آزمون",
+            land_unit_price_irr=5_000_000,
+            building_unit_price_irr=12_000_000,
+            valuation_year=1405,
+        )
+
+
+def fees_settled(req: PermitRequest, officer) -> None:
+    """At a fee stage: the stage's officer assesses and bills the file, and the bill is paid at a bank."""
+    from fees.billing import stage_assess_and_bill
+    from fees.payments import payment_record_bank
+
+    fee_data_ready(req.parcel)
+    _, bill = stage_assess_and_bill(request_id=req.pk, version=req.version, actor=officer)
+    if bill is not None and bill.status == "unpaid":
+        payment_record_bank(
+            bill_id=bill.bill_id,
+            payment_id=bill.payment_id,
+            amount_irr=bill.amount_irr,
+            reference=f"T{bill.pk:09d}",
+            paid_at=timezone.now(),
+        )
+
+
 def advance(req: PermitRequest, officer, action: str = "advance") -> PermitRequest:
+    """The officer ticks the stage's tasks (and, at a fee stage, its bill is made and paid) and moves on."""
     req = PermitRequest.objects.get(pk=req.pk)
+    if req.stage in FEE_STAGES and action == "advance":
+        fees_settled(req, officer)
+        req = PermitRequest.objects.get(pk=req.pk)
     tick_all(req, officer)
     transitions.request_transition(request_id=req.pk, actor=officer, action=action, version=req.version)
     return PermitRequest.objects.get(pk=req.pk)
