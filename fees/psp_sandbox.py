@@ -134,6 +134,9 @@ _NO_REDIRECTS = urllib.request.build_opener(_KeepRedirects)
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: our client reuses its connection
+    # headers and body go out in two writes: without this, Nagle's algorithm holds the body until the
+    # client's delayed ACK (~40 ms a call)
+    disable_nagle_algorithm = True
     server_version = "PspSandbox/1"
     psp: Psp  # set on the class by serve()
 
