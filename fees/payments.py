@@ -262,14 +262,10 @@ def payment_callback(*, data: Mapping) -> Payment:
     """Handle the PSP's callback, idempotently: the payment with its result (stored, when repeated)."""
     cb = callback_parse(data)
     with transaction.atomic():
-        payment = (
-            Payment.objects.select_for_update(of=("self",))
-            .select_related("bill")
-            .filter(order_id=cb.order_id, channel=PaymentChannel.ONLINE)
-            .first()
-        )
-        if payment is None:
-            raise CallbackInvalid(_("No payment with this order number was started here."))
+        try:  # get(), not first(): no ORDER BY, the unique order id's index alone
+            payment = Payment.objects.select_for_update().get(order_id=cb.order_id, channel=PaymentChannel.ONLINE)
+        except Payment.DoesNotExist:
+            raise CallbackInvalid(_("No payment with this order number was started here.")) from None
         if not payment.token or not hmac.compare_digest(payment.token, cb.token):
             raise CallbackInvalid(_("The gateway's token does not belong to this order."))
         if cb.amount_irr is not None and cb.amount_irr != payment.amount_irr:
@@ -285,14 +281,11 @@ def payment_callback(*, data: Mapping) -> Payment:
             raise CallbackInvalid(_("This reference number was already used for another payment."))
         if payment.status == PaymentStatus.STARTED:
             payment.status = PaymentStatus.RETURNED
-            # audited with the verify's outcome, once the PSP has answered (see _verified)
-            payment.held_audit = [
-                ("payment.returned", {"state": cb.state, "reference": cb.reference, "trace_no": cb.trace_no})
-            ]
+        # what the callback said goes into the audit event of the outcome, written once the PSP answered
+        payment.held_audit = {"callback_state": cb.state, "callback_reference": cb.reference}
         payment.result = {**payment.result, "callback_state": cb.state, "reference_claimed": cb.reference}
         payment.trace_no = cb.trace_no or payment.trace_no
         payment.card_mask = cb.card_mask or payment.card_mask
-        payment.save(update_fields=["callback_count", "callback_at", "status", "result", "trace_no", "card_mask"])
         return _verify_and_apply(payment, reference=cb.reference, from_callback=True, claimed=cb.state)
 
 
@@ -312,8 +305,23 @@ def retry_wait_s(*, attempt: int) -> float:
     return base * 2 ** (attempt - 1)
 
 
-def _save(payment: Payment, *fields: str) -> None:
-    payment.save(update_fields=list(fields))
+# what the payment services change on a payment: saved together, one UPDATE per outcome
+MUTABLE = (
+    "status",
+    "result",
+    "reference",
+    "trace_no",
+    "card_mask",
+    "callback_at",
+    "callback_count",
+    "verified_at",
+    "reversed_at",
+    "verify_attempts",
+)
+
+
+def _save(payment: Payment) -> None:
+    payment.save(update_fields=MUTABLE)
 
 
 def _verify_and_apply(payment: Payment, *, reference: str, from_callback: bool, claimed: str = "OK") -> Payment:
@@ -358,20 +366,22 @@ def _reverse_quietly(payment: Payment) -> bool:
 
 
 def _audit(payment: Payment, action: str, **data) -> None:
-    """Audit a payment's change, after the events held back while the PSP was asked (payment_callback)."""
-    for held_action, held in getattr(payment, "held_audit", ()):
-        audit_record(actor=None, action=held_action, obj=payment, **held)
-    payment.held_audit = []
-    audit_record(actor=None, action=action, obj=payment, **data)
+    """One audit event per outcome, with what the callback said (held by payment_callback) in it. Written
+    after any call to the PSP: an audit row takes the chain's lock until commit (gis_app.audit)."""
+    held = getattr(payment, "held_audit", None) or {}
+    payment.held_audit = {}
+    audit_record(actor=None, action=action, obj=payment, **held, **data)
 
 
-def _finish(payment: Payment, *, status: str, outcome: str, code: int | None = None, tell: bool = False) -> Payment:
+def _finish(
+    payment: Payment, *, status: str, outcome: str, code: int | None = None, tell: bool = False, **extra
+) -> Payment:
     payment.status = status
     payment.result = {**payment.result, "outcome": outcome, **({"code": code} if code is not None else {})}
     if status == PaymentStatus.REVERSED:
         payment.reversed_at = timezone.now()
-    _save(payment, "status", "result", "reversed_at", "verify_attempts")
-    _audit(payment, f"payment.{status}", outcome=outcome, code=code)
+    _save(payment)
+    _audit(payment, f"payment.{status}", outcome=outcome, code=code, **extra)
     if tell:
         _tell_payer(payment, outcome)
     return payment
@@ -390,7 +400,7 @@ def _unconfirmed(payment: Payment, *, detail: str) -> Payment:
     first = payment.status != PaymentStatus.VERIFYING
     payment.status = PaymentStatus.VERIFYING
     payment.result = {**payment.result, "outcome": "verifying"}
-    _save(payment, "status", "verify_attempts", "result")
+    _save(payment)
     _audit(payment, "payment.verifying", attempt=attempt, detail=detail[:300])
     try:
         with transaction.atomic():  # a savepoint: a refused defer must not spoil the transaction
@@ -406,21 +416,27 @@ def _unconfirmed(payment: Payment, *, detail: str) -> Payment:
 
 def _verified(payment: Payment, answer: gateway.VerifyAnswer) -> Payment:
     # The PSP is asked (settle or reverse) before anything is audited here: an audit row takes the chain's
-    # lock until commit (gis_app.audit), which must not be held across a call to the PSP.
+    # lock until commit (gis_app.audit), which must not be held across a call to the PSP; and the bill is
+    # settled (its audit row the first) before the payment's row is written, to keep that span short.
     bill = Bill.objects.select_for_update().get(pk=payment.bill_id)
     payment.verified_at = payment.verified_at or timezone.now()
     payment.trace_no = answer.trace_no or payment.trace_no
     payment.card_mask = answer.card_mask or payment.card_mask
+    verified = {"reference": answer.reference, "verified_irr": answer.amount_irr, "already": answer.already_verified}
     if answer.amount_irr != payment.amount_irr or bill.amount_irr != payment.amount_irr:
         reversed_ = _reverse_quietly(payment)
-        _save(payment, "verified_at", "trace_no", "card_mask")
         return _finish(
             payment,
             status=PaymentStatus.REVERSED if reversed_ else PaymentStatus.FAILED,
             outcome="amount_mismatch",
             tell=True,
+            **verified,
         )
-    if Payment.objects.filter(reference=answer.reference).exclude(pk=payment.pk).exists():
+    claimed = payment.result.get("reference_claimed")
+    if (
+        answer.reference != claimed
+        and Payment.objects.filter(reference=answer.reference).exclude(pk=payment.pk).exists()
+    ):
         raise CallbackInvalid(_("This reference number was already used for another payment."))
     payment.reference = answer.reference
     if bill.status == BillStatus.UNPAID:
@@ -428,19 +444,9 @@ def _verified(payment: Payment, answer: gateway.VerifyAnswer) -> Payment:
             settled = gateway.settle(token=payment.token)
         except gateway.GatewayUnavailable:
             settled = None
-        reversed_ = False
-    else:  # settled meanwhile (at a bank, by another attempt): give this money back
-        settled, reversed_ = None, _reverse_quietly(payment)
-    _save(payment, "verified_at", "trace_no", "card_mask", "reference", "verify_attempts")
-    _audit(
-        payment,
-        "payment.verified",
-        reference=answer.reference,
-        amount_irr=answer.amount_irr,
-        already=answer.already_verified,
-    )
-    if bill.status == BillStatus.UNPAID and bill_settle(bill_pk=bill.pk, payment=payment):
-        payment = _finish(payment, status=PaymentStatus.PAID, outcome="paid")
+        if not bill_settle(bill_pk=bill.pk, payment=payment):  # pragma: no cover - the bill's row is locked
+            raise RuntimeError("an unpaid bill under its row lock could not be settled")
+        payment = _finish(payment, status=PaymentStatus.PAID, outcome="paid", **verified)
         if settled is None:  # the PSP did not hear the settle: a job asks again
             from fees import tasks
 
@@ -451,12 +457,15 @@ def _verified(payment: Payment, answer: gateway.VerifyAnswer) -> Payment:
             # verified money the PSP will not settle: the reconciliation reports it; the bill stays paid
             _audit(payment, "payment.settle_refused", code=settled.code)
         return payment
-    if reversed_:
-        return _finish(payment, status=PaymentStatus.REVERSED, outcome="already_paid", tell=True)
-    return _refund_due(payment, reason=N_("The bill was already paid when this online payment was verified."))
+    # settled meanwhile (at a bank, by another attempt): give this money back
+    if _reverse_quietly(payment):
+        return _finish(payment, status=PaymentStatus.REVERSED, outcome="already_paid", tell=True, **verified)
+    return _refund_due(
+        payment, reason=N_("The bill was already paid when this online payment was verified."), **verified
+    )
 
 
-def _refund_due(payment: Payment, *, reason: str) -> Payment:
+def _refund_due(payment: Payment, *, reason: str, **extra) -> Payment:
     with translation.override(settings.LANGUAGE_CODE):  # the revenue office reads it in the site's language
         reason = _(reason)
     Refund.objects.create(
@@ -466,13 +475,13 @@ def _refund_due(payment: Payment, *, reason: str) -> Payment:
         amount_irr=payment.amount_irr,
         reason=reason,
     )
-    return _finish(payment, status=PaymentStatus.REFUND_DUE, outcome="already_paid", tell=True)
+    return _finish(payment, status=PaymentStatus.REFUND_DUE, outcome="already_paid", tell=True, **extra)
 
 
 def payment_verify_retry(*, payment_id: int) -> Payment | None:
     """The retry job's step: ask the PSP again about a payment left VERIFYING (None when it is gone)."""
     with transaction.atomic():
-        payment = Payment.objects.select_for_update(of=("self",)).select_related("bill").filter(pk=payment_id).first()
+        payment = Payment.objects.select_for_update().filter(pk=payment_id).order_by().first()
         if payment is None or payment.status not in IN_PROGRESS:
             return payment
         # by token only: a reference the callback claimed is not trusted here
