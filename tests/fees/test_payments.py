@@ -575,3 +575,43 @@ def test_the_psp_itself_sends_duplicate_or_early_callbacks(psp, bill, live_url, 
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.PAID
     assert bill_paid_events(bill) == 1
+
+
+@pytest.mark.access_matrix
+def test_the_agent_who_filed_may_pay_while_authorised(psp, plot, citizen, staff, client):
+    from accounts.roles import Role
+    from accounts.services import authorisation_grant, authorisation_revoke
+    from permits import services
+    from tests.permits.conftest import with_documents
+
+    agent = staff[Role.ESERVICES_OFFICE]
+    grant = authorisation_grant(client=citizen, agent=agent, valid_until=timezone.localdate() + dt.timedelta(days=30))
+    req = services.request_create(
+        applicant=citizen,
+        filed_by=agent,
+        parcel=plot,
+        kind="building_new",
+        use="residential",
+        floors=2,
+        floor_area_m2=200.0,
+        footprint_m2=100.0,
+    )
+    req = with_documents(req, agent)
+    bill = bill_for(req)
+    client.force_login(agent)
+    assert client.post(start_url(bill)).status_code == 200
+    authorisation_revoke(client=citizen, grant_id=grant.pk)
+    assert client.post(start_url(bill)).status_code == 404
+
+
+@pytest.mark.access_matrix
+def test_dues_without_a_request_are_paid_by_any_citizen_but_no_staff(psp, permit_request, citizen, staff, client):
+    from accounts.roles import Role
+    from fees.billing import bill_create
+    from tests.permits.conftest import staff_member
+
+    dues = bill_create(file=permit_request.file, kind="renovation", amount_irr=28_000_000, dues_year=1405)
+    client.force_login(staff[Role.AGENCY])  # anyone signed in who is not the municipality's staff
+    assert client.post(start_url(dues)).status_code == 200
+    client.force_login(staff_member(staff[Role.REVENUE_OFFICER]))
+    assert client.post(start_url(dues)).status_code == 404
