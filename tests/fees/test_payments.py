@@ -8,6 +8,7 @@ declined payment, a late verify."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from collections import Counter
 
@@ -475,14 +476,45 @@ def test_the_payers_journey_through_the_pages(psp, bill, citizen, client, langua
         assert "17,000,000" in text and fields["reference"] in text
 
 
-@pytest.mark.parametrize(("action", "marker"), [("cancel", "payment-failed")])
-def test_result_page_of_a_cancelled_payment(psp, bill, citizen, client, action, marker):
+@pytest.mark.parametrize("language", ["fa", "en"])
+@pytest.mark.parametrize(
+    ("case", "marker"),
+    [
+        ("cancel", "payment-failed"),
+        ("decline", "payment-failed"),
+        ("late", "payment-failed"),
+        ("down", "payment-pending"),
+    ],
+)
+def test_result_pages_say_what_happened(psp, bill, citizen, client, case, marker, language):
+    if case in ("decline", "late"):
+        psp.control(mode=case, count=1)
     client.force_login(citizen)
-    url = client.post(start_url(bill)).context["url"]
-    _a, fields = psp.pay(url, action=action)
+    url = client.post(start_url(bill, language)).context["url"]
+    _a, fields = psp.pay(url, action="cancel" if case == "cancel" else "pay")
+    if case == "down":
+        psp.control(mode="down")
     back = client.post("/fees/gateway/callback/", fields)
     page = client.get(back["Location"])
-    assert page.status_code == 200 and f'data-testid="{marker}"' in page.content.decode()
+    text = page.content.decode()
+    assert page.status_code == 200 and f'data-testid="{marker}"' in text
+    if language == "fa":  # people never see internal codes or enum values
+        main = re.sub(r"<[^>]+>", " ", text.split("<main", 1)[1].split("</main>", 1)[0])
+        assert not re.search(
+            r"\b(started|returned|verifying|paid|failed|reversed|refund_due|cancelled|declined|late)\b", main
+        )
+
+
+def test_a_second_attempt_paid_after_the_first_is_reversed(psp, bill, citizen):
+    first_url, second_url = start(bill), start(bill)
+    _a, second = psp.pay(second_url)
+    _a, first = psp.pay(first_url)
+    assert payments.payment_callback(data=second).status == PaymentStatus.PAID
+    late = payments.payment_callback(data=first)
+    assert late.status == PaymentStatus.REVERSED and late.result["outcome"] == "already_paid"
+    assert psp.state(late.token)["state"] == "reversed"
+    assert told(citizen, bill).exists()
+    assert bill_paid_events(bill) == 1
 
 
 @pytest.mark.access_matrix
