@@ -64,13 +64,14 @@ REVERSED = -13  # reversed by the merchant
 #   approve      pay normally (the default)
 #   decline      the card's bank declines
 #   hang         the verify answers nothing for hang_s seconds (a time-out), `times` times or always
+#   hang_settle  the same for the settle
 #   fail_verify  the verify answers VERIFY_FAILED
 #   late         the payment is paid but its verify window has passed by the time anyone verifies
 #   duplicate    besides the payer's form, the PSP posts the same callback `copies` more times itself
 #   reorder      the PSP posts the callback itself before it has recorded the payment, then the form
 #   down         every PSP endpoint answers 503 (reset with "up" or "reset")
 #   up / reset   back to normal (reset also forgets the payments and restores the window)
-MODES = ("approve", "decline", "hang", "fail_verify", "late", "duplicate", "reorder")
+MODES = ("approve", "decline", "hang", "hang_settle", "fail_verify", "late", "duplicate", "reorder")
 MAX_PAYMENTS = 500_000  # the oldest are forgotten past this (a sandbox, not a ledger)
 MAX_BODY = 16 * 1024
 TOKEN_TTL_S = 20 * 60  # Saman: a token is valid 20 minutes
@@ -304,6 +305,16 @@ class Handler(BaseHTTPRequestHandler):
             p = self._find(data)
             if p is None:
                 return self._json({"status": UNKNOWN_TOKEN, "message": "unknown token"})
+            p["settles"] = p.get("settles", 0) + 1
+            behaviour = p["behaviour"]
+            hang = behaviour.get("mode") == "hang_settle" and (
+                behaviour.get("times") is None or p["settles"] <= int(behaviour["times"])
+            )
+        if hang:
+            time.sleep(float(behaviour.get("hang_s") or self.psp.hang_s))
+            self.close_connection = True
+            return None
+        with self.psp.lock:
             if p["state"] == "settled":
                 return self._json({"status": OK, "message": "already settled"})
             if p["state"] != "verified":

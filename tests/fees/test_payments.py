@@ -647,3 +647,15 @@ def test_dues_without_a_request_are_paid_by_any_citizen_but_no_staff(psp, permit
     assert client.post(start_url(dues)).status_code == 200
     client.force_login(staff_member(staff[Role.REVENUE_OFFICER]))
     assert client.post(start_url(dues)).status_code == 404
+
+
+@pytest.mark.fault
+def test_a_settle_the_psp_does_not_answer_is_retried_by_a_job(psp, bill, settings):
+    settings.PSP_TIMEOUT_S = 0.5
+    psp.control(mode="hang_settle", count=1, times=1)
+    payment = payments.payment_callback(data=paid_callback(psp, bill))
+    assert payment.status == PaymentStatus.PAID  # verified money: the bill is paid whatever the settle
+    assert Bill.objects.get(pk=bill.pk).status == BillStatus.PAID
+    assert psp.state(payment.token)["state"] == "verified"
+    assert "fees.payment_settle" in run_jobs_here()
+    assert psp.state(payment.token)["state"] == "settled"
