@@ -344,6 +344,11 @@ def _verify_and_apply(payment: Payment, *, reference: str, from_callback: bool, 
         return _unconfirmed(payment, detail="the PSP has not recorded the payment yet")
     if answer.ok:
         return _verified(payment, answer)
+    return _negative(payment, answer)
+
+
+def _negative(payment: Payment, answer: gateway.VerifyAnswer) -> Payment:
+    """A negative answer to a verify: the payment ends (never retried)."""
     outcome = {
         gateway.CANCELLED: "cancelled",
         gateway.DECLINED: "declined",
@@ -486,6 +491,43 @@ def payment_verify_retry(*, payment_id: int) -> Payment | None:
             return payment
         # by token only: a reference the callback claimed is not trusted here
         return _verify_and_apply(payment, reference="", from_callback=False)
+
+
+def payments_abandoned(*, older_than_s: int) -> list[int]:
+    """Online payments sent to the PSP that never came back (no callback) for older_than_s seconds."""
+    since = timezone.now() - dt.timedelta(seconds=older_than_s)
+    return list(
+        Payment.objects.filter(
+            channel=PaymentChannel.ONLINE, status=PaymentStatus.STARTED, token__isnull=False, started_at__lt=since
+        )
+        .order_by("started_at")
+        .values_list("pk", flat=True)[:500]
+    )
+
+
+def payment_sweep(*, payment_id: int) -> Payment | None:
+    """Ask the PSP about a payment whose callback never came (the payer closed the browser after paying, or
+    the callback was lost): paid, it settles the bill like a callback would; ended at the PSP, it ends here;
+    still open at the PSP, it waits, until the PSP's window has passed (then it is abandoned)."""
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update(skip_locked=True).filter(pk=payment_id).order_by().first()
+        if payment is None or payment.status != PaymentStatus.STARTED or not payment.token:
+            return payment
+        try:
+            answer = gateway.verify(token=payment.token)
+        except gateway.GatewayUnavailable:
+            return payment  # the next sweep asks again
+        payment.verify_attempts += 1
+        if answer.code == gateway.NOT_PAID_YET:
+            if timezone.now() - payment.started_at > dt.timedelta(seconds=settings.PSP_VERIFY_WINDOW_S):
+                return _finish(payment, status=PaymentStatus.FAILED, outcome="abandoned")
+            return payment
+        payment.status = PaymentStatus.RETURNED
+        payment.callback_at = timezone.now()
+        payment.held_audit = {"callback_state": "none (asked by the sweep)"}
+        if answer.ok:
+            return _verified(payment, answer)
+        return _negative(payment, answer)
 
 
 def payment_settle_retry(*, payment_id: int) -> bool:

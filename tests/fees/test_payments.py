@@ -659,3 +659,42 @@ def test_a_settle_the_psp_does_not_answer_is_retried_by_a_job(psp, bill, setting
     assert psp.state(payment.token)["state"] == "verified"
     assert "fees.payment_settle" in run_jobs_here()
     assert psp.state(payment.token)["state"] == "settled"
+
+
+@pytest.mark.fault
+@pytest.mark.parametrize(
+    ("case", "age_min", "status", "outcome"),
+    [
+        ("paid", 6, PaymentStatus.PAID, "paid"),  # the payer closed the browser after paying
+        ("cancel", 6, PaymentStatus.FAILED, "cancelled"),
+        ("open", 6, PaymentStatus.STARTED, None),  # still at the PSP's page, within its window
+        ("open", 20, PaymentStatus.FAILED, "abandoned"),  # past the PSP's window
+    ],
+)
+def test_the_sweep_finds_payments_whose_callback_never_came(psp, bill, case, age_min, status, outcome):
+    from fees import tasks
+
+    url = start(bill)
+    if case != "open":
+        psp.pay(url, action="pay" if case == "paid" else "cancel")  # and the callback is lost
+    Payment.objects.filter(bill=bill).update(started_at=timezone.now() - dt.timedelta(minutes=age_min))
+    assert tasks.payment_sweep(timestamp=0) == 1
+    payment = Payment.objects.get(bill=bill)
+    assert payment.status == status and payment.result.get("outcome") == outcome
+    assert Bill.objects.get(pk=bill.pk).status == (BillStatus.PAID if case == "paid" else BillStatus.UNPAID)
+    # a callback arriving after all gets the stored result
+    if case == "paid":
+        fields = psp.state(payment.token)["fields"]
+        assert payments.payment_callback(data=fields).status == PaymentStatus.PAID
+        assert bill_paid_events(bill) == 1
+
+
+def test_the_sweep_leaves_recent_and_finished_payments(psp, bill):
+    from fees import tasks
+
+    start(bill)
+    assert tasks.payment_sweep(timestamp=0) == 0  # too recent
+    Payment.objects.filter(bill=bill).update(
+        started_at=timezone.now() - dt.timedelta(minutes=30), status=PaymentStatus.FAILED
+    )
+    assert tasks.payment_sweep(timestamp=0) == 0
