@@ -551,6 +551,11 @@ def assessment_current(*, request: PermitRequest, stage: str) -> Assessment | No
     return _current(request=request, stage=stage)
 
 
+def assessment_inputs_key(*, request: PermitRequest, stage: str) -> str:
+    """The fingerprint of everything an assessment of the request's stage would read now."""
+    return _gather(request=request, stage=stage).key
+
+
 def assessment_is_stale(assessment: Assessment) -> bool:
     """Did anything the assessment read change since (proposal, parcel, value zones, plan, book)?"""
     if assessment.status != AssessmentStatus.CURRENT or assessment.request_id is None:

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
 from fees import selectors
+from fees.assessment import assessment_make
 from fees.checkdigits import bill_id as make_bill_id
 from fees.checkdigits import payment_id as make_payment_id
 from fees.models import Assessment, Bill, BillKind, BillStatus, Payment, Refund
@@ -220,7 +221,6 @@ def bill_for_assessment(*, assessment: Assessment, actor) -> Bill | None:
 def stage_assess_and_bill(*, request_id: int, version: int, actor) -> tuple[Assessment, Bill | None]:
     """The officer's button: assess the file at its fee stage (fees.assessment) and issue its bill, on the
     version of the file the officer's page showed (a stale page is refused)."""
-    from fees.assessment import assessment_make  # the assessment part (merged by the lead)
     from permits.services import request_locked  # a stale version raises permits.errors.StaleForm
 
     req = request_locked(request_id, version=version)

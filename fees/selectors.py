@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from accounts.roles import STAFF_ROLES, Role
+from fees.assessment import assessment_is_stale
 from fees.models import (
     Assessment,
     AssessmentStatus,
@@ -110,7 +111,6 @@ def assessment_covered(*, assessment: Assessment) -> Covered:
 
 def assessment_stale(assessment: Assessment) -> bool:
     """Whether the assessment no longer matches the file it was computed from."""
-    from fees.assessment import assessment_is_stale  # the assessment part (merged by the lead)
 
     return assessment_is_stale(assessment)
 

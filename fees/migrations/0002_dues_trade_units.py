@@ -7,91 +7,191 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fees', '0001_initial'),
-        ('parcels', '0006_propertyfile'),
-        ('permits', '0006_one_open_request_holiday_names'),
+        ("fees", "0001_initial"),
+        ("parcels", "0006_propertyfile"),
+        ("permits", "0006_one_open_request_holiday_names"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DuesReceipt',
+            name="DuesReceipt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('renovation_code', models.CharField(db_collation='C', max_length=40, validators=[django.core.validators.RegexValidator('^\\d{1,4}(-\\d{1,5}){6}$', 'A renovation code has seven numbers joined by dashes, e.g. 1-2-15-20-0-0-0.')], verbose_name='renovation code')),
-                ('kind', models.CharField(choices=[('renovation', 'Renovation dues'), ('trade', 'Trade dues')], max_length=12, verbose_name='dues')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year (Jalali)')),
-                ('amount_irr', models.PositiveBigIntegerField(verbose_name='amount (IRR)')),
-                ('receipt_no', models.CharField(db_collation='C', max_length=30, verbose_name='receipt number')),
-                ('paid_on', models.DateField(verbose_name='paid on')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "renovation_code",
+                    models.CharField(
+                        db_collation="C",
+                        max_length=40,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{1,4}(-\\d{1,5}){6}$",
+                                "A renovation code has seven numbers joined by dashes, e.g. 1-2-15-20-0-0-0.",
+                            )
+                        ],
+                        verbose_name="renovation code",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("renovation", "Renovation dues"), ("trade", "Trade dues")],
+                        max_length=12,
+                        verbose_name="dues",
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year (Jalali)")),
+                ("amount_irr", models.PositiveBigIntegerField(verbose_name="amount (IRR)")),
+                ("receipt_no", models.CharField(db_collation="C", max_length=30, verbose_name="receipt number")),
+                ("paid_on", models.DateField(verbose_name="paid on")),
             ],
             options={
-                'verbose_name': 'dues receipt (former system)',
-                'verbose_name_plural': 'dues receipts (former system)',
-                'ordering': ['renovation_code', 'kind', 'year'],
+                "verbose_name": "dues receipt (former system)",
+                "verbose_name_plural": "dues receipts (former system)",
+                "ordering": ["renovation_code", "kind", "year"],
             },
         ),
         migrations.CreateModel(
-            name='TradeUnit',
+            name="TradeUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('renovation_code', models.CharField(db_collation='C', max_length=40, unique=True, validators=[django.core.validators.RegexValidator('^\\d{1,4}(-\\d{1,5}){6}$', 'A renovation code has seven numbers joined by dashes, e.g. 1-2-15-20-0-0-0.')], verbose_name="unit's renovation code")),
-                ('parcel_code', models.CharField(db_collation='C', max_length=40, validators=[django.core.validators.RegexValidator('^\\d{1,4}(-\\d{1,5}){6}$', 'A renovation code has seven numbers joined by dashes, e.g. 1-2-15-20-0-0-0.')], verbose_name="parcel's renovation code")),
-                ('guild', models.CharField(choices=[('grocery', 'Grocery'), ('bakery', 'Bakery'), ('restaurant', 'Restaurant or café'), ('pharmacy', 'Pharmacy'), ('clothing', 'Clothing shop'), ('workshop', 'Repair workshop'), ('office', 'Office')], max_length=16, verbose_name='trade')),
-                ('title', models.CharField(max_length=200, verbose_name='business name')),
-                ('area_m2', models.DecimalField(decimal_places=2, max_digits=9, validators=[django.core.validators.MinValueValidator(1)], verbose_name='area (m²)')),
-                ('licence_no', models.CharField(db_collation='C', max_length=20, verbose_name='trade licence number')),
-                ('since_year', models.PositiveSmallIntegerField(verbose_name='trading since (Jalali year)')),
-                ('active', models.BooleanField(default=True, verbose_name='trading')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "renovation_code",
+                    models.CharField(
+                        db_collation="C",
+                        max_length=40,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{1,4}(-\\d{1,5}){6}$",
+                                "A renovation code has seven numbers joined by dashes, e.g. 1-2-15-20-0-0-0.",
+                            )
+                        ],
+                        verbose_name="unit's renovation code",
+                    ),
+                ),
+                (
+                    "parcel_code",
+                    models.CharField(
+                        db_collation="C",
+                        max_length=40,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{1,4}(-\\d{1,5}){6}$",
+                                "A renovation code has seven numbers joined by dashes, e.g. 1-2-15-20-0-0-0.",
+                            )
+                        ],
+                        verbose_name="parcel's renovation code",
+                    ),
+                ),
+                (
+                    "guild",
+                    models.CharField(
+                        choices=[
+                            ("grocery", "Grocery"),
+                            ("bakery", "Bakery"),
+                            ("restaurant", "Restaurant or café"),
+                            ("pharmacy", "Pharmacy"),
+                            ("clothing", "Clothing shop"),
+                            ("workshop", "Repair workshop"),
+                            ("office", "Office"),
+                        ],
+                        max_length=16,
+                        verbose_name="trade",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="business name")),
+                (
+                    "area_m2",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=9,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="area (m²)",
+                    ),
+                ),
+                ("licence_no", models.CharField(db_collation="C", max_length=20, verbose_name="trade licence number")),
+                ("since_year", models.PositiveSmallIntegerField(verbose_name="trading since (Jalali year)")),
+                ("active", models.BooleanField(default=True, verbose_name="trading")),
             ],
             options={
-                'verbose_name': 'trade unit',
-                'verbose_name_plural': 'trade units',
-                'ordering': ['renovation_code'],
+                "verbose_name": "trade unit",
+                "verbose_name_plural": "trade units",
+                "ordering": ["renovation_code"],
             },
         ),
         migrations.RemoveConstraint(
-            model_name='assessment',
-            name='fees_assessment_one_current_year',
+            model_name="assessment",
+            name="fees_assessment_one_current_year",
         ),
         migrations.AddConstraint(
-            model_name='duesreceipt',
-            constraint=models.UniqueConstraint(fields=('renovation_code', 'kind', 'year'), name='fees_dues_receipt_unique'),
+            model_name="duesreceipt",
+            constraint=models.UniqueConstraint(
+                fields=("renovation_code", "kind", "year"), name="fees_dues_receipt_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='duesreceipt',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['renovation', 'trade'])), name='fees_dues_receipt_kind_valid'),
+            model_name="duesreceipt",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["renovation", "trade"])), name="fees_dues_receipt_kind_valid"
+            ),
         ),
         migrations.AddIndex(
-            model_name='tradeunit',
-            index=models.Index(fields=['parcel_code'], name='fees_trade_unit_parcel_idx'),
+            model_name="tradeunit",
+            index=models.Index(fields=["parcel_code"], name="fees_trade_unit_parcel_idx"),
         ),
         migrations.AddConstraint(
-            model_name='tradeunit',
-            constraint=models.CheckConstraint(condition=models.Q(('guild__in', ['grocery', 'bakery', 'restaurant', 'pharmacy', 'clothing', 'workshop', 'office'])), name='fees_trade_unit_guild_valid'),
+            model_name="tradeunit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("guild__in", ["grocery", "bakery", "restaurant", "pharmacy", "clothing", "workshop", "office"])
+                ),
+                name="fees_trade_unit_guild_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tradeunit',
-            constraint=models.CheckConstraint(condition=models.Q(('area_m2__gt', 0)), name='fees_trade_unit_area_positive'),
+            model_name="tradeunit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("area_m2__gt", 0)), name="fees_trade_unit_area_positive"
+            ),
         ),
         migrations.AddField(
-            model_name='assessment',
-            name='trade_unit',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='fees.tradeunit'),
+            model_name="assessment",
+            name="trade_unit",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="assessments",
+                to="fees.tradeunit",
+            ),
         ),
         migrations.AddField(
-            model_name='bill',
-            name='trade_unit',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='bills', to='fees.tradeunit'),
+            model_name="bill",
+            name="trade_unit",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="bills",
+                to="fees.tradeunit",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.UniqueConstraint(condition=models.Q(('request__isnull', True), ('status', 'current'), ('trade_unit__isnull', True)), fields=('file', 'stage', 'dues_year'), name='fees_assessment_one_current_year'),
+            model_name="assessment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("request__isnull", True), ("status", "current"), ("trade_unit__isnull", True)),
+                fields=("file", "stage", "dues_year"),
+                name="fees_assessment_one_current_year",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'current'), ('trade_unit__isnull', False)), fields=('trade_unit', 'dues_year'), name='fees_assessment_one_current_trade_year'),
+            model_name="assessment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "current"), ("trade_unit__isnull", False)),
+                fields=("trade_unit", "dues_year"),
+                name="fees_assessment_one_current_trade_year",
+            ),
         ),
     ]

@@ -10,13 +10,19 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.roles import STAFF_ROLES, Role, require_role
 from fees.dues import DuesError, dues_bills_issue, dues_statement
 from fees.forms import DuesCodeForm
+
+
+# citizens and e-services offices pay; staff look up a property's dues for a caller (agencies do neither)
+PAYERS = (Role.CITIZEN, Role.ESERVICES_OFFICE, *STAFF_ROLES)
 
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def dues(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, *PAYERS)
     form = DuesCodeForm(request.GET or None)
     statement, error, status = None, "", 200
     if form.is_bound and form.is_valid():
@@ -32,6 +38,7 @@ def dues(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def dues_bill(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, *PAYERS)
     form = DuesCodeForm(request.POST)
     if not form.is_valid():
         return render(request, "fees/dues.html", {"form": form, "statement": None, "error": ""}, status=400)

@@ -13,7 +13,7 @@ from accounts.models import Authorisation
 from accounts.roles import Role
 from fees import billing
 from permits import services, transitions
-from tests.fees.test_billing import assessment_row, assessment_seam, fined, pay  # noqa: F401 - fixtures
+from tests.fees.test_billing import assessment_row, fee_data, fined, pay  # noqa: F401 - fixtures
 from tests.fees.test_revenue_pages import signed_in
 from tests.permits.conftest import another_owner, citizen, staff, submitted, with_documents  # noqa: F401
 from tests.surveys.conftest import plot  # noqa: F401 - fixtures

@@ -2,15 +2,12 @@
 whole thousands, cancellation and replacement on a reassessment, the difference bill, the refund row,
 Article 100 fine bills that close their case when paid, and the revenue officer's exemption.
 
-The assessment itself is another part's (fees.assessment); these tests make Assessment rows directly
-and, until that module is merged, stand in for its three functions with `assessment_seam` (stale =
-the request's proposal changed since the row's inputs_key was taken)."""
+Most tests make Assessment rows directly with chosen totals, fingerprinted with the real inputs key
+(fees.assessment.assessment_inputs_key), so the real staleness rule applies to them."""
 
 from __future__ import annotations
 
 import itertools
-import sys
-import types
 
 import pytest
 from django.contrib.gis.geos import Polygon
@@ -19,6 +16,7 @@ from django.utils import timezone, translation
 
 from accounts.roles import Role
 from fees import billing
+from fees.assessment import assessment_inputs_key
 from fees.checkdigits import bill_ids_parse
 from fees.models import Assessment, AssessmentStatus, Bill, BillKind, BillStatus, Payment, Refund
 from fees.records import AssessmentRecord, Line, assessment_dump
@@ -28,8 +26,7 @@ from parcels.models import PropertyFile
 from permits import review
 from permits.calendar import FRIDAY
 from permits.models import PermitRequest
-from permits.selectors import proposal_key
-from tests.permits.conftest import citizen, staff, submitted  # noqa: F401 - fixtures
+from tests.permits.conftest import citizen, fee_data_ready, staff, submitted  # noqa: F401 - fixtures
 from tests.surveys.conftest import E0, N0, SRID, plot  # noqa: F401 - fixtures
 from violations import services as violation_services
 from violations.models import Violation
@@ -42,37 +39,10 @@ _orders = itertools.count(900_000_001)
 # --- helpers shared by the fee tests ----------------------------------------------------------------------
 
 
-def _stand_in_module() -> types.ModuleType:
-    """fees.assessment's three functions as the guards and the button call them (the real module is
-    another part's): stale when the request's proposal changed since the row was made."""
-    module = types.ModuleType("fees.assessment")
-
-    def assessment_is_stale(assessment) -> bool:
-        if assessment.request_id is None:
-            return False
-        return assessment.inputs_key != proposal_key(PermitRequest.objects.get(pk=assessment.request_id))
-
-    def assessment_current(*, request, stage):
-        return Assessment.objects.filter(request=request, stage=stage, status=AssessmentStatus.CURRENT).first()
-
-    def assessment_make(*, request, stage, actor):
-        current = assessment_current(request=request, stage=stage)
-        if current is not None and not assessment_is_stale(current):
-            return current
-        return assessment_row(request, stage, STAND_IN_TOTAL, supersedes=current, actor=actor)
-
-    module.assessment_is_stale = assessment_is_stale
-    module.assessment_current = assessment_current
-    module.assessment_make = assessment_make
-    return module
-
-
-STAND_IN_TOTAL = 240_000_500  # the DOMAIN.md permit dues example, plus 500 rials the bill forgoes
-
-
 @pytest.fixture(autouse=True)
-def assessment_seam(monkeypatch):
-    monkeypatch.setitem(sys.modules, "fees.assessment", _stand_in_module())
+def fee_data(db, plot):  # noqa: F811 - the fixture
+    """The example tariff books and a value zone under the plot: what the real assessment reads."""
+    fee_data_ready(plot)
 
 
 @pytest.fixture(autouse=True)
@@ -105,7 +75,7 @@ def assessment_row(req, stage: str, total: int, *, supersedes=None, actor=None) 
         stage=stage,
         lines=assessment_dump(record),
         total_irr=total,
-        inputs_key=proposal_key(PermitRequest.objects.get(pk=req.pk)),
+        inputs_key=assessment_inputs_key(request=PermitRequest.objects.get(pk=req.pk), stage=stage),
         supersedes=supersedes,
         created_by=actor,
     )

@@ -174,7 +174,7 @@ def test_two_people_billing_at_once_make_one_bill_per_year(transactional_db, set
         try:
             barrier.wait()
             dues_bills_issue(code=parcel.renovation_code, actor=person)
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
         finally:
             connection.close()

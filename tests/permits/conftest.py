@@ -121,12 +121,15 @@ def fee_data_ready(parcel) -> None:
     from django.core.management import call_command
 
     from fees.models import TariffBook
+    from gis_app.models import DatasetKind, DatasetVersion
     from parcels.models import ValueZone
     from tests.surveys.conftest import _live
 
     if not TariffBook.objects.exists():
         call_command("tariff_load", verbosity=0)
-    version = _live("value_zones")
+    version = DatasetVersion.objects.filter(kind=DatasetKind.VALUE_ZONES, is_active=True).first()
+    if version is None:
+        version = _live(DatasetKind.VALUE_ZONES)
     if not ValueZone.objects.filter(version=version, geom__intersects=parcel.geom).exists():
         ValueZone.objects.create(
             version=version,
@@ -156,10 +159,11 @@ def fees_settled(req: PermitRequest, officer) -> None:
         )
 
 
-def advance(req: PermitRequest, officer, action: str = "advance") -> PermitRequest:
-    """The officer ticks the stage's tasks (and, at a fee stage, its bill is made and paid) and moves on."""
+def advance(req: PermitRequest, officer, action: str = "advance", *, pay_fees: bool = True) -> PermitRequest:
+    """The officer ticks the stage's tasks and moves on; at a fee stage the file is first assessed, billed
+    and its bill paid at a bank (pay_fees=False leaves the fees as the test made them)."""
     req = PermitRequest.objects.get(pk=req.pk)
-    if req.stage in FEE_STAGES and action == "advance":
+    if pay_fees and req.stage in FEE_STAGES and action == "advance":
         fees_settled(req, officer)
         req = PermitRequest.objects.get(pk=req.pk)
     tick_all(req, officer)
