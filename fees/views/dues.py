@@ -14,7 +14,6 @@ from accounts.roles import STAFF_ROLES, Role, require_role
 from fees.dues import DuesError, dues_bills_issue, dues_statement
 from fees.forms import DuesCodeForm
 
-
 # citizens and e-services offices pay; staff look up a property's dues for a caller (agencies do neither)
 PAYERS = (Role.CITIZEN, Role.ESERVICES_OFFICE, *STAFF_ROLES)
 
