@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fees.models import BillKind, BillStatus, PaymentStatus
-from gis_app.forms import CodeField, Form
+from gis_app.forms import CodeField, CodeInput, Form
 
 _ANY = [("", _("All"))]
 
@@ -77,5 +77,5 @@ class DuesCodeForm(Form):
             "required": _("Type the renovation code, e.g. 1-2-15-20-0-0-0."),
             "max_length": _("A renovation code is at most 40 characters."),
         },
-        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off", "data-testid": "dues-code"}),
+        widget=CodeInput(attrs={"data-testid": "dues-code"}),
     )

@@ -13,10 +13,10 @@ import datetime as dt
 
 import jdatetime
 from django import forms
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from gis_app.text import InputKind, normalise_input
+from gis_app.text import InputKind, digits_to_persian, normalise_input
 
 # Fields whose values are not typed text, or must reach the code exactly as sent.
 _UNTOUCHED = (forms.FileField, forms.BooleanField, forms.NullBooleanField)
@@ -79,6 +79,20 @@ class CodeField(forms.CharField):
     """A code, an identifier or a username, typed as the site shows it (Persian digits, bidi marks)."""
 
     input_kind = InputKind.CODE
+
+
+class CodeInput(forms.TextInput):
+    """A code's text box, left to right, showing a typed-back value as the page shows codes (Persian
+    digits on a Persian page); the normaliser reads either back."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"dir": "ltr", "autocomplete": "off", **(attrs or {})})
+
+    def format_value(self, value):
+        value = super().format_value(value)
+        if value and (translation.get_language() or "").startswith("fa"):
+            return digits_to_persian(value)
+        return value
 
 
 class NameField(forms.CharField):

@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.roles import Role
 from parcels.filecodes import file_code_for
@@ -220,7 +220,35 @@ def world(plot, staff, settings, tmp_path):  # noqa: F811 - the fixture
     # as the inspection form records them (the permit tests' helper writes a key of its own)
     Inspection.objects.update(checklist={"street_access": True}, notes="دسترسی از خیابان آزمون")
     files["referred"] = PermitRequest.objects.get(pk=referred.pk)
-    return {"citizen": citizen, "staff": staff, "files": files, "parcel": plot}
+    # fees: the issued file's bills (paid at a bank by the walk), an unpaid bill with a failed online attempt
+    # on the file at inspection, a refund and a reconciliation with findings; the plot has a renovation
+    # code, so its dues page lists its years
+    from fees.billing import bill_create
+    from fees.models import Payment, Reconciliation, Refund
+
+    Parcel.objects.filter(pk=plot.pk).update(renovation_code="1-2-15-20-0-0-0")
+    unpaid = bill_create(
+        file=files["inspection"].file, kind="permit_fees", amount_irr=17_000_000, request=files["inspection"]
+    )
+    Payment.objects.create(
+        bill=unpaid,
+        channel="online",
+        order_id=990_000_001,
+        amount_irr=unpaid.amount_irr,
+        status="failed",
+        started_by=citizen,
+        result={"language": "fa", "message": "declined"},
+    )
+    Refund.objects.create(file=unpaid.file, bill=unpaid, amount_irr=5_000_000, reason="دوباره محاسبه شد")
+    Reconciliation.objects.create(
+        psp="sandbox",
+        settlement_date=timezone.localdate(),
+        file_sha256="0" * 64,
+        rows=2,
+        matched=1,
+        findings=[{"kind": "orphan", "row": 2, "reference": "R-77", "order_id": 5, "amount_irr": 1000}],
+    )
+    return {"citizen": citizen, "staff": staff, "files": files, "parcel": plot, "unpaid_bill": unpaid}
 
 
 def pages_by_role(world) -> dict[str, list[str]]:
@@ -236,6 +264,12 @@ def pages_by_role(world) -> dict[str, list[str]]:
     surveys = [f"/surveys/{survey.pk}/", f"/surveys/inspections/{inspection.pk}/"]
     if upload is not None:
         surveys.append(f"/surveys/uploads/{upload.pk}/")
+    from fees.models import Bill
+
+    paid_bill = Bill.objects.filter(request=files["issued"], status="paid").order_by("id").first()
+    unpaid_bill = world["unpaid_bill"]
+    bill_pages = [f"/fees/bills/{paid_bill.pk}/", f"/fees/bills/{unpaid_bill.pk}/"]
+    fee_lists = ["/fees/assessments/", "/fees/bills/", "/fees/payments/", "/fees/refunds/", "/fees/reconciliations/"]
     return {
         "anonymous": [
             "/",
@@ -257,13 +291,18 @@ def pages_by_role(world) -> dict[str, list[str]]:
             *file_pages,
             order,
             "/files/inbox/",  # not for citizens: 403
+            *bill_pages,
+            "/fees/payments/990000001/",  # a declined online attempt
+            "/fees/dues/",
+            "/fees/dues/?code=1-2-15-20-0-0-0",
+            "/fees/dues/?code=9-9-9-9-0-0-0",  # no such property
         ],
         Role.CLERK: ["/files/inbox/", "/accounts/pending/", file_pages[1], file_pages[5]],  # [5]: referred
         Role.INSPECTOR: ["/files/inbox/", "/surveys/", "/surveys/inspections/new/", surveys[1], file_pages[2]],
         Role.SURVEYOR: ["/files/inbox/", "/surveys/", "/surveys/new/", *surveys[::2]],
         Role.PLANNER: ["/files/inbox/", file_pages[3], order, surveys[0]],
         Role.VIOLATIONS_OFFICER: ["/files/inbox/"],
-        Role.REVENUE_OFFICER: ["/files/inbox/"],
+        Role.REVENUE_OFFICER: ["/files/inbox/", *fee_lists, *bill_pages, f"/fees/bills/{unpaid_bill.pk}/exempt/"],
         Role.PERMIT_OFFICER: ["/files/inbox/", file_pages[4]],
         Role.MANAGER: ["/files/inbox/", "/notifications/", "/accounts/locked/", "/accounts/2fa/staff/"],
         "2fa-new": ["/accounts/2fa/enrol/"],  # signed in with the password, no authenticator yet

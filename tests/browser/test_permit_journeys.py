@@ -21,7 +21,7 @@ from parcels.selectors import live_parcels
 from permits.models import PermitRequest
 from surveys.services import inspection_record, survey_accept, survey_upload
 from tests.browser.conftest import second_factor
-from tests.permits.conftest import assert_history_matches_audit, pdf_bytes
+from tests.permits.conftest import assert_history_matches_audit, fee_data_ready, fees_settled, pdf_bytes
 from zoning.selectors import parcel_compliance
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -112,6 +112,7 @@ def test_a_citizen_signs_up_files_a_permit_and_it_reaches_the_issuance_stage(
     settings.MEDIA_ROOT = tmp_path / "media"
     call_command("sample_city_load", verbosity=0)
     call_command("permit_schedules_load", verbosity=0)
+    call_command("tariff_load", verbosity=0)
     parcel, report = a_parcel_that_passes()
     roles = [
         "clerk",
@@ -208,8 +209,17 @@ def test_a_citizen_signs_up_files_a_permit_and_it_reaches_the_issuance_stage(
         page.reload()
 
     act_at_stage(page, live_url, req.tracking_code, "j-planner", before=plan_check)
-    for role in ("violations_officer", "renovation_officer", "executive_unit", "revenue_officer"):
-        act_at_stage(page, live_url, req.tracking_code, f"j-{role}")
+    act_at_stage(page, live_url, req.tracking_code, "j-violations_officer")
+    # the fee stages: assessed, billed and paid at a bank (the online payment has its own journey)
+    fee_data_ready(parcel)
+    for role in ("renovation_officer", "executive_unit", "revenue_officer"):
+        act_at_stage(
+            page,
+            live_url,
+            req.tracking_code,
+            f"j-{role}",
+            before=lambda role=role: fees_settled(PermitRequest.objects.get(pk=req.pk), users[role]),
+        )
     req.refresh_from_db()
     assert (req.status, req.stage) == ("in_review", "issuance")
 
