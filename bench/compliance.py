@@ -89,21 +89,24 @@ with transaction.atomic(), connection.cursor() as cur:
         live = DatasetVersion.objects.get(kind=kind, is_active=True)
         tiled = DatasetVersion.objects.create(kind=kind, source_name=f"{live.source_name} x {len(dx)} tiles",
                                               source_sha256=live.source_sha256)
+        # every column but the key, the version and the geometry; generated columns (the streets' name
+        # key) are computed by the database, not copied
         cur.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-                    "AND column_name NOT IN ('id', 'version_id', 'geom') ORDER BY ordinal_position", [table])
+                    "AND column_name NOT IN ('id', 'version_id', 'geom') AND is_generated = 'NEVER' "
+                    "ORDER BY ordinal_position", [table])
         cols = ", ".join(r[0] for r in cur.fetchall())
         cur.execute(f"INSERT INTO {table} (version_id, geom, {cols}) "
                     f"SELECT %s, ST_Translate(t.geom, o.dx, o.dy), {cols} FROM {table} t, "
                     "unnest(%s::float8[], %s::float8[]) AS o(dx, dy) WHERE t.version_id = %s",
                     [tiled.pk, dx, dy, live.pk])
         if kind == "zones":
-            cur.execute("INSERT INTO zoning_planparameters (version_id, plan_name, area_base, northern_band_depth_pct, "
-                        "northern_band_offset_m, chamfer_min_m, chamfer_width_sum_factor, chamfer_wide_street_m, "
-                        "chamfer_wide_narrower_factor, chamfer_both_pedestrian_m, chamfer_one_pedestrian_m, "
-                        "parking_space_m2) SELECT %s, plan_name, area_base, northern_band_depth_pct, "
-                        "northern_band_offset_m, chamfer_min_m, chamfer_width_sum_factor, chamfer_wide_street_m, "
-                        "chamfer_wide_narrower_factor, chamfer_both_pedestrian_m, chamfer_one_pedestrian_m, "
-                        "parking_space_m2 FROM zoning_planparameters WHERE version_id = %s", [tiled.pk, live.pk])
+            # the plan-wide parameters, every column (a column added by a later migration comes along)
+            cur.execute("SELECT column_name FROM information_schema.columns WHERE table_name = "
+                        "'zoning_planparameters' AND column_name NOT IN ('id', 'version_id') "
+                        "AND is_generated = 'NEVER' ORDER BY ordinal_position")
+            pcols = ", ".join(r[0] for r in cur.fetchall())
+            cur.execute(f"INSERT INTO zoning_planparameters (version_id, {pcols}) SELECT %s, {pcols} "
+                        "FROM zoning_planparameters WHERE version_id = %s", [tiled.pk, live.pk])
         dataset_version_activate(version=tiled)
     cur.execute("ANALYZE")
 with connection.cursor() as cur:

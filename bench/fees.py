@@ -46,18 +46,6 @@ _CITY, _sep, _rest = CITY_CHILD.partition('if args.get("city_only")')
 if not _sep or _TILED not in _CITY:
     raise SystemExit("bench/compliance.py changed: fees cannot reuse its city set-up")
 CITY = _CITY.replace(_TILED, '("buildings", "parcels_existingbuilding"), ("value_zones", "parcels_valuezone"))')
-_COLUMNS = "AND column_name NOT IN ('id', 'version_id', 'geom')"
-if "is_generated" not in CITY and _COLUMNS in CITY:
-    # ... nor can it copy a generated column (zoning's street name_key, migration 0005): leave those out
-    CITY = CITY.replace(_COLUMNS, _COLUMNS + " AND is_generated = 'NEVER'")
-if "parking_area_per_space" not in CITY:
-    # bench/compliance.py copies the plan parameters without the column zoning's migration 0004 added
-    # (NOT NULL): copy it too, or the city cannot be built
-    CITY = CITY.replace("parking_space_m2) SELECT", "parking_space_m2, parking_area_per_space) SELECT").replace(
-        "parking_space_m2 FROM zoning_planparameters",
-        "parking_space_m2, parking_area_per_space FROM zoning_planparameters",
-    )
-
 SECTIONS_CHILD = r"""
 import statistics
 from fees.assessment import assessment_make
