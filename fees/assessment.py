@@ -52,6 +52,7 @@ from fees.valuation import NoValueZone, Valuation, parcel_valuation, valuation_o
 from gis_app.audit import audit_record
 from gis_app.models import DatasetKind
 from gis_app.selectors import active_version_id
+from gis_app.text import digits_to_persian
 from parcels.models import Parcel
 from permits.models import PermitRequest
 from permits.workflow import RequestKind, request_type
@@ -385,7 +386,7 @@ def _year_lines(
     dues = dataclasses.replace(
         dues,
         code=f"{dues.code}:{year}",
-        title_fa=f"{dues.title_fa} — سال {_fa(year)}",
+        title_fa=f"{dues.title_fa} — سال {digits_to_persian(str(year))}",
         title_en=f"{dues.title_en} — {year}",
         numbers=dues.numbers | {"year": str(year)},
     )
@@ -396,7 +397,7 @@ def _year_lines(
         line = percentage(
             items["renovation_early_discount"],
             base_irr=dues.amount_irr,
-            base_fa=f"عوارض سال {_fa(year)}",
+            base_fa=f"عوارض سال {digits_to_persian(str(year))}",
             base_en=f"dues of {year}",
         )
         lines.append(dataclasses.replace(line, code=f"{line.code}:{year}", numbers=line.numbers | {"year": str(year)}))
@@ -409,7 +410,7 @@ def _year_lines(
             line = percentage(
                 penalty_item,
                 base_irr=dues.amount_irr * late,
-                base_fa=f"{_fa(late)} سال × عوارض سال {_fa(year)}",
+                base_fa=f"{digits_to_persian(str(late))} سال × عوارض سال {digits_to_persian(str(year))}",
                 base_en=f"{late} year(s) × dues of {year}",
             )
             lines.append(
@@ -420,10 +421,6 @@ def _year_lines(
                 )
             )
     return lines
-
-
-def _fa(n: int) -> str:
-    return str(n).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
 
 
 def _renovation_lines(g: Gathered) -> list[Line]:

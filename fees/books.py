@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from fees.models import BookStatus, FeeStage, FormulaKind, TariffBook, TariffItem
 from fees.tariffs import ItemSpec, TariffError, params_validate
 from gis_app.audit import audit_record
+from gis_app.text import digits_to_persian
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 MIN_YEAR, MAX_YEAR = 1300, 1499
@@ -103,7 +104,9 @@ def book_copy_to_next_year(*, book: TariffBook, actor) -> TariffBook:
         municipality=book.municipality,
         year=year,
         version=_next_version(municipality=book.municipality, year=year),
-        title_fa=book.title_fa.replace(str(book.year), str(year)).replace(_fa_digits(book.year), _fa_digits(year)),
+        title_fa=book.title_fa.replace(str(book.year), str(year)).replace(
+            digits_to_persian(str(book.year)), digits_to_persian(str(year))
+        ),
         title_en=book.title_en.replace(str(book.year), str(year)),
         status=BookStatus.DRAFT,
         is_example=book.is_example,
@@ -126,10 +129,6 @@ def book_copy_to_next_year(*, book: TariffBook, actor) -> TariffBook:
     )
     audit_record(actor=actor, action="tariff_book.copied", obj=copy, source=book.pk, year=year, version=copy.version)
     return copy
-
-
-def _fa_digits(n: int) -> str:
-    return str(n).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
 
 
 @transaction.atomic
@@ -177,7 +176,7 @@ def book_for_year(*, year: int, municipality: str | None = None) -> TariffBook:
                 "No tariff book is approved for the year %(year)s: no fee can be assessed (it is not zero). "
                 "The revenue officer approves that year's book first."
             )
-            % {"year": _fa_digits(year) if (translation.get_language() or "fa").startswith("fa") else year}
+            % {"year": digits_to_persian(str(year)) if (translation.get_language() or "fa").startswith("fa") else year}
         )
     return book
 

@@ -40,7 +40,7 @@ from fees.tariffs import TariffError, area_price, num_fa, percentage
 from fees.valuation import NoValueZone, parcel_valuation
 from gis_app.audit import audit_record
 from gis_app.errors import DomainError
-from gis_app.text import InputKind, normalise_input
+from gis_app.text import InputKind, digits_to_persian, normalise_input
 from parcels.models import Parcel, PropertyFile, renovation_code_validator
 from parcels.selectors import live_parcels
 from parcels.services import property_file_open
@@ -153,7 +153,7 @@ def _trade_record(*, unit: TradeUnit, parcel: Parcel, year: int, current: int) -
         extra = percentage(
             item_spec(penalty),
             base_irr=line.amount_irr * late,
-            base_fa=f"{num_fa(late)} سال × عوارض سال {num_fa(year)}",
+            base_fa=f"{num_fa(late)} سال × عوارض سال {digits_to_persian(str(year))}",
             base_en=f"{late} year(s) × dues of {year}",
         )
         lines.append(dataclasses.replace(extra, code=f"{extra.code}:{year}"))
