@@ -33,9 +33,18 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
     def roles(self) -> set[Role]:
-        """The roles this user holds."""
-        valid = set(Role.values)
-        return {Role(name) for name in self.groups.values_list("name", flat=True) if name in valid}
+        """The roles this user holds: read once per user object (a page asks many times), forgotten when
+        the user's groups change through this object (accounts.apps: the m2m_changed handler)."""
+        cached = self.__dict__.get("_roles")
+        if cached is None:
+            valid = set(Role.values)
+            cached = frozenset(Role(name) for name in self.groups.values_list("name", flat=True) if name in valid)
+            self.__dict__["_roles"] = cached
+        return set(cached)
+
+    def refresh_from_db(self, *args, **kwargs):
+        self.__dict__.pop("_roles", None)
+        super().refresh_from_db(*args, **kwargs)
 
     def has_role(self, role: Role) -> bool:
         return self.groups.filter(name=role.value).exists()

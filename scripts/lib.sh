@@ -146,6 +146,9 @@ shared_buffers = 512MB
 work_mem = 32MB
 maintenance_work_mem = 512MB
 max_wal_size = 4GB
+# every web thread keeps its own connection for CONN_MAX_AGE seconds (config/gunicorn.py: WEB_WORKERS x
+# WEB_THREADS, 3 x 64 by default), besides the job workers and the tests: 100 was too few under load
+max_connections = 300
 CONF
   fi
   if ! _as_pg "$bin/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
