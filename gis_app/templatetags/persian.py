@@ -166,6 +166,8 @@ def fa_money(value):
     """An amount in rials with thousands separators and the currency, isolated."""
     if value is None or value == "":
         return ""
+    if int(value) < 0:  # a discount: the minus sign stays on the number's left, as with every quantity
+        return format_html('<bdi class="qty" dir="ltr">{}</bdi>', money_text(value))
     return format_html('<bdi class="qty">{}</bdi>', money_text(value))
 
 

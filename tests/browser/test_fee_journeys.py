@@ -5,6 +5,8 @@ the whole stack."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
@@ -24,6 +26,17 @@ from tests.fees.conftest import psp, psp_sandbox_process  # noqa: F401 - fixture
 from tests.permits.conftest import advance, fee_data_ready, pdf_bytes, tick_all
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / ".local" / "screenshots"
+
+
+def photograph(page, name: str) -> None:
+    """The page at desktop and phone width, whole (under .local/screenshots/, for people to look at)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-1200.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-390.png"), full_page=True)
+    page.set_viewport_size(size)
 
 
 def citizen_user(national_id: str) -> User:
@@ -113,6 +126,7 @@ def test_the_citizen_pays_the_permit_fees_through_the_gateway_and_the_file_moves
     for line in lines:
         expect(slip).to_contain_text(line.title_fa)
     expect(page.get_by_test_id("slip-payment-id")).to_contain_text(digits_to_persian(bill.payment_id))
+    photograph(page, "bill-fa")
 
     # 3. pays online: our page sends the browser to the PSP, the payer pays, the PSP sends it back
     page.get_by_test_id("pay-online").locator("button").click()
@@ -120,6 +134,7 @@ def test_the_citizen_pays_the_permit_fees_through_the_gateway_and_the_file_moves
     assert page.url.startswith(psp.url)
     page.locator("#pay").click()
     expect(page.get_by_test_id("payment-paid")).to_be_visible(timeout=15_000)
+    photograph(page, "receipt-fa")
     with translation.override("fa"):
         expect(page.get_by_test_id("receipt")).to_contain_text(money_text(bill.amount_irr))
     bill.refresh_from_db()
@@ -157,6 +172,7 @@ def test_a_citizen_pays_renovation_dues_by_renovation_code(page, live_url, setti
     expect(page.get_by_test_id("dues-statement")).to_contain_text("۱۴۰۳")
     page.get_by_test_id("dues-bill-form").locator("button").click()
     expect(page.get_by_test_id("dues-bills").locator("tbody tr")).to_have_count(3)
+    photograph(page, "dues-fa")
     owed = list(Bill.objects.filter(status="unpaid").order_by("dues_year"))
     assert [b.dues_year for b in owed] == [1403, 1404, 1405]
 

@@ -59,6 +59,8 @@ def test_one_quantity_reads_the_same_through_every_filter(value, fa, en):
 def test_money_and_sizes_are_isolated_for_right_to_left_pages():
     with translation.override("fa"):
         assert render("{{ v|fa_money }}", v=5000) == '<bdi class="qty">۵٬۰۰۰ ریال</bdi>'
+        # a discount line: its minus sign stays on the number's left in a right-to-left line
+        assert render("{{ v|fa_money }}", v=-3038820) == '<bdi class="qty" dir="ltr">-۳٬۰۳۸٬۸۲۰ ریال</bdi>'
         assert render("{{ v|fa_filesize }}", v=2048).startswith('<bdi class="qty">')
 
 
