@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg.types.json import Jsonb
 
 from fees.books import NoBookInForce, book_for_year, item_spec, jalali_year_of, tariff_message
 from fees.models import (
@@ -555,6 +556,46 @@ def _locked_current_row(*, request_id: int, stage: str) -> tuple[int, int | None
     return row
 
 
+# Raw SQL: the new assessment's row as a prepared statement (Django's INSERT is compiled on every call;
+# the row is the same: the database's constraints, the one current per request and stage among them,
+# check it as they check the ORM's).
+_INSERT_SQL = """
+INSERT INTO fees_assessment (file_id, request_id, stage, book_id, status, lines, total_irr, inputs_key,
+                             value_zone_code, unit_price_irr, supersedes_id, created_by_id, created_at)
+VALUES (%(file_id)s, %(request_id)s, %(stage)s, %(book_id)s, %(status)s, %(lines)s, %(total_irr)s,
+        %(inputs_key)s, %(value_zone_code)s, %(unit_price_irr)s, %(supersedes_id)s, %(created_by_id)s,
+        %(created_at)s)
+RETURNING id
+"""
+
+
+def _assessment_insert(a: Assessment) -> Assessment:
+    """Insert an unsaved request assessment (created_at set) and return it saved."""
+    values = {
+        name: getattr(a, name)
+        for name in (
+            "file_id",
+            "request_id",
+            "stage",
+            "book_id",
+            "status",
+            "total_irr",
+            "inputs_key",
+            "value_zone_code",
+            "unit_price_irr",
+            "supersedes_id",
+            "created_by_id",
+            "created_at",
+        )
+    }
+    with psycopg.Cursor(connection.connection) as cur:
+        cur.execute(_INSERT_SQL, values | {"lines": Jsonb(a.lines)}, prepare=True)
+        a.pk = cur.fetchone()[0]
+    a._state.adding = False
+    a._state.db = connection.alias
+    return a
+
+
 def assessment_make(
     *, request: PermitRequest, stage: str, actor, parking_spaces_provided: int | None = None
 ) -> Assessment:
@@ -586,18 +627,22 @@ def assessment_make(
         record = _record(g)
         if current_id is not None:
             Assessment.objects.filter(pk=current_id).update(status=AssessmentStatus.SUPERSEDED)
-        assessment = Assessment.objects.create(
-            file_id=request.file_id,
-            request_id=request.pk,
-            stage=stage,
-            book_id=g.book_id,
-            lines=assessment_dump(record),
-            total_irr=record.total_irr,
-            inputs_key=g.key,
-            value_zone_code=g.valuation.zone_code,
-            unit_price_irr=g.valuation.land_unit_price_irr,
-            supersedes_id=current_id,
-            created_by=actor if actor is not None and actor.is_authenticated else None,
+        assessment = _assessment_insert(
+            Assessment(
+                file_id=request.file_id,
+                request_id=request.pk,
+                stage=stage,
+                book_id=g.book_id,
+                status=AssessmentStatus.CURRENT,
+                lines=assessment_dump(record),
+                total_irr=record.total_irr,
+                inputs_key=g.key,
+                value_zone_code=g.valuation.zone_code,
+                unit_price_irr=g.valuation.land_unit_price_irr,
+                supersedes_id=current_id,
+                created_by=actor if actor is not None and actor.is_authenticated else None,
+                created_at=timezone.now(),
+            )
         )
         audit_record(
             actor=actor,
