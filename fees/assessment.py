@@ -547,9 +547,13 @@ def _locked_current_row(*, request_id: int, stage: str) -> tuple[int, int | None
     request's row lock (every assessment_make of a request takes it before it writes, so under it the
     current assessment cannot change)."""
     connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cur:
-        cur.execute(_LOCK_SQL, {"request": request_id}, prepare=True)
-        cur.execute(_CURRENT_SQL, {"stage": stage, "request": request_id}, prepare=True)
+    conn = connection.connection
+    # Two statements in one round trip (psycopg's pipeline): the server runs the second after the
+    # first has the lock, with a snapshot of its own.
+    with psycopg.Cursor(conn) as lock, psycopg.Cursor(conn) as cur:
+        with conn.pipeline():
+            lock.execute(_LOCK_SQL, {"request": request_id}, prepare=True)
+            cur.execute(_CURRENT_SQL, {"stage": stage, "request": request_id}, prepare=True)
         row = cur.fetchone()
     if row is None:
         raise AssessmentError(_("The request is no longer there."))
