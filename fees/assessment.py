@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg.types.json import Jsonb
 
 from fees.books import NoBookInForce, book_for_year, item_spec, jalali_year_of, tariff_message
 from fees.models import (
@@ -56,10 +57,10 @@ from gis_app.text import digits_to_persian
 from parcels.models import Parcel
 from permits.models import PermitRequest
 from permits.workflow import RequestKind, request_type
-from zoning.compliance.records import ParcelFacts
+from zoning.compliance.records import ParcelFacts, ParcelPlan
 from zoning.compliance.rules import parking_spaces_required
 from zoning.compliance.runner import base_area_m2
-from zoning.selectors import parcel_facts
+from zoning.selectors import parcel_facts, parcel_plan
 
 ASSESSED_STAGES = (FeeStage.RENOVATION, FeeStage.EXECUTIVE, FeeStage.REVENUE)
 BUILDING_KINDS = (RequestKind.BUILDING_NEW, RequestKind.BUILDING_EXTENSION)
@@ -79,7 +80,7 @@ class Gathered:
     parcel: Parcel
     book_id: int
     valuation: Valuation
-    facts: ParcelFacts | None
+    facts: ParcelFacts | ParcelPlan | None  # the plan without the streets at the revenue stage (_plan)
     year: int
     inputs: dict
     parking_spaces_provided: int | None = None
@@ -111,6 +112,24 @@ def _facts(parcel: Parcel) -> ParcelFacts:
     if facts is None:
         raise AssessmentError(_("The file's parcel is no longer in the data: it cannot be assessed."))
     return facts
+
+
+def _plan(parcel: Parcel) -> ParcelFacts | ParcelPlan:
+    """What the revenue stage needs of the plan: the governing zone, its density rule and the plan
+    parameters, without measuring the parcel against its streets (zoning.selectors.parcel_plan); the
+    full facts only when the plan takes density of the net plot (after setbacks and chamfers)."""
+    plan = parcel_plan(parcel_id=parcel.pk, parcel_version_id=parcel.version_id)
+    if plan is None:
+        raise AssessmentError(_("The file's parcel is no longer in the data: it cannot be assessed."))
+    return _facts(parcel) if plan.base_area_m2 is None else plan
+
+
+def _base_area_m2(facts: ParcelFacts | ParcelPlan) -> float:
+    return base_area_m2(facts) if isinstance(facts, ParcelFacts) else facts.base_area_m2
+
+
+def _perimeter_m(facts: ParcelFacts | ParcelPlan) -> float:
+    return facts.geom.length if isinstance(facts, ParcelFacts) else facts.perimeter_m
 
 
 def _number(value) -> float | None:
@@ -173,13 +192,32 @@ def _items(book_id: int, stage: str) -> dict[str, ItemSpec]:
     return _approved_items(book_id).get(stage, {})
 
 
-def _gather(*, request: PermitRequest, stage: str, parking_spaces_provided: int | None = None) -> Gathered:
+def _stage_checked(stage: str) -> None:
     if stage not in ASSESSED_STAGES:
         raise AssessmentError(_("Fees are assessed at the renovation, executive and revenue stages only."))
-    year = jalali_year_of(timezone.now())
-    book_id = _book_of_year(year)
+
+
+def _gather(
+    *,
+    request: PermitRequest,
+    stage: str,
+    parking_spaces_provided: int | None = None,
+    year: int | None = None,
+    book_id: int | None = None,
+) -> Gathered:
+    """Read everything the assessment uses; `year` and `book_id` when the caller read them already."""
+    _stage_checked(stage)
+    if year is None:
+        year = jalali_year_of(timezone.now())
+    if book_id is None:
+        book_id = _book_of_year(year)
     parcel, valuation = _parcel_and_valuation(request)
-    facts = None if stage == FeeStage.RENOVATION else _facts(parcel)
+    if stage == FeeStage.RENOVATION:
+        facts = None
+    elif stage == FeeStage.EXECUTIVE:
+        facts = _facts(parcel)  # the paving share needs the frontage after realignment
+    else:
+        facts = _plan(parcel)
     inputs = {
         "schema": INPUTS_SCHEMA,
         "stage": stage,
@@ -305,7 +343,7 @@ def _revenue_lines(g: Gathered) -> list[Line]:
             )
         )
         if zone is not None:
-            allowed = base_area_m2(facts) * zone.density_pct / 100
+            allowed = _base_area_m2(facts) * zone.density_pct / 100
             excess = excess_by_floor(floor_area_m2=floor_area, floors=req.floors, allowed_m2=allowed)
             if excess:
                 lines.append(
@@ -313,7 +351,7 @@ def _revenue_lines(g: Gathered) -> list[Line]:
                 )
             if req.use != zone.land_use:
                 line = area_price(
-                    _item(items, "change_of_use", book_id), terms=[(round(base_area_m2(facts), 2), price)]
+                    _item(items, "change_of_use", book_id), terms=[(round(_base_area_m2(facts), 2), price)]
                 )
                 lines.append(
                     dataclasses.replace(
@@ -325,7 +363,7 @@ def _revenue_lines(g: Gathered) -> list[Line]:
         if required > provided:
             lines.append(per_unit(_item(items, "parking_shortfall", book_id), count=required - provided))
     elif req.kind == RequestKind.FENCING:
-        lines.append(per_metre(_item(items, "fencing", book_id), length_m=round(facts.geom.length, 2)))
+        lines.append(per_metre(_item(items, "fencing", book_id), length_m=round(_perimeter_m(facts), 2)))
     if req.kind in (*BUILDING_KINDS, RequestKind.FENCING) and "permit_file_fee" in items:
         lines.append(fixed(items["permit_file_fee"]))
     return [_with_note(line, valuation) for line in lines]
@@ -460,7 +498,7 @@ def _current(*, request: PermitRequest, stage: str) -> Assessment | None:
 
 
 # Raw SQL: the request's version and its current assessment of the stage in one prepared statement
-# (the assessment benchmark counts round trips). Under the lock it runs after the lock is taken, as a
+# (the assessment benchmark counts round trips), run after the request's lock is taken, as a
 # statement of its own: a statement that waited for the lock would still see the assessments of the
 # snapshot it started with, not the one the lock's previous holder just committed (READ COMMITTED
 # re-reads only the locked row). tests/fees/test_assessment.py (the concurrency test) pins it.
@@ -470,22 +508,96 @@ SELECT r.version, a.id, a.inputs_key
   LEFT JOIN fees_assessment a ON a.request_id = r.id AND a.stage = %(stage)s AND a.status = 'current'
  WHERE r.id = %(request)s
 """
-_LOCK_SQL = "SELECT id FROM permits_permitrequest WHERE id = %(request)s FOR UPDATE"
+# Taking the lock also makes the transaction commit asynchronously (SET LOCAL, as a function: no round
+# trip of its own; see assessment_make).
+_LOCK_SQL = """
+SELECT id, set_config('synchronous_commit', 'off', true)
+  FROM permits_permitrequest WHERE id = %(request)s FOR UPDATE
+"""
+# Raw SQL: before the lock, the same row with the year's approved book (one a year: a constraint) in
+# one prepared statement, the first of the three assessment_make reads when nothing changed.
+_FILE_SQL = """
+SELECT r.version, a.id, a.inputs_key,
+       (SELECT b.id FROM fees_tariffbook b
+         WHERE b.municipality = %(municipality)s AND b.year = %(year)s AND b.status = 'approved')
+  FROM permits_permitrequest r
+  LEFT JOIN fees_assessment a ON a.request_id = r.id AND a.stage = %(stage)s AND a.status = 'current'
+ WHERE r.id = %(request)s
+"""
 
 
-def _current_row(*, request_id: int, stage: str, lock: bool) -> tuple[int, int | None, str | None]:
-    """(the request's version, its current assessment's id and inputs key) of a stage; with lock, after
-    taking the request's row lock (every assessment_make of a request takes it before it writes, so
-    under it the current assessment cannot change)."""
+def _file_row(*, request_id: int, stage: str, year: int) -> tuple[int, int | None, str | None, int | None]:
+    """(the request's version, its current assessment's id and inputs key, the id of the year's
+    approved book or None), without a lock."""
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cur:
-        if lock:
-            cur.execute(_LOCK_SQL, {"request": request_id}, prepare=True)
-        cur.execute(_CURRENT_SQL, {"stage": stage, "request": request_id}, prepare=True)
+        cur.execute(
+            _FILE_SQL,
+            {"stage": stage, "request": request_id, "year": year, "municipality": settings.FEES_MUNICIPALITY},
+            prepare=True,
+        )
         row = cur.fetchone()
     if row is None:
         raise AssessmentError(_("The request is no longer there."))
     return row
+
+
+def _locked_current_row(*, request_id: int, stage: str) -> tuple[int, int | None, str | None]:
+    """(the request's version, its current assessment's id and inputs key) of a stage, after taking the
+    request's row lock (every assessment_make of a request takes it before it writes, so under it the
+    current assessment cannot change)."""
+    connection.ensure_connection()
+    conn = connection.connection
+    # Two statements in one round trip (psycopg's pipeline): the server runs the second after the
+    # first has the lock, with a snapshot of its own.
+    with psycopg.Cursor(conn) as lock, psycopg.Cursor(conn) as cur:
+        with conn.pipeline():
+            lock.execute(_LOCK_SQL, {"request": request_id}, prepare=True)
+            cur.execute(_CURRENT_SQL, {"stage": stage, "request": request_id}, prepare=True)
+        row = cur.fetchone()
+    if row is None:
+        raise AssessmentError(_("The request is no longer there."))
+    return row
+
+
+# Raw SQL: the new assessment's row as a prepared statement (Django's INSERT is compiled on every call;
+# the row is the same: the database's constraints, the one current per request and stage among them,
+# check it as they check the ORM's).
+_INSERT_SQL = """
+INSERT INTO fees_assessment (file_id, request_id, stage, book_id, status, lines, total_irr, inputs_key,
+                             value_zone_code, unit_price_irr, supersedes_id, created_by_id, created_at)
+VALUES (%(file_id)s, %(request_id)s, %(stage)s, %(book_id)s, %(status)s, %(lines)s, %(total_irr)s,
+        %(inputs_key)s, %(value_zone_code)s, %(unit_price_irr)s, %(supersedes_id)s, %(created_by_id)s,
+        %(created_at)s)
+RETURNING id
+"""
+
+
+def _assessment_insert(a: Assessment) -> Assessment:
+    """Insert an unsaved request assessment (created_at set) and return it saved."""
+    values = {
+        name: getattr(a, name)
+        for name in (
+            "file_id",
+            "request_id",
+            "stage",
+            "book_id",
+            "status",
+            "total_irr",
+            "inputs_key",
+            "value_zone_code",
+            "unit_price_irr",
+            "supersedes_id",
+            "created_by_id",
+            "created_at",
+        )
+    }
+    with psycopg.Cursor(connection.connection) as cur:
+        cur.execute(_INSERT_SQL, values | {"lines": Jsonb(a.lines)}, prepare=True)
+        a.pk = cur.fetchone()[0]
+    a._state.adding = False
+    a._state.db = connection.alias
+    return a
 
 
 def assessment_make(
@@ -497,17 +609,20 @@ def assessment_make(
     `parking_spaces_provided` defaults to what the plan requires (the proposal does not record it)."""
     # Read first, without a lock or a transaction: when nothing changed (the guards ask often) the
     # answer is the current assessment, as long as the request is still the version that was read.
-    g = _gather(request=request, stage=stage, parking_spaces_provided=parking_spaces_provided)
-    version, current_id, current_key = _current_row(request_id=request.pk, stage=stage, lock=False)
+    _stage_checked(stage)
+    year = jalali_year_of(timezone.now())
+    version, current_id, current_key, book_id = _file_row(request_id=request.pk, stage=stage, year=year)
+    g = _gather(
+        request=request, stage=stage, parking_spaces_provided=parking_spaces_provided, year=year, book_id=book_id
+    )
     if current_id is not None and current_key == g.key and version == request.version:
         return Assessment.objects.get(pk=current_id)
     with transaction.atomic():
-        # An assessment is derived data: were the server to crash in the next fraction of a second,
-        # losing it (with its audit row, in the same transaction) only means it is made again from
-        # the same inputs; the bill made from it commits synchronously, which flushes this commit too.
-        with connection.cursor() as cur:
-            cur.execute("SET LOCAL synchronous_commit TO off")
-        version, current_id, current_key = _current_row(request_id=request.pk, stage=stage, lock=True)
+        # The lock statement also sets synchronous_commit off for this transaction: an assessment is
+        # derived data; were the server to crash in the next fraction of a second, losing it (with its
+        # audit row, in the same transaction) only means it is made again from the same inputs; the
+        # bill made from it commits synchronously, which flushes this commit too.
+        version, current_id, current_key = _locked_current_row(request_id=request.pk, stage=stage)
         if version != request.version:  # changed since it was read: read it again under the lock
             request = PermitRequest.objects.get(pk=request.pk)
             g = _gather(request=request, stage=stage, parking_spaces_provided=parking_spaces_provided)
@@ -516,18 +631,22 @@ def assessment_make(
         record = _record(g)
         if current_id is not None:
             Assessment.objects.filter(pk=current_id).update(status=AssessmentStatus.SUPERSEDED)
-        assessment = Assessment.objects.create(
-            file_id=request.file_id,
-            request_id=request.pk,
-            stage=stage,
-            book_id=g.book_id,
-            lines=assessment_dump(record),
-            total_irr=record.total_irr,
-            inputs_key=g.key,
-            value_zone_code=g.valuation.zone_code,
-            unit_price_irr=g.valuation.land_unit_price_irr,
-            supersedes_id=current_id,
-            created_by=actor if actor is not None and actor.is_authenticated else None,
+        assessment = _assessment_insert(
+            Assessment(
+                file_id=request.file_id,
+                request_id=request.pk,
+                stage=stage,
+                book_id=g.book_id,
+                status=AssessmentStatus.CURRENT,
+                lines=assessment_dump(record),
+                total_irr=record.total_irr,
+                inputs_key=g.key,
+                value_zone_code=g.valuation.zone_code,
+                unit_price_irr=g.valuation.land_unit_price_irr,
+                supersedes_id=current_id,
+                created_by=actor if actor is not None and actor.is_authenticated else None,
+                created_at=timezone.now(),
+            )
         )
         audit_record(
             actor=actor,

@@ -14,6 +14,7 @@ from zoning.compliance.envelope import SLIVER_M2, parcel_facts_build, polygonal
 from zoning.compliance.records import (
     ComplianceReport,
     ParcelFacts,
+    ParcelPlan,
     PlanParams,
     Proposal,
     StreetFacts,
@@ -61,13 +62,7 @@ p AS MATERIALIZED (
   ORDER BY pa.id LIMIT 1
 ),
 z AS (
-  SELECT json_agg(json_build_object(
-           'id', z.id, 'plan_code', z.plan_code, 'land_use', z.land_use,
-           'density_pct', z.density_pct, 'coverage_pct', z.coverage_pct, 'max_floors', z.max_floors,
-           'max_height_m', z.max_height_m, 'min_plot_area_m2', z.min_plot_area_m2,
-           'min_frontage_m', z.min_frontage_m,
-           'area_m2', CASE WHEN ST_Covers(z.geom, p.geom) THEN ST_Area(p.geom)
-                           ELSE ST_Area(ST_Intersection(z.geom, p.geom)) END)) AS zones
+  SELECT {zones_json} AS zones
   FROM zoning_planzone z, p
   WHERE z.version_id = (SELECT zv FROM v) AND ST_Intersects(z.geom, p.geom)
 ),
@@ -104,15 +99,25 @@ SELECT p.id, p.version_id, (SELECT zv FROM v), (SELECT sv FROM v), p.file_code, 
        (SELECT row_to_json(pp) FROM zoning_planparameters pp WHERE pp.version_id = (SELECT zv FROM v))
 FROM p
 """
+# Every plan zone the parcel touches, with its figures and the area it shares with the parcel p.
+_ZONES_JSON = """json_agg(json_build_object(
+           'id', z.id, 'plan_code', z.plan_code, 'land_use', z.land_use,
+           'density_pct', z.density_pct, 'coverage_pct', z.coverage_pct, 'max_floors', z.max_floors,
+           'max_height_m', z.max_height_m, 'min_plot_area_m2', z.min_plot_area_m2,
+           'min_frontage_m', z.min_frontage_m,
+           'area_m2', CASE WHEN ST_Covers(z.geom, p.geom) THEN ST_Area(p.geom)
+                           ELSE ST_Area(ST_Intersection(z.geom, p.geom)) END))"""
 _MATCH = {
     "id": "pa.id = %(parcel)s",
     "file_code": "pa.file_code = %(file_code)s",
     "point": "ST_Intersects(pa.geom, ST_Transform(ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), %(srid)s), %(storage)s))",
 }
-_FACTS_SQL_BY = {how: _FACTS_SQL.format(match=clause, geom="pa.geom") for how, clause in _MATCH.items()}
+_FACTS_SQL_BY = {
+    how: _FACTS_SQL.format(match=clause, geom="pa.geom", zones_json=_ZONES_JSON) for how, clause in _MATCH.items()
+}
 # A survey's measured boundary in place of the parcel's cadastral one (surveys' reconciliation).
 _FACTS_SQL_MEASURED = _FACTS_SQL.format(
-    match=_MATCH["id"], geom="ST_Multi(ST_GeomFromWKB(%(geom)s::bytea, %(storage)s))"
+    match=_MATCH["id"], geom="ST_Multi(ST_GeomFromWKB(%(geom)s::bytea, %(storage)s))", zones_json=_ZONES_JSON
 )
 EDGE_TOLERANCE_M = 0.5  # a plot's front edge counts as on the street within this of the street edge
 CLIP_MARGIN_M = 80.0  # street lines are cut this far around the parcel before buffering
@@ -245,6 +250,66 @@ def parcel_facts(**where) -> ParcelFacts | None:
         deed_area_m2=deed,
         zones=[_zone_share(z, area=geom.area, version=zv) for z in zones or () if z["area_m2"] > SLIVER_M2],
         streets=[_street(s) for s in streets or ()],
+        params=_plan_params(plan),
+    )
+
+
+# Raw SQL: the plan's side of parcel_facts without the streets: the parcel's zones with the shared
+# areas, the plan parameters, the parcel's drawn area and perimeter and the versions read, in one
+# prepared statement (the fee assessment of a file reads this at the revenue stage: bench/fees.py).
+# tests/fees/test_assessment.py pins it against parcel_facts.
+_PLAN_SQL_TEMPLATE = """
+WITH v AS (
+  SELECT coalesce(%(zv)s::bigint,
+                  (SELECT id FROM gis_app_datasetversion WHERE kind = 'zones' AND is_active)) AS zv,
+         coalesce(%(sv)s::bigint,
+                  (SELECT id FROM gis_app_datasetversion WHERE kind = 'streets' AND is_active)) AS sv
+),
+p AS MATERIALIZED (
+  SELECT pa.id, pa.version_id, pa.geom, pa.deed_area_m2::float8 AS deed
+  FROM parcels_parcel pa
+  WHERE pa.version_id = coalesce(%(pv)s::bigint,
+                                 (SELECT id FROM gis_app_datasetversion WHERE kind = 'parcels' AND is_active))
+    AND pa.id = %(parcel)s
+)
+SELECT p.id, p.version_id, (SELECT zv FROM v), (SELECT sv FROM v), p.deed, ST_Area(p.geom), ST_Perimeter(p.geom),
+       (SELECT {zones_json} FROM zoning_planzone z
+         WHERE z.version_id = (SELECT zv FROM v) AND ST_Intersects(z.geom, p.geom)),
+       (SELECT row_to_json(pp) FROM zoning_planparameters pp WHERE pp.version_id = (SELECT zv FROM v))
+FROM p
+"""
+_PLAN_SQL = _PLAN_SQL_TEMPLATE.format(zones_json=_ZONES_JSON)
+
+
+def parcel_plan(
+    *,
+    parcel_id: int,
+    parcel_version_id: int | None = None,
+    zones_version_id: int | None = None,
+    streets_version_id: int | None = None,
+) -> ParcelPlan | None:
+    """A parcel (by id, in the given parcels version, the live one by default) and what the plan zones
+    of the given version (the live one by default) say of it, without its streets: lighter than
+    parcel_facts when only the zone, the density rule and the plan parameters are needed. None when
+    no such parcel."""
+    params = {"parcel": parcel_id, "pv": parcel_version_id, "zv": zones_version_id, "sv": streets_version_id}
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cur:
+        cur.execute(_PLAN_SQL, params, prepare=True)
+        row = cur.fetchone()
+    if row is None:
+        return None
+    pid, pv, zv, sv, deed, area, perimeter, zones, plan = row
+    shares = [_zone_share(z, area=area, version=zv) for z in zones or () if z["area_m2"] > SLIVER_M2]
+    return ParcelPlan(
+        parcel_id=pid,
+        parcel_version_id=pv,
+        zones_version_id=zv,
+        streets_version_id=sv,
+        area_m2=area,
+        perimeter_m=perimeter,
+        deed_area_m2=deed,
+        zones=tuple(sorted(shares, key=lambda share: (-share.area_m2, share.zone_id))),
         params=_plan_params(plan),
     )
 

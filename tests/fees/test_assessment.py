@@ -117,6 +117,33 @@ def test_excess_density_lies_on_the_top_floor(req, revenue_officer):
     assert excess_by_floor(floor_area_m2=600, floors=3, allowed_m2=300) == {1: 100, 2: 200}
 
 
+def test_a_plan_taking_density_of_the_net_plot_measures_the_streets(req, revenue_officer):
+    # the revenue stage reads the plan without the streets, except when density is of the net plot:
+    # 250 m² drawn - the 2 m × 10 m setback strip = 230 m²; × 180 % = 414 m² allowed; 540 m² on 3 floors
+    # of 180: 126 m² on floor 2 (the deed's 240 m² would allow 432)
+    from gis_app.models import DatasetVersion
+    from zoning.models import PlanParameters
+
+    PlanParameters.objects.create(
+        version=DatasetVersion.objects.get(kind="zones", is_active=True),
+        plan_name="test",
+        area_base="net",
+        northern_band_depth_pct=60,
+        northern_band_offset_m=2,
+        chamfer_min_m=1.2,
+        chamfer_width_sum_factor=0.1,
+        chamfer_wide_street_m=12,
+        chamfer_wide_narrower_factor=0.2,
+        chamfer_both_pedestrian_m=1,
+        chamfer_one_pedestrian_m=1.5,
+        parking_space_m2=25,
+        parking_area_per_space={"residential": 100},
+    )
+    req = set_proposal(req, floor_area_m2=540)
+    a = assessment_make(request=req, stage="revenue", actor=revenue_officer)
+    assert amounts(a)["excess_density"] == 6 * 126 * P
+
+
 def test_parking_shortfall_and_change_of_use(req, revenue_officer):
     a = assessment_make(request=req, stage="revenue", actor=revenue_officer, parking_spaces_provided=2)
     assert amounts(a)["parking_shortfall"] == 2 * 150_000_000

@@ -15,7 +15,7 @@ from tests.zoning.compliance.plan import USES
 from zoning.compliance.runner import compliance_run
 from zoning.importers import streets_import
 from zoning.models import PlanZone, Street
-from zoning.selectors import parcel_compliance, parcel_facts
+from zoning.selectors import parcel_compliance, parcel_facts, parcel_plan
 
 E0, N0 = 529_000.0, 4_147_000.0
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,6 +99,30 @@ def test_parcel_split_70_30_between_two_zones(plot_10x25_on_widened_street):
     assert [s.plan_code for s in shares] == ["R121", "C111"]
     assert shares[0].share == pytest.approx(0.7) and shares[1].share == pytest.approx(0.3)
     assert shares[0].area_m2 == pytest.approx(175)
+
+
+def test_parcel_plan_is_parcel_facts_without_the_streets(plot_10x25_on_widened_street):
+    parcel, sv, zv = plot_10x25_on_widened_street
+    versions = {"parcel_version_id": parcel.version_id, "zones_version_id": zv.pk, "streets_version_id": sv.pk}
+    facts = parcel_facts(parcel_id=parcel.pk, **versions)
+    plan = parcel_plan(parcel_id=parcel.pk, **versions)
+
+    def zones(of):
+        return [(z.zone_id, z.rules, z.area_m2) for z in of.zones]
+
+    assert zones(plan) == zones(facts)
+    assert [z.share for z in plan.zones] == pytest.approx([0.7, 0.3]) and plan.governing_zone.plan_code == "R121"
+    assert plan.params == facts.params
+    assert (plan.parcel_id, plan.parcel_version_id, plan.zones_version_id, plan.streets_version_id) == (
+        facts.parcel_id,
+        facts.parcel_version_id,
+        facts.zones_version_id,
+        facts.streets_version_id,
+    )
+    assert plan.area_m2 == pytest.approx(facts.area_m2) == pytest.approx(250)
+    assert plan.perimeter_m == pytest.approx(facts.geom.length) == pytest.approx(70)
+    assert plan.deed_area_m2 is None and plan.base_area_m2 == pytest.approx(250)
+    assert parcel_plan(parcel_id=parcel.pk + 1000, parcel_version_id=parcel.version_id) is None
 
 
 STREETS_MAPPING = """

@@ -188,6 +188,36 @@ class ParcelFacts:
 
 
 @dataclass(frozen=True)
+class ParcelPlan:
+    """What the plan says of a parcel without measuring it against its streets: the zones it touches
+    (the governing one first), the plan's parameters and the parcel's drawn area and perimeter. The
+    fee assessment's lighter read (zoning.selectors.parcel_plan); the net plot after setbacks and
+    chamfers needs the streets, so only ParcelFacts has it."""
+
+    parcel_id: int
+    parcel_version_id: int
+    zones_version_id: int | None
+    streets_version_id: int | None  # the live streets version, read alongside (not measured against)
+    area_m2: float  # drawn
+    perimeter_m: float
+    deed_area_m2: float | None
+    zones: tuple[ZoneShare, ...]  # largest share first
+    params: PlanParams
+
+    @property
+    def governing_zone(self) -> ZoneShare | None:
+        return self.zones[0] if self.zones else None
+
+    @property
+    def base_area_m2(self) -> float | None:
+        """The plot area density is taken of, when the plan takes the deed's (or the drawn) area;
+        None when it takes the net plot, which only parcel_facts measures."""
+        if self.params.area_base == "net":
+            return None
+        return self.deed_area_m2 if self.deed_area_m2 is not None else self.area_m2
+
+
+@dataclass(frozen=True)
 class Proposal:
     """What the applicant asks to build (the runner's default is the most the plan allows)."""
 
