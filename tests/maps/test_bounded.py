@@ -190,7 +190,9 @@ def slow_parcel_facts(monkeypatch):
     from zoning import selectors
 
     for how, clause in selectors._MATCH.items():
-        slow = selectors._FACTS_SQL.format(match=f"pg_sleep(2)::text = '' AND {clause}", geom="pa.geom")
+        slow = selectors._FACTS_SQL.format(
+            match=f"pg_sleep(2)::text = '' AND {clause}", geom="pa.geom", zones_json=selectors._ZONES_JSON
+        )
         monkeypatch.setitem(selectors._FACTS_SQL_BY, how, slow)
 
 
