@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
+from accounts.roles import Role
 from fees import selectors
 from fees.assessment import assessment_make
 from fees.checkdigits import bill_id as make_bill_id
@@ -22,6 +23,9 @@ from fees.models import Assessment, Bill, BillKind, BillStatus, Payment, Refund
 from gis_app.audit import audit_record
 from gis_app.errors import DomainError, NotAllowed
 from gis_app.jalali import to_jalali
+from permits.selectors import due_date
+from permits.services import request_locked  # a stale version raises permits.errors.StaleForm
+from violations.services import violation_close_fine_settled
 
 
 def bill_amount(amount_irr: int) -> int:
@@ -136,7 +140,6 @@ class FeeError(DomainError):
 
 def bill_due_on(*, start: dt.date | None = None, working_days: int = BILL_DUE_WORKING_DAYS) -> dt.date:
     """The date a bill issued on `start` (today) is due: working days (Fridays and holidays off)."""
-    from permits.selectors import due_date
 
     return due_date(start=start or timezone.localdate(), working_days=working_days)
 
@@ -221,7 +224,6 @@ def bill_for_assessment(*, assessment: Assessment, actor) -> Bill | None:
 def stage_assess_and_bill(*, request_id: int, version: int, actor) -> tuple[Assessment, Bill | None]:
     """The officer's button: assess the file at its fee stage (fees.assessment) and issue its bill, on the
     version of the file the officer's page showed (a stale page is refused)."""
-    from permits.services import request_locked  # a stale version raises permits.errors.StaleForm
 
     req = request_locked(request_id, version=version)
     if req.status != "in_review" or req.stage not in BILL_KIND_FOR_STAGE:
@@ -233,7 +235,6 @@ def stage_assess_and_bill(*, request_id: int, version: int, actor) -> tuple[Asse
 
 
 def _fine_settled(bill: Bill, *, actor, how: str) -> None:
-    from violations.services import violation_close_fine_settled
 
     if bill.kind == BillKind.FINE and bill.violation_id:
         violation_close_fine_settled(violation_id=bill.violation_id, actor=actor, how=how, bill_ref=bill.bill_id)
@@ -249,7 +250,6 @@ def fine_paid(bill: Bill) -> None:
 def bill_exempt(*, bill: Bill, actor, reason: str) -> Bill:
     """Exempt an unpaid bill: the revenue officer only, with the reason; audited. An exempted fine closes
     its case."""
-    from accounts.roles import Role
 
     if actor is None or not actor.is_authenticated or Role.REVENUE_OFFICER not in actor.roles():
         raise NotAllowed(gettext("Only the revenue officer may exempt a bill."))
@@ -282,7 +282,6 @@ def bill_exempt(*, bill: Bill, actor, reason: str) -> Bill:
 def fine_bill_issue(*, violation, actor) -> Bill | None:
     """The bill of an Article 100 fine decided by the commission, on the violation's file (once). A fine
     under a thousand rials is forgone (bills are whole thousands) and the case closed."""
-    from violations.services import violation_close_fine_settled
 
     existing = Bill.objects.filter(violation=violation, kind=BillKind.FINE).exclude(status=BillStatus.CANCELLED)
     if existing.exists():
