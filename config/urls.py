@@ -6,10 +6,15 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import LoginForm
 from config import deliveries, pwa, views
+from dashboard import urls as dashboard_urls
+from documents import urls as document_urls
+from drawings import urls as drawing_urls
 from fees import urls as fee_urls
+from inquiries import urls as inquiry_urls
 from maps import urls as map_urls
 from maps import views as map_views
 from permits import urls as permit_urls
+from reports import urls as report_urls
 from zoning import views as zoning_views
 
 admin.site.site_header = _("Bojnord e-urban planning")
@@ -28,6 +33,12 @@ urlpatterns = [
     path("api/find", map_views.find, name="find"),
     path("api/files/", include(permit_urls.api_patterns)),
     path("fees/gateway/", include((fee_urls.gateway_patterns, "fees_gateway"))),
+    # wave 2: each app's URLs without a language prefix (APIs, well-known URLs, public verification)
+    path("", include((document_urls.root_patterns, "documents_root"))),
+    path("", include((inquiry_urls.root_patterns, "inquiries_root"))),
+    path("", include((report_urls.root_patterns, "reports_root"))),
+    path("", include((dashboard_urls.root_patterns, "dashboard_root"))),
+    path("", include((drawing_urls.root_patterns, "drawings_root"))),
 ]
 
 # Persian pages at /, English under /en/ (the language switch on every page links between them).
@@ -39,6 +50,11 @@ urlpatterns += i18n_patterns(
     path("surveys/", include("surveys.urls")),
     path("files/", include("permits.urls")),
     path("fees/", include((fee_urls.page_patterns, "fees"))),
+    path("documents/", include((document_urls.page_patterns, "documents"))),
+    path("drawings/", include((drawing_urls.page_patterns, "drawings"))),
+    path("reports/", include((report_urls.page_patterns, "reports"))),
+    path("dashboard/", include((dashboard_urls.page_patterns, "dashboard"))),
+    path("agency/", include((inquiry_urls.page_patterns, "inquiries"))),
     path("notifications/", deliveries.delivery_trouble, name="deliveries"),
     path("notifications/<int:pk>/retry/", deliveries.delivery_retry, name="delivery_retry"),
     path("accounts/", include("accounts.urls")),

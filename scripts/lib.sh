@@ -26,6 +26,9 @@ SYSTEM_PACKAGES=(
   "gettext|msgfmt"
   "nodejs|node"
   "npm|npm"
+  # issued documents: the tests read PDFs back as text and images, and decode their QR codes
+  "poppler-utils|pdftoppm"
+  "zbar-tools|zbarimg"
 )
 BENCH_PACKAGES=(
   "wrk|wrk"

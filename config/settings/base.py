@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # the agency API (inquiries/) and Open311 (reports/): Django REST framework, OpenAPI 3 by drf-spectacular
+    "rest_framework",
+    "drf_spectacular",
     "gis_app",
     "accounts",
     "notifications",
@@ -67,6 +70,11 @@ INSTALLED_APPS = [
     "permits",
     "fees",
     "maps",
+    "drawings",
+    "reports",
+    "documents",
+    "inquiries",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -397,4 +405,21 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+}
+
+# --- The agency API (inquiries/) and Open311 (reports/) ----------------------------------------------
+# One OpenAPI 3 schema for both, published by inquiries at /api/v1/schema/. Authentication, scopes and
+# rate limits are set per view by the apps (agency tokens in inquiries/); nothing is open by default.
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Bojnord e-urban planning: agency API and Open311",
+    "DESCRIPTION": "Inquiries of banks, notaries and utilities about a property, and citizen reports (GeoReport v2).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
 }
