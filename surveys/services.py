@@ -79,6 +79,18 @@ def _origin_open(origin_object) -> None:
             raise OriginClosed(message)
 
 
+InspectionHook = Callable[[Inspection], None]
+_INSPECTION_HOOKS: list[InspectionHook] = []
+
+
+def on_inspection_recorded(hook: InspectionHook) -> InspectionHook:
+    """Apps above surveys (reports) learn of an inspection recorded for one of their objects: the hook
+    runs inside inspection_record's transaction, after the audit event (registered in AppConfig.ready)."""
+    if hook not in _INSPECTION_HOOKS:
+        _INSPECTION_HOOKS.append(hook)
+    return hook
+
+
 def origin_check(origin: str, origin_object) -> None:
     if origin not in Origin.values:
         raise ValueError(f"unknown origin {origin!r}")
@@ -441,6 +453,8 @@ def inspection_record(
                 origin=origin,
                 photos=len(stored),
             )
+            for hook in _INSPECTION_HOOKS:
+                hook(inspection)
     except BaseException:
         for photo in stored:
             photo.image.delete(save=False)

@@ -35,3 +35,30 @@ def verdict_hooks_run(event: VerdictEvent) -> None:
     """Call every registered hook in registration order (inside the caller's transaction)."""
     for hook in _HOOKS:
         hook(event)
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """A violation just recorded on a file (read-only for the hooks); `source` says where it was found
+    (a request's or a citizen report's tracking code, or empty)."""
+
+    violation: Violation
+    source: str
+    actor: object
+
+
+RecordedHook = Callable[[RecordedEvent], None]
+_RECORDED_HOOKS: list[RecordedHook] = []
+
+
+def on_recorded(hook: RecordedHook) -> RecordedHook:
+    """Register a hook run when a violation is recorded (reports closes the citizen reports it answers)."""
+    if hook not in _RECORDED_HOOKS:
+        _RECORDED_HOOKS.append(hook)
+    return hook
+
+
+def recorded_hooks_run(event: RecordedEvent) -> None:
+    """Call every registered hook in registration order (inside violation_record's transaction)."""
+    for hook in _RECORDED_HOOKS:
+        hook(event)

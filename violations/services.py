@@ -15,7 +15,7 @@ from gis_app.geometry import max_vertices, storage_srid
 from gis_app.jalali import to_jalali
 from parcels.models import FileStatus, PropertyFile
 from violations.article100 import fine_range
-from violations.hooks import VerdictEvent, verdict_hooks_run
+from violations.hooks import RecordedEvent, VerdictEvent, recorded_hooks_run, verdict_hooks_run
 from violations.models import TransactionValue, Violation, ViolationKind, ViolationStatus
 
 
@@ -77,6 +77,7 @@ def violation_record(
     audit_record(
         actor=actor, action="violation.recorded", obj=file, violation=v.pk, kind=kind, area_m2=v.area_m2, source=source
     )
+    recorded_hooks_run(RecordedEvent(violation=v, source=source, actor=actor))
     return v
 
 

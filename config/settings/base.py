@@ -423,3 +423,6 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+# Open311 GeoReport v2 (reports.api.open311): the api_keys issued to client applications that may post
+# citizen reports, comma-separated.
+OPEN311_API_KEYS = [k.strip() for k in os.environ.get("OPEN311_API_KEYS", "").split(",") if k.strip()]
