@@ -37,8 +37,16 @@
   }
   map.on("click", (e) => place(e.latlng));
   if (lon.value && lat.value) {
+    // the form came back with errors: the marker where it was
     const start = L.latLng(parseFloat(lat.value), parseFloat(lon.value));
-    map.setView(start, 17);
+    map.setView(start, 18);
     place(start);
+  } else {
+    // opened from the city map (?lat=&lon=): the view there, the marker still the reporter's tap
+    const params = new URLSearchParams(window.location.search);
+    const at = L.latLng(parseFloat(params.get("lat")), parseFloat(params.get("lon")));
+    if (Number.isFinite(at.lat) && Number.isFinite(at.lng)) {
+      map.setView(at, 18);
+    }
   }
 })();
