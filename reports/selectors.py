@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Func, Q, QuerySet
+from django.db.models import Count, F, FloatField, Func, Q, QuerySet
 
 from accounts.roles import Role
 from gis_app.text import InputKind, normalise_input
@@ -126,6 +126,7 @@ class _MedianDaysToClose(Func):
 
     template = "percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (closed_at - received_at)) / 86400)"
     contains_aggregate = True
+    output_field = FloatField()
 
 
 def _median_days(qs: QuerySet[Report]) -> dict[str, float]:
