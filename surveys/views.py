@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import STAFF_ROLES, Role, require_role
-from gis_app.templatetags.persian import date_input_text, fa_digits
+from gis_app.templatetags.persian import date_input_text
 from maps.selectors import map_page_config
 from parcels.filecodes import InvalidFileCode, file_code_parse
 from surveys.forms import INSPECTION_CHECKLIST, InspectionForm, SurveyReturnForm, SurveyUploadForm
@@ -341,7 +341,8 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
                 "version": _inspections_version(file_code),
                 "made_for": request.GET.get("for", "")[:600],
                 "visited_on": _today_jalali(),
-                "visited_time": fa_digits(now.strftime("%H:%M")),
+                # an <input type="time"> takes only ASCII HH:MM (the browser shows it in the page's digits)
+                "visited_time": now.strftime("%H:%M"),
             }
         )
         status = 200

@@ -4,6 +4,7 @@ An upload answers with its progress page; the reading job runs here in the test'
 (run_jobs_here); tests/surveys/test_upload_jobs.py runs it through a real worker."""
 
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -255,6 +256,16 @@ def test_a_visit_in_the_future_is_refused(client, plot):
     login(client, "inspector")
     response = post_inspection(client, plot, [], visited_on="1499/01/01")
     assert response.status_code == 400 and Inspection.objects.count() == 0
+
+
+def test_the_visit_time_is_prefilled_in_the_digits_a_time_field_takes(client, plot):
+    """An <input type="time"> refuses Persian digits (the browser then shows it empty and the inspector
+    must type the time); the browser itself shows the value in the page's digits."""
+    login(client, "inspector")
+    page = client.get(reverse("surveys:inspection_new")).content.decode()
+    value = re.search(r'name="visited_time"[^>]*value="([^"]*)"|value="([^"]*)"[^>]*name="visited_time"', page)
+    assert value is not None
+    assert re.fullmatch(r"[0-2][0-9]:[0-5][0-9]", value.group(1) or value.group(2))
 
 
 def test_only_inspectors_write_inspections(client, plot):
