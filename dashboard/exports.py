@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from openpyxl import Workbook
+from openpyxl.styles import Font
 
 # A cell a spreadsheet would read as a formula (or as a command, for tab and CR) starts with one of these
 # (OWASP "CSV injection"); such a text cell is written with a leading apostrophe, so it stays text.
@@ -55,7 +56,7 @@ def table_xlsx(table: Table, *, rtl: bool) -> bytes:
     for row in table.rows:
         sheet.append([cell_safe(v) for v in row])
     for cell in sheet[1]:
-        cell.font = cell.font.copy(bold=True)
+        cell.font = Font(bold=True)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
