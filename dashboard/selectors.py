@@ -372,6 +372,7 @@ def violations(*, scope: Scope, period: Period) -> list[ViolationCount]:
 class DistrictFigures:
     number: int
     name: str
+    name_en: str
     geometry: str  # GeoJSON, EPSG:4326, simplified
     backlog: int
     issued: int
@@ -405,6 +406,7 @@ def districts_map(*, scope: Scope, period: Period) -> list[DistrictFigures]:
                   JOIN parcels_propertyfile f ON f.id = v.file_id
                  WHERE v.recorded_at >= %s AND v.recorded_at < %s GROUP BY f.district)
             SELECT d.number, coalesce(nullif(d.name, ''), d.number::text),
+                   coalesce(nullif(d.name_en, ''), nullif(d.name, ''), d.number::text),
                    ST_AsGeoJSON(ST_Transform(ST_SimplifyPreserveTopology(d.geom, 5), 4326), 6),
                    coalesce(b.n, 0), coalesce(x.issued, 0), coalesce(vi.n, 0), x.net_median
               FROM parcels_district d
@@ -415,7 +417,7 @@ def districts_map(*, scope: Scope, period: Period) -> list[DistrictFigures]:
              ORDER BY d.number""",
         [start, end, start, end, version_ids[0], *params],
     )
-    return [DistrictFigures(n, name, g, b, i, v, _days(m)) for n, name, g, b, i, v, m in rows]
+    return [DistrictFigures(n, name, en, g, b, i, v, _days(m)) for n, name, en, g, b, i, v, m in rows]
 
 
 @dataclass(frozen=True)
@@ -584,6 +586,7 @@ def figures_as_of() -> dt.datetime | None:
 class PublicDistrict:
     number: int
     name: str
+    name_en: str
     geometry: str
     issued_this_year: int
     issued_last_year: int
@@ -620,6 +623,7 @@ def transparency(*, today: dt.date) -> Transparency:
             PublicDistrict(
                 d.number,
                 d.name,
+                d.name_en,
                 d.geometry,
                 d.issued,
                 last_map[d.number].issued if d.number in last_map else 0,

@@ -45,7 +45,10 @@ def _filters_context(request: HttpRequest, scope, period) -> dict:
     from parcels.selectors import live_districts
 
     return {
-        "districts": list(live_districts().values("number", "name")),
+        "districts": [
+            {"number": d.number, "name": _district_name(d) or str(d.number)}
+            for d in live_districts().only("number", "name", "name_en")
+        ],
         "units": [(r.value, r.label) for r in UNIT_ROLES],
         "period_kinds": [
             (PeriodKind.MONTH.value, _("Month")),
@@ -58,6 +61,11 @@ def _filters_context(request: HttpRequest, scope, period) -> dict:
         "period_label": _("%(start)s to %(end)s")
         % {"start": format_date(period.start), "end": format_date(period.last_day)},
     }
+
+
+def _district_name(d) -> str:
+    """The district's name in the page's language."""
+    return d.name if (translation.get_language() or "fa").startswith("fa") else d.name_en
 
 
 def _chart(table: presenting.ShownTable) -> list[dict]:
@@ -143,12 +151,12 @@ def map_json(request: HttpRequest) -> JsonResponse:
             "properties": {
                 "kind": "district",
                 "number": d.number,
-                "name": d.name,
+                "name": _district_name(d),
                 "backlog": d.backlog,
                 "issued": d.issued,
                 "violations": d.violations,
                 "median_days": d.net_median_days,
-                "label": _("District %(n)s") % {"n": count_text(d.number)},
+                "label": _district_name(d),
                 "texts": {
                     "backlog": count_text(d.backlog),
                     "issued": count_text(d.issued),
@@ -270,7 +278,7 @@ def public_page(request: HttpRequest) -> HttpResponse:
             "type": "Feature",
             "geometry": json.loads(d.geometry),
             "properties": {
-                "label": d.name,
+                "label": _district_name(d),
                 "issued": d.issued_this_year,
                 "text": count_text(d.issued_this_year),
             },

@@ -108,3 +108,36 @@ def test_public_page_without_login_and_without_personal_data(client, people, plo
     assert req.tracking_code not in page and req.file.code not in page and "Secretname" not in page
     assert 'data-testid="public-issued">۱<' in page
     assert "منطقه یک" in page
+
+
+def test_the_refresh_json_carries_every_figure_of_the_page(client, people, plot, districts, refreshed):
+    import re
+
+    history(
+        plot,
+        people[Role.CITIZEN],
+        [V("secretariat", at(2026, 11, 2), at(2026, 11, 3), "advance"), V("inspection", at(2026, 11, 3))],
+    )
+    refreshed()
+    client.force_login(people[Role.MANAGER])
+    query = "?period=month&year=1405&n=8"
+    page = client.get(reverse("dashboard:page") + query).content.decode()
+    keys = set(re.findall(r'data-figure="([^"]+)"', page))
+    figures = client.get(reverse("dashboard:figures") + query).json()["figures"]
+    assert keys and keys <= set(figures)
+    # the texts the script writes back are the ones the page shows
+    assert f'data-figure="times.secretariat.net_median">{figures["times.secretariat.net_median"]}<' in page
+    assert figures["times.secretariat.net_median"] == "۱ روز"
+
+
+def test_map_json_is_geojson_with_district_figures_and_stuck_points(client, people, plot, districts, refreshed):
+    stuck = history(plot, people[Role.CITIZEN], [V("inspection", at(2026, 11, 3))])
+    refreshed()
+    client.force_login(people[Role.MANAGER])
+    data = client.get(reverse("dashboard:map") + "?period=month&year=1405&n=8").json()
+    kinds = [f["properties"]["kind"] for f in data["features"]]
+    assert kinds.count("district") == 2 and kinds.count("stuck") == 1
+    point = next(f for f in data["features"] if f["properties"]["kind"] == "stuck")
+    assert point["properties"]["href"] == reverse("permits:file", args=[stuck.tracking_code])
+    one = next(f for f in data["features"] if f["properties"].get("number") == 1)
+    assert one["properties"]["backlog"] == 1 and one["properties"]["name"] == "منطقه یک"
