@@ -145,11 +145,18 @@ def generate(scale: float) -> dict:
         visits = io.StringIO()
         n_visits = 0
         decided = []
-        for rid, (file_id, parcel_id) in enumerate(files, start=1):
+        # every file has a request; half of them an earlier one too, decided (~1M stage visits in all)
+        plan = [(f, rng.random() < 0.85) for f in files] + [(f, True) for f in files[: len(files) // 2]]
+        for rid, ((file_id, parcel_id), finish) in enumerate(plan, start=1):
             kind = rng.choice(kinds)
             start = now - rng.uniform(0, span)
-            finish = rng.random() < 0.85
             vs, end = _visits_for(rng, REQUEST_TYPES[kind].stages, limits, start, finish=finish)
+            if rid > len(files) and end > now:
+                # an earlier request of the file is decided before today (it must not be open beside
+                # the file's other request: one open request per type and applicant)
+                delta = end - now + 86400
+                vs = [(c, e - delta, (lt - delta) if lt else None, o, d) for c, e, lt, o, d in vs]
+                start, end = start - delta, end - delta
             if finish and end > now:
                 finish = False
             last = vs[-1]
@@ -222,7 +229,7 @@ def generate(scale: float) -> dict:
                 "stage_due_on, closed_at) FROM STDIN"
             ) as copy:
                 copy.write(requests.getvalue())
-            c.execute("SELECT setval(pg_get_serial_sequence('permits_permitrequest', 'id'), %s)", [len(files)])
+            c.execute("SELECT setval(pg_get_serial_sequence('permits_permitrequest', 'id'), %s)", [len(plan)])
             with c.copy(
                 "COPY permits_stagevisit (file_id, request_id, stage, entered_at, entered_by_id, entered_on_action, "
                 "due_on, left_at, left_by_id, outcome) FROM STDIN"

@@ -153,12 +153,14 @@ def files_by_stage_now(*, scope: Scope, today: dt.date) -> list[StageNow]:
     """Open files at each stage now: being worked on, waiting on the applicant, and past the stage's due
     date (working days)."""
     where, params = _where(scope, district_col="f.district", stage_col="r.stage")
+    # the files are joined only to filter by district (a join over every open request costs time)
+    join = " JOIN parcels_propertyfile f ON f.id = r.file_id" if scope.districts is not None else ""
     rows = _fetch(
         f"""SELECT r.stage,
                    count(*) FILTER (WHERE r.status = 'in_review'),
                    count(*) FILTER (WHERE r.status = 'returned'),
                    count(*) FILTER (WHERE r.status = 'in_review' AND r.stage_due_on < %s)
-              FROM permits_permitrequest r JOIN parcels_propertyfile f ON f.id = r.file_id
+              FROM permits_permitrequest r{join}
              WHERE r.status IN ('in_review', 'returned'){where}
              GROUP BY r.stage""",
         [today, *params],
@@ -436,15 +438,20 @@ def stuck_longest(*, scope: Scope, now: dt.datetime, limit: int = STUCK_POINTS) 
     """The open files in review that have waited longest at their current stage, with a point (4326)."""
     where, params = _where(scope, district_col="f.district", stage_col="r.stage")
     rows = _fetch(
-        f"""SELECT r.tracking_code, f.code, r.stage, f.district,
-                   extract(epoch FROM %s - r.stage_entered_at)::float8,
+        f"""WITH top AS (
+                SELECT r.tracking_code, r.file_id, r.stage, r.stage_entered_at, r.id
+                  FROM permits_permitrequest r
+                  {"JOIN parcels_propertyfile f ON f.id = r.file_id" if scope.districts is not None else ""}
+                 WHERE r.status = 'in_review' AND r.stage_entered_at IS NOT NULL{where}
+                 ORDER BY r.stage_entered_at, r.id LIMIT %s)
+            SELECT top.tracking_code, f.code, top.stage, f.district,
+                   extract(epoch FROM %s - top.stage_entered_at)::float8,
                    ST_X(ST_Transform(p.anchor, 4326)), ST_Y(ST_Transform(p.anchor, 4326))
-              FROM permits_permitrequest r
-              JOIN parcels_propertyfile f ON f.id = r.file_id
-              LEFT JOIN parcels_parcel p ON p.id = f.parcel_id
-             WHERE r.status = 'in_review' AND r.stage_entered_at IS NOT NULL{where}
-             ORDER BY r.stage_entered_at, r.id LIMIT %s""",
-        [now, *params, limit],
+              FROM top
+              JOIN parcels_propertyfile f ON f.id = top.file_id
+              LEFT JOIN LATERAL (SELECT anchor FROM parcels_parcel WHERE id = f.parcel_id LIMIT 1) p ON true
+             ORDER BY top.stage_entered_at, top.id""",
+        [*params, limit, now],
     )
     return [
         StuckFile(t, c, s, str(STAGES[s].title), d, round(sec / DAY_S, 1), lon, lat)
