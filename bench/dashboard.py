@@ -392,7 +392,12 @@ def measure(rounds: int) -> dict:
                 t = time.perf_counter()
                 rows.append(count(scope, period))
                 counts.append((time.perf_counter() - t) * 1000)
+        by_kind = {}
+        for kind in ("month", "season", "year"):
+            picked = [x for x, p in zip(times, periods, strict=False) if p.kind.value == kind]
+            by_kind[kind] = pct(picked, 95) if picked else None
         results[name] = {
+            "by_kind_p95": by_kind,
             "p50": statistics.median(times) if times else None,
             "p95": pct(times, 95) if times else None,
             "count_p50": statistics.median(counts) if counts else None,
@@ -475,6 +480,12 @@ def main() -> None:
         rows = f"{r['rows_median']:>12,.0f}" if r["rows_median"] is not None else f"{'':>12s}"
         cnt = f"{r['count_p50']:12.2f} {r['count_p95']:7.2f}" if r["count_p50"] is not None else f"{'':>20s}"
         print(f"   {name:<48s} {fmt(r['p50'])} {fmt(r['p95'])}   {cnt}  {rows}  {verdict}")
+    print("\np95 (ms) by the kind of period:")
+    for name, r in m["q"].items():
+        if r["p95"] is None:
+            continue
+        parts = "  ".join(f"{k} {v:7.2f}" for k, v in r["by_kind_p95"].items() if v is not None)
+        print(f"   {name:<48s} {parts}")
     if not args.keep:
         import psycopg
         from import_parcels import pg_params
