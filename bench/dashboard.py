@@ -426,10 +426,20 @@ def child(args: argparse.Namespace) -> None:
     django.setup()
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
-    t = time.perf_counter()
-    made = generate(args.scale)
-    made["generate_s"] = time.perf_counter() - t
+    if args.measure_only:
+        from django.db import connection
+
+        counts = {}
+        with connection.cursor() as cur:
+            for table in ("parcels_parcel", "parcels_propertyfile", "permits_permitrequest", "permits_stagevisit"):
+                cur.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - fixed table names
+                counts[table] = cur.fetchone()[0]
+        made = {"counts": counts, "took": {}}
+    else:
+        call_command("migrate", verbosity=0)
+        t = time.perf_counter()
+        made = generate(args.scale)
+        made["generate_s"] = time.perf_counter() - t
     print(json.dumps(made), flush=True)
     print(json.dumps(measure(args.rounds)), flush=True)
 
@@ -439,6 +449,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="1.0: 1M parcels, 100k files, ~1M stage visits")
     parser.add_argument("--rounds", type=int, default=40, help="random periods (and scopes) per query")
     parser.add_argument("--keep", action="store_true", help="keep the bench_dashboard database afterwards")
+    parser.add_argument(
+        "--measure-only", action="store_true", help="measure again on the database a --keep run left (no generation)"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -446,11 +459,25 @@ def main() -> None:
         return
     from import_parcels import fresh_database
 
-    url = fresh_database(os.environ["DATABASE_URL"], "bench_dashboard")
+    if args.measure_only:
+        from urllib.parse import urlparse
+
+        url = urlparse(os.environ["DATABASE_URL"])._replace(path="/bench_dashboard").geturl()
+    else:
+        url = fresh_database(os.environ["DATABASE_URL"], "bench_dashboard")
     env = os.environ | {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.base", "DJANGO_HTTPS": "0"}
     print(f"== scale {args.scale}: generating the history (seed {SEED}) ...", flush=True)
     done = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, __file__, "--child", "--scale", str(args.scale), "--rounds", str(args.rounds)],
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            "--scale",
+            str(args.scale),
+            "--rounds",
+            str(args.rounds),
+            *(["--measure-only"] if args.measure_only else []),
+        ],
         env=env,
         cwd=ROOT,
         capture_output=True,

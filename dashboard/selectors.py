@@ -124,6 +124,11 @@ def _where(scope: Scope, *, district_col: str, stage_col: str | None) -> tuple[s
     return sql, params
 
 
+def _files_join(scope: Scope, alias: str) -> str:
+    """The property files, joined only when the figures are filtered by district (f.district)."""
+    return f"JOIN parcels_propertyfile f ON f.id = {alias}.file_id" if scope.districts is not None else ""
+
+
 def _fetch(sql: str, params: list) -> list[tuple]:
     with connection.cursor() as cur:
         cur.execute(sql, params)
@@ -295,13 +300,17 @@ def late_by_officer(*, scope: Scope, period: Period, limit: int = 20) -> list[Of
     start, end = _bounds(period)
     where, params = _where(scope, district_col="s.district", stage_col="s.stage")
     rows = _fetch(
-        f"""SELECT s.officer_id, coalesce(nullif(trim(u.first_name || ' ' || u.last_name), ''), u.username),
-                   count(*), count(*) FILTER (WHERE NOT s.within_limit) AS late
-              FROM dashboard_stage_span s JOIN accounts_user u ON u.id = s.officer_id
-             WHERE s.last_left >= %s AND s.last_left < %s{where}
-             GROUP BY s.officer_id, u.first_name, u.last_name, u.username
-            HAVING count(*) FILTER (WHERE NOT s.within_limit) > 0
-             ORDER BY late DESC, s.officer_id LIMIT %s""",
+        f"""WITH late AS (
+                SELECT s.officer_id, count(*) AS moved, count(*) FILTER (WHERE NOT s.within_limit) AS late
+                  FROM dashboard_stage_span s
+                 WHERE s.last_left >= %s AND s.last_left < %s{where}
+                 GROUP BY s.officer_id
+                HAVING count(*) FILTER (WHERE NOT s.within_limit) > 0
+                 ORDER BY late DESC, s.officer_id LIMIT %s)
+            SELECT late.officer_id, coalesce(nullif(trim(u.first_name || ' ' || u.last_name), ''), u.username),
+                   late.moved, late.late
+              FROM late JOIN accounts_user u ON u.id = late.officer_id
+             ORDER BY late.late DESC, late.officer_id""",
         [start, end, *params, limit],
     )
     return [OfficerLate(*row) for row in rows]
@@ -320,7 +329,7 @@ def fees(*, scope: Scope, period: Period) -> Fees:
     start, end = _bounds(period)
     where, params = _where(scope, district_col="f.district", stage_col=None)
     (assessed,) = _fetch(
-        f"""SELECT coalesce(sum(a.total_irr), 0) FROM fees_assessment a JOIN parcels_propertyfile f ON f.id = a.file_id
+        f"""SELECT coalesce(sum(a.total_irr), 0) FROM fees_assessment a {_files_join(scope, "a")}
              WHERE a.status = 'current' AND a.created_at >= %s AND a.created_at < %s{where}""",
         [start, end, *params],
     )[0]
@@ -328,7 +337,7 @@ def fees(*, scope: Scope, period: Period) -> Fees:
         f"""SELECT coalesce(sum(b.amount_irr) FILTER (WHERE b.status = 'paid'
                                                          AND b.paid_at >= %s AND b.paid_at < %s), 0),
                    coalesce(sum(b.amount_irr) FILTER (WHERE b.status = 'unpaid'), 0)
-              FROM fees_bill b JOIN parcels_propertyfile f ON f.id = b.file_id
+              FROM fees_bill b {_files_join(scope, "b")}
              WHERE (b.status = 'unpaid' OR b.paid_at >= %s AND b.paid_at < %s){where}""",
         [start, end, start, end, *params],
     )[0]
@@ -355,7 +364,7 @@ def violations(*, scope: Scope, period: Period) -> list[ViolationCount]:
                    count(*) FILTER (WHERE v.recorded_at >= %s AND v.recorded_at < %s),
                    count(*) FILTER (WHERE v.decided_at >= %s AND v.decided_at < %s),
                    coalesce(sum(v.verdict_fine_irr) FILTER (WHERE v.decided_at >= %s AND v.decided_at < %s), 0)
-              FROM violations_violation v JOIN parcels_propertyfile f ON f.id = v.file_id
+              FROM violations_violation v {_files_join(scope, "v")}
              WHERE (v.recorded_at >= %s AND v.recorded_at < %s OR v.decided_at >= %s AND v.decided_at < %s){where}
              GROUP BY v.status""",
         [start, end] * 5 + params,
@@ -524,12 +533,14 @@ def files_behind(
             if officer is not None:
                 where += " AND s.officer_id = %s"
                 params.append(officer)
-        base = f"""FROM dashboard_stage_span s JOIN permits_permitrequest r ON r.id = s.request_id
-                   JOIN parcels_propertyfile f ON f.id = s.file_id
-                   WHERE s.last_left >= %s AND s.last_left < %s{where}"""
+        base = f"""FROM dashboard_stage_span s WHERE s.last_left >= %s AND s.last_left < %s{where}"""
         params = [start, end, *params]
-        select = f"""SELECT r.tracking_code, f.code, s.kind, s.stage, s.district, s.net_s {base}
-                     ORDER BY s.net_s DESC, s.request_id LIMIT %s"""
+        select = f"""WITH top AS (SELECT s.request_id, s.file_id, s.kind, s.stage, s.district, s.net_s {base}
+                                  ORDER BY s.net_s DESC, s.request_id LIMIT %s)
+                     SELECT r.tracking_code, f.code, top.kind, top.stage, top.district, top.net_s
+                       FROM top JOIN permits_permitrequest r ON r.id = top.request_id
+                       JOIN parcels_propertyfile f ON f.id = top.file_id
+                      ORDER BY top.net_s DESC, top.request_id"""
     elif show == FileList.DECIDED:
         where, params = _where(scope, district_col="x.district", stage_col=None)
         if state in ("issued", "rejected"):
@@ -538,12 +549,14 @@ def files_behind(
         if kind:
             where += " AND x.kind = %s"
             params.append(kind)
-        base = f"""FROM dashboard_decision x JOIN permits_permitrequest r ON r.id = x.request_id
-                   JOIN parcels_propertyfile f ON f.id = x.file_id
-                   WHERE x.closed_at >= %s AND x.closed_at < %s{where}"""
+        base = f"""FROM dashboard_decision x WHERE x.closed_at >= %s AND x.closed_at < %s{where}"""
         params = [start, end, *params]
-        select = f"""SELECT r.tracking_code, f.code, x.kind, r.stage, x.district, x.net_s {base}
-                     ORDER BY x.net_s DESC, x.request_id LIMIT %s"""
+        select = f"""WITH top AS (SELECT x.request_id, x.file_id, x.kind, x.district, x.net_s {base}
+                                  ORDER BY x.net_s DESC, x.request_id LIMIT %s)
+                     SELECT r.tracking_code, f.code, top.kind, r.stage, top.district, top.net_s
+                       FROM top JOIN permits_permitrequest r ON r.id = top.request_id
+                       JOIN parcels_propertyfile f ON f.id = top.file_id
+                      ORDER BY top.net_s DESC, top.request_id"""
     elif show in (FileList.VIOLATIONS, FileList.BILLS):
         # rows of the property file, with its latest request (if any) to open
         where, params = _where(scope, district_col="f.district", stage_col=None)
