@@ -404,6 +404,9 @@ def districts_map(*, scope: Scope, period: Period) -> list[DistrictFigures]:
     if scope.districts is not None:
         where, params = " AND d.number = ANY(%s)", [list(scope.districts)]
     rows = _fetch(
+        # a period's violations look their file's district up one by one (an index probe each: a join
+        # would hash every property file of the city first); the open requests are many, and a join is
+        # cheaper for them
         f"""WITH backlog AS (
                 SELECT f.district, count(*) AS n FROM permits_permitrequest r
                   JOIN parcels_propertyfile f ON f.id = r.file_id
@@ -413,9 +416,10 @@ def districts_map(*, scope: Scope, period: Period) -> list[DistrictFigures]:
                        percentile_cont(0.5) WITHIN GROUP (ORDER BY net_s) AS net_median
                   FROM dashboard_decision WHERE closed_at >= %s AND closed_at < %s GROUP BY district),
             viol AS (
-                SELECT f.district, count(*) AS n FROM violations_violation v
-                  JOIN parcels_propertyfile f ON f.id = v.file_id
-                 WHERE v.recorded_at >= %s AND v.recorded_at < %s GROUP BY f.district)
+                SELECT (SELECT f.district FROM parcels_propertyfile f WHERE f.id = v.file_id) AS district,
+                       count(*) AS n
+                  FROM violations_violation v
+                 WHERE v.recorded_at >= %s AND v.recorded_at < %s GROUP BY 1)
             SELECT d.number, coalesce(nullif(d.name, ''), d.number::text),
                    coalesce(nullif(d.name_en, ''), nullif(d.name, ''), d.number::text),
                    ST_AsGeoJSON(ST_Transform(ST_SimplifyPreserveTopology(d.geom, 5), 4326), 6),
