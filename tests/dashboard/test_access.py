@@ -107,6 +107,10 @@ def test_public_page_without_login_and_without_personal_data(client, people, plo
     page = response.content.decode()
     assert req.tracking_code not in page and req.file.code not in page and "Secretname" not in page
     assert 'data-testid="public-issued">۱<' in page
+    # district 1's row: one permit this year, none last year, two days to the decision
+    assert 'data-testid="public-district-1"' in page
+    row = page.split('data-testid="public-district-1"', 1)[1].split("</tr>", 1)[0]
+    assert ">۱<" in row and ">۲<" in row
     assert "منطقه یک" in page
 
 
