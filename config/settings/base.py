@@ -423,3 +423,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# --- Issued documents (documents/) ---------------------------------------------------------------------
+# The QR code on a document holds an absolute URL to the public verification page under this base.
+DOCUMENTS_PUBLIC_BASE_URL = os.environ.get("DOCUMENTS_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# The Ed25519 keys that sign the QR payloads (documents/qrsign.py): keys.json (public halves, signing
+# periods) and <key id>.pem (private, mode 600). DOCUMENT_KEYS_DEMO makes a demo key on first use; a
+# real deployment turns it off and provides its keys (`manage.py document_key_rotate`).
+DOCUMENT_KEYS_DIR = os.environ.get("DOCUMENT_KEYS_DIR", str(BASE_DIR / ".local" / "document_keys"))
+DOCUMENT_KEYS_DEMO = env_bool("DOCUMENT_KEYS_DEMO", True)
+# The public verification page answers at most this many scans a minute from one coarse origin (/24).
+DOCUMENT_VERIFY_SCANS_PER_MINUTE = int(os.environ.get("DOCUMENT_VERIFY_SCANS_PER_MINUTE", "60"))
