@@ -20,7 +20,7 @@ PERMIT_OF_REQUEST = {
     "building_extension": DocumentKind.BUILDING_PERMIT,
     "fencing": DocumentKind.FENCING_PERMIT,
 }
-NOTICE_VERDICTS = frozenset({"fine", "demolition", "closed"})
+NOTICE_VERDICTS = frozenset({"fine", "demolition"})  # a closed case (no violation) gets no notice
 
 
 def _issue(kind: str, obj, actor) -> None:

@@ -90,7 +90,7 @@ def revoke(request: HttpRequest, serial: str) -> HttpResponse:
     document = _visible(request, serial)
     if not request.user.roles() & services.REVOKE_ROLES:
         raise Http404
-    form = RevokeForm(request.POST or None)
+    form = RevokeForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
