@@ -490,8 +490,6 @@ def _slip(bill: Bill) -> SlipContent:
         raise DocumentNotReady(_("The bill was cancelled and replaced; print the slip of the bill that replaced it."))
     if not bill.bill_id or not bill.payment_id:
         raise DocumentNotReady(_("The bill has no bill ID and payment ID yet."))
-    if bill.amount_irr <= 0:
-        raise DocumentNotReady(_("The bill's amount is zero; there is nothing to pay."))
     lines: tuple[SlipLine, ...] = ()
     if bill.assessment_id:
         record = bill.assessment.record

@@ -151,7 +151,7 @@ _LEGEND = {
     "footprint": lambda: _("Permitted footprint"),
     "envelope": lambda: _("Permitted building area (northern band)"),
     "marked": lambda: _("Area of the violation"),
-    "road": lambda: _("Street"),
+    "road": lambda: _("Street land"),
 }
 
 
