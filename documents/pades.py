@@ -35,6 +35,9 @@ from pyhanko_certvalidator import ValidationContext
 DEMO_CA = ("demo-ca.pem", "demo-ca.key")
 DEMO_SIGNER = ("demo-signer.pem", "demo-signer.key")
 SIGNATURE_FIELD = "MunicipalitySignature"
+# room for the CMS signature (an ECDSA signature and the certificate chain take ~2 kB): fixed, so pyHanko
+# does not sign a dummy first to measure it
+SIGNATURE_BYTES = 8192
 
 
 class SigningUnavailable(Exception):
@@ -213,7 +216,7 @@ def sign_pdf(pdf: bytes) -> bytes:
     )
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-        out = signers.sign_pdf(writer, meta, signer=active)
+        out = signers.sign_pdf(writer, meta, signer=active, bytes_reserved=SIGNATURE_BYTES)
     except PdfError as exc:
         raise SigningUnavailable(_("The PDF could not be signed: %(e)s") % {"e": exc}) from exc
     return out.getvalue()

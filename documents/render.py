@@ -39,6 +39,7 @@ TYPST_DIR = Path(__file__).resolve().parent / "typst"
 MAP_WIDTH_MM = 95.0
 MAP_HEIGHT_MM = 78.0
 PDF_STANDARD = "a-2b"
+QR_MASK = 2  # vertical stripes of every third column (ISO/IEC 18004 mask 010)
 
 
 def font_dir() -> Path:
@@ -73,9 +74,11 @@ def compile_pdf(data: dict, *, timestamp: dt.datetime) -> bytes:
 
 
 def qr_svg(url: str) -> str:
-    """The QR code of the verification URL as SVG (error level M; the page draws it ~30 mm wide)."""
+    """The QR code of the verification URL as SVG (error level M; the page draws it ~30 mm wide).
+    The mask pattern is fixed: any of the eight is standard and scans (the tests decode every kind with
+    zbar), and segno's search for the best one, in pure Python, cost more than the page's compile."""
     out = io.BytesIO()
-    segno.make(url, error="m", micro=False).save(out, kind="svg", border=4, xmldecl=False, dark="#000")
+    segno.make(url, error="m", micro=False, mask=QR_MASK).save(out, kind="svg", border=4, xmldecl=False, dark="#000")
     return out.getvalue().decode()
 
 

@@ -38,7 +38,6 @@ def _squeeze(text: str) -> str:
 
 def _check(pdf: bytes, *, kind: str, lang: str, file_code: str, tmp_path, extra: tuple[str, ...] = ()) -> None:
     raw = pdf_text(pdf, tmp_path)
-    (screenshots_dir() / f"doc-{kind}-{lang}.txt").write_text(raw)
     text = _flat(raw)
     assert SERIAL in text
     assert file_code in text
