@@ -127,13 +127,16 @@ def _land_use(code: str) -> str:
     return str(dict(LandUse.choices).get(code, "—")) if code else "—"
 
 
-def _streets_text(streets: tuple[StreetLine, ...]) -> str:
-    separator = "؛ " if _fa() else "; "
-    return separator.join(
-        _("%(name)s: approved width %(width)s, setback %(setback)s")
-        % {"name": s.name, "width": _length(s.approved_width_m, 1), "setback": _area(s.setback_area_m2, 1)}
+def _street_rows(streets: tuple[StreetLine, ...]) -> list[dict]:
+    """One row per street, named by the street (a name in one script never runs into figures in another)."""
+    return [
+        _row(
+            s.name,
+            _("approved width %(width)s, setback %(setback)s")
+            % {"width": _length(s.approved_width_m, 1), "setback": _area(s.setback_area_m2, 1)},
+        )
         for s in streets
-    )
+    ]
 
 
 def _parcel_rows(c) -> list[dict]:
@@ -187,7 +190,7 @@ def _permit_page(c: PermitContent) -> dict:
         "subtitle": _("New building") if c.request_kind == "building_new" else _("Extension"),
         "head_rows": [_code_row(_("Tracking code"), c.tracking_code), _row(_("Holder"), c.holder_name)],
         "sections": [
-            {"title": _("Property"), "rows": [*_parcel_rows(c), _row(_("Streets"), _streets_text(c.streets))]},
+            {"title": _("Property"), "rows": [*_parcel_rows(c), *_street_rows(c.streets)]},
             {
                 "title": _("What is permitted"),
                 "rows": [
@@ -239,7 +242,7 @@ def _fencing_page(c: FencingContent) -> dict:
                     _row(_("Setback area"), _area(c.setback_area_m2)),
                     _row(_("Corner chamfer"), _area(c.chamfer_area_m2)),
                     _row(_("Wall length"), _length(c.wall_length_m, 1)),
-                    _row(_("Streets"), _streets_text(c.streets)),
+                    *_street_rows(c.streets),
                 ],
             }
         ],
@@ -266,7 +269,7 @@ def _map_order_page(c: MapOrderContent) -> dict:
             _row(_("Valid until"), _date(c.valid_until)),
         ],
         "sections": [
-            {"title": _("Property"), "rows": [*_parcel_rows(c), _row(_("Streets"), _streets_text(c.streets))]},
+            {"title": _("Property"), "rows": [*_parcel_rows(c), *_street_rows(c.streets)]},
             {
                 "title": _("What may be drawn"),
                 "rows": [
