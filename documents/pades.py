@@ -17,6 +17,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyhanko.sign.attributes
+from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -54,6 +56,27 @@ class PadesValidation:
     trusted: bool  # the signer's certificate chains to a trust root (the demo CA by default)
     signer: str  # the signer certificate's subject, as people read it
     signed_at: dt.datetime | None  # the time the signer claims
+
+
+_as_signing_certificate_v2 = pyhanko.sign.attributes.as_signing_certificate_v2
+_signing_certificate_values: dict[tuple[bytes, str], tsp.SigningCertificateV2] = {}
+
+
+def _signing_certificate_v2(cert: asn1_x509.Certificate, hash_algo: str = "sha256") -> tsp.SigningCertificateV2:
+    """pyHanko's signing-certificate-v2 value (RFC 5035), kept per certificate as parsed DER. It is a pure
+    function of the certificate, but pyHanko builds it afresh for every signature as a new asn1crypto
+    structure that re-serialises its whole tree each time it is dumped (some 40 times a signature): that
+    took two thirds of a signature's time (bench/documents.py). The bytes are the same; the tests
+    validate every signature with pyHanko, which checks this attribute against the certificate."""
+    key = (cert.dump(), hash_algo)
+    value = _signing_certificate_values.get(key)
+    if value is None:
+        value = tsp.SigningCertificateV2.load(_as_signing_certificate_v2(cert, hash_algo).dump())
+        _signing_certificate_values[key] = value
+    return value
+
+
+pyhanko.sign.attributes.as_signing_certificate_v2 = _signing_certificate_v2
 
 
 def pki_dir() -> Path:
