@@ -183,7 +183,8 @@ def demo_pki_ensure(directory: Path | None = None) -> Path:
     return directory
 
 
-def _configured() -> tuple[str | None, str | None, tuple[str, ...], str | None]:
+def signing_settings() -> tuple[str | None, str | None, tuple[str, ...], str | None]:
+    """(key file, certificate file, chain files, passphrase) as configured; the first two None: the demo PKI."""
     chain = getattr(settings, "DOCUMENTS_SIGNING_CHAIN", None) or ()
     return (
         getattr(settings, "DOCUMENTS_SIGNING_KEY", None),
@@ -194,7 +195,7 @@ def _configured() -> tuple[str | None, str | None, tuple[str, ...], str | None]:
 
 
 def _paths() -> tuple[str, str, tuple[str, ...], str | None]:
-    key, cert, chain, passphrase = _configured()
+    key, cert, chain, passphrase = signing_settings()
     if key or cert:
         if not key or not cert:
             raise SigningUnavailable(_("Set both DOCUMENTS_SIGNING_KEY and DOCUMENTS_SIGNING_CERT, or neither."))
@@ -246,7 +247,7 @@ def sign_pdf(pdf: bytes) -> bytes:
 
 
 def _trust_roots(extra: tuple[str, ...] | None) -> list:
-    key, _cert, chain, _pass = _configured()
+    key, _cert, chain, _pass = signing_settings()
     paths = extra if extra is not None else (chain if key else (str(demo_pki_ensure() / DEMO_CA[0]),))
     roots = []
     for path in paths:

@@ -175,3 +175,24 @@ def test_a_demo_pki_that_cannot_be_written_signs_nothing(settings, unsigned, tmp
     settings.DOCUMENTS_SIGNING_CERT = None
     with pytest.raises(SigningUnavailable):
         sign_pdf(unsigned)
+
+
+@pytest.mark.hostile("edited signed PDF")
+def test_the_pki_command_shows_the_certificate_and_validates_a_file(demo_pki, unsigned, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("document_pki", stdout=out)
+    assert "Bojnord Municipality document signing" in out.getvalue() and "demo-ca.pem" in out.getvalue()
+    signed = tmp_path / "signed.pdf"
+    signed.write_bytes(sign_pdf(unsigned))
+    out = io.StringIO()
+    call_command("document_pki", "--validate", str(signed), stdout=out)
+    assert "intact: True" in out.getvalue() and "trusted: True" in out.getvalue()
+    edited = bytearray(signed.read_bytes())
+    edited[len(unsigned) // 3] ^= 0x01
+    signed.write_bytes(bytes(edited))
+    with pytest.raises(CommandError):
+        call_command("document_pki", "--validate", str(signed), stdout=io.StringIO())
+    with pytest.raises(CommandError):
+        call_command("document_pki", "--validate", str(tmp_path / "missing.pdf"), stdout=io.StringIO())
