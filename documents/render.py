@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import io
 import json
+import re
 import threading
 from pathlib import Path
 
@@ -383,10 +384,26 @@ _PAGES = {
 }
 
 
+# Directional overrides and isolates, and control characters: a name carrying U+202E would print the
+# rest of its line reversed on an official paper. The page sets every direction itself.
+_UNPRINTABLE = re.compile("[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]")
+
+
+def _printable(value):
+    """The page's data with directional overrides and control characters removed from every string."""
+    if isinstance(value, str):
+        return _UNPRINTABLE.sub("", value)
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _printable(v) for k, v in value.items()}
+    return value
+
+
 def document_data(content: DocumentContent, *, serial: str, issued_on: dt.date, qr_url: str, lang: str = "fa") -> dict:
     """Every word and figure of the page, in `lang`, as the Typst template reads it."""
     with translation.override(lang):
-        page = _PAGES[content.kind](content)
+        page = _printable(_PAGES[content.kind](content))
         return {
             "kind": content.kind,
             "lang": "fa" if _fa() else "en",

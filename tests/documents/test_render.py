@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pikepdf
 import pytest
@@ -94,3 +95,43 @@ def test_the_permit_map_draws_every_part_of_the_parcel(at_issuance):
             assert all(-50 <= x <= drawing["w"] + 50 and -50 <= y <= drawing["h"] + 50 for x, y in ring)
     # the data goes to Typst as one JSON input: the template never sees it as markup
     assert data["serial_ascii"] == SERIAL and data["dir"] == "rtl"
+
+
+@pytest.mark.hostile("markup in a document's data")
+def test_data_that_looks_like_markup_is_printed_as_text(tmp_path):
+    """The page's data reaches Typst as one JSON input: names that look like Typst code, HTML or a
+    format string are printed as they are, and never run."""
+    import dataclasses
+
+    from tests.documents.test_pades import permit_content
+
+    for name in (
+        '#panic("x") *bold* $x^2$ [link] #read("/etc/passwd")',
+        "<script>alert(1)</script> {{ name }} %(n)s",
+        '\\" ); #let x = 1 // \u202e not reversed \u2066 isolate \x07 bell',
+    ):
+        content = dataclasses.replace(permit_content(), holder_name=name)
+        pdf = render_document(content, serial=SERIAL, issued_on=ISSUED_ON, qr_url=QR_URL, lang="en")
+        text = _squeeze(pdf_text(pdf, tmp_path))
+        visible = re.sub("[\u202e\u2066\x07]", "", name)
+        assert _squeeze(visible) in text, name
+        assert "root:" not in text
+
+
+@pytest.mark.hostile("markup in a document's data")
+def test_a_permit_with_many_long_streets_stays_on_one_sheet(tmp_path):
+    import dataclasses
+
+    from documents.content import StreetLine
+    from tests.documents.test_pades import permit_content
+
+    base = permit_content()
+    streets = tuple(
+        StreetLine(f"بزرگراه شهید دکتر محمدعلی رجایی شمالی، فرعی شماره {i}", 20.0, 45.5, 123.25, 18.0)
+        for i in range(1, 7)
+    )
+    content = dataclasses.replace(base, streets=streets, holder_name="عبدالرحمن " * 12)
+    for lang in ("fa", "en"):
+        pdf = render_document(content, serial=SERIAL, issued_on=ISSUED_ON, qr_url=QR_URL, lang=lang)
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
+            assert len(doc.pages) == 1, lang
