@@ -67,7 +67,7 @@ def _nonempty(geom: BaseGeometry | None) -> BaseGeometry | None:
     return None if geom is None or geom.is_empty else geom
 
 
-def _parcel_map(
+def parcel_map_read(
     *,
     parcel_id: int,
     parcel_version_id: int | None,
@@ -78,6 +78,9 @@ def _parcel_map(
     with_envelope: bool = False,
     marked: BaseGeometry | None = None,
 ) -> ParcelMap:
+    """The parcel's map from PostGIS (zoning.selectors.parcel_facts) for the given data versions: the
+    boundary, each street's land, setback strip and realigned line, the chamfers, and the footprint
+    (the drawn one, else with_envelope: the buildable northern band)."""
     facts = parcel_facts(
         parcel_id=parcel_id,
         parcel_version_id=parcel_version_id,
@@ -358,7 +361,7 @@ def _permit(req: PermitRequest) -> PermitContent:
         )
     check = _current_check(req)
     record = check.record
-    pmap = _parcel_map(
+    pmap = parcel_map_read(
         parcel_id=req.parcel_id,
         parcel_version_id=check.parcel_version,
         zones_version_id=check.zones_version,
@@ -399,7 +402,7 @@ def _fencing(req: PermitRequest) -> FencingContent:
         raise DocumentNotReady(_("A fencing permit is issued on a fencing or building request only."))
     check = _current_check(req)
     record = check.record
-    pmap = _parcel_map(
+    pmap = parcel_map_read(
         parcel_id=req.parcel_id,
         parcel_version_id=check.parcel_version,
         zones_version_id=check.zones_version,
@@ -439,7 +442,7 @@ def _map_order(req: PermitRequest) -> MapOrderContent:
     versions = c.get("plan_versions") or {}
     if not c.get("file_code") or not versions.get("parcels"):
         raise DocumentNotReady(_("The map preparation order lacks its parcel and plan versions."))
-    pmap = _parcel_map(
+    pmap = parcel_map_read(
         parcel_id=req.parcel_id,
         parcel_version_id=versions.get("parcels"),
         zones_version_id=versions.get("zones"),
@@ -490,8 +493,6 @@ def _slip(bill: Bill) -> SlipContent:
         raise DocumentNotReady(_("The bill was cancelled and replaced; print the slip of the bill that replaced it."))
     if not bill.bill_id or not bill.payment_id:
         raise DocumentNotReady(_("The bill has no bill ID and payment ID yet."))
-    if bill.amount_irr <= 0:
-        raise DocumentNotReady(_("The bill's amount is zero; there is nothing to pay."))
     lines: tuple[SlipLine, ...] = ()
     if bill.assessment_id:
         record = bill.assessment.record
@@ -500,7 +501,7 @@ def _slip(bill: Bill) -> SlipContent:
         )
     file = bill.file
     parcel = file.parcel
-    pmap = _parcel_map(parcel_id=parcel.pk, parcel_version_id=parcel.version_id)
+    pmap = parcel_map_read(parcel_id=parcel.pk, parcel_version_id=parcel.version_id)
     return SlipContent(
         kind="payment_slip",
         file_code=file.code,
@@ -530,7 +531,7 @@ def _verdict(violation: Violation) -> VerdictContent:
         raise DocumentNotReady(_("The verdict is a fine but the fine's amount is not recorded."))
     file = violation.file
     parcel = file.parcel
-    pmap = _parcel_map(parcel_id=parcel.pk, parcel_version_id=parcel.version_id, marked=_shapely(violation.geom))
+    pmap = parcel_map_read(parcel_id=parcel.pk, parcel_version_id=parcel.version_id, marked=_shapely(violation.geom))
     return VerdictContent(
         kind="verdict_notice",
         file_code=file.code,

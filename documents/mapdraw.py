@@ -153,5 +153,5 @@ def map_drawing(pmap: ParcelMap, *, width_mm: float, height_mm: float, labels: M
         "lines": lines,
         "texts": texts,
         "north": labels.north,
-        "scale": {"mm": length_mm, "label": labels.scale_unit % {"n": number(length_m)}},
+        "scale": {"mm": length_mm, "zero": number(0), "label": labels.scale_unit % {"n": number(length_m)}},
     }

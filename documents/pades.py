@@ -17,6 +17,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyhanko.sign.attributes
+from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -35,6 +37,9 @@ from pyhanko_certvalidator import ValidationContext
 DEMO_CA = ("demo-ca.pem", "demo-ca.key")
 DEMO_SIGNER = ("demo-signer.pem", "demo-signer.key")
 SIGNATURE_FIELD = "MunicipalitySignature"
+# room for the CMS signature (an ECDSA signature and the certificate chain take ~2 kB): fixed, so pyHanko
+# does not sign a dummy first to measure it
+SIGNATURE_BYTES = 8192
 
 
 class SigningUnavailable(Exception):
@@ -51,6 +56,27 @@ class PadesValidation:
     trusted: bool  # the signer's certificate chains to a trust root (the demo CA by default)
     signer: str  # the signer certificate's subject, as people read it
     signed_at: dt.datetime | None  # the time the signer claims
+
+
+_as_signing_certificate_v2 = pyhanko.sign.attributes.as_signing_certificate_v2
+_signing_certificate_values: dict[tuple[bytes, str], tsp.SigningCertificateV2] = {}
+
+
+def _signing_certificate_v2(cert: asn1_x509.Certificate, hash_algo: str = "sha256") -> tsp.SigningCertificateV2:
+    """pyHanko's signing-certificate-v2 value (RFC 5035), kept per certificate as parsed DER. It is a pure
+    function of the certificate, but pyHanko builds it afresh for every signature as a new asn1crypto
+    structure that re-serialises its whole tree each time it is dumped (some 40 times a signature): that
+    took two thirds of a signature's time (bench/documents.py). The bytes are the same; the tests
+    validate every signature with pyHanko, which checks this attribute against the certificate."""
+    key = (cert.dump(), hash_algo)
+    value = _signing_certificate_values.get(key)
+    if value is None:
+        value = tsp.SigningCertificateV2.load(_as_signing_certificate_v2(cert, hash_algo).dump())
+        _signing_certificate_values[key] = value
+    return value
+
+
+pyhanko.sign.attributes.as_signing_certificate_v2 = _signing_certificate_v2
 
 
 def pki_dir() -> Path:
@@ -157,7 +183,8 @@ def demo_pki_ensure(directory: Path | None = None) -> Path:
     return directory
 
 
-def _configured() -> tuple[str | None, str | None, tuple[str, ...], str | None]:
+def signing_settings() -> tuple[str | None, str | None, tuple[str, ...], str | None]:
+    """(key file, certificate file, chain files, passphrase) as configured; the first two None: the demo PKI."""
     chain = getattr(settings, "DOCUMENTS_SIGNING_CHAIN", None) or ()
     return (
         getattr(settings, "DOCUMENTS_SIGNING_KEY", None),
@@ -168,7 +195,7 @@ def _configured() -> tuple[str | None, str | None, tuple[str, ...], str | None]:
 
 
 def _paths() -> tuple[str, str, tuple[str, ...], str | None]:
-    key, cert, chain, passphrase = _configured()
+    key, cert, chain, passphrase = signing_settings()
     if key or cert:
         if not key or not cert:
             raise SigningUnavailable(_("Set both DOCUMENTS_SIGNING_KEY and DOCUMENTS_SIGNING_CERT, or neither."))
@@ -213,14 +240,14 @@ def sign_pdf(pdf: bytes) -> bytes:
     )
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-        out = signers.sign_pdf(writer, meta, signer=active)
+        out = signers.sign_pdf(writer, meta, signer=active, bytes_reserved=SIGNATURE_BYTES)
     except PdfError as exc:
         raise SigningUnavailable(_("The PDF could not be signed: %(e)s") % {"e": exc}) from exc
     return out.getvalue()
 
 
 def _trust_roots(extra: tuple[str, ...] | None) -> list:
-    key, _cert, chain, _pass = _configured()
+    key, _cert, chain, _pass = signing_settings()
     paths = extra if extra is not None else (chain if key else (str(demo_pki_ensure() / DEMO_CA[0]),))
     roots = []
     for path in paths:

@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import io
 import json
+import re
 import threading
 from pathlib import Path
 
@@ -39,6 +40,7 @@ TYPST_DIR = Path(__file__).resolve().parent / "typst"
 MAP_WIDTH_MM = 95.0
 MAP_HEIGHT_MM = 78.0
 PDF_STANDARD = "a-2b"
+QR_MASK = 2  # vertical stripes of every third column (ISO/IEC 18004 mask 010)
 
 
 def font_dir() -> Path:
@@ -73,9 +75,11 @@ def compile_pdf(data: dict, *, timestamp: dt.datetime) -> bytes:
 
 
 def qr_svg(url: str) -> str:
-    """The QR code of the verification URL as SVG (error level M; the page draws it ~30 mm wide)."""
+    """The QR code of the verification URL as SVG (error level M; the page draws it ~30 mm wide).
+    The mask pattern is fixed: any of the eight is standard and scans (the tests decode every kind with
+    zbar), and segno's search for the best one, in pure Python, cost more than the page's compile."""
     out = io.BytesIO()
-    segno.make(url, error="m", micro=False).save(out, kind="svg", border=4, xmldecl=False, dark="#000")
+    segno.make(url, error="m", micro=False, mask=QR_MASK).save(out, kind="svg", border=4, xmldecl=False, dark="#000")
     return out.getvalue().decode()
 
 
@@ -124,13 +128,16 @@ def _land_use(code: str) -> str:
     return str(dict(LandUse.choices).get(code, "—")) if code else "—"
 
 
-def _streets_text(streets: tuple[StreetLine, ...]) -> str:
-    separator = "؛ " if _fa() else "; "
-    return separator.join(
-        _("%(name)s: approved width %(width)s, setback %(setback)s")
-        % {"name": s.name, "width": _length(s.approved_width_m, 1), "setback": _area(s.setback_area_m2, 1)}
+def _street_rows(streets: tuple[StreetLine, ...]) -> list[dict]:
+    """One row per street, named by the street (a name in one script never runs into figures in another)."""
+    return [
+        _row(
+            s.name,
+            _("approved width %(width)s, setback %(setback)s")
+            % {"width": _length(s.approved_width_m, 1), "setback": _area(s.setback_area_m2, 1)},
+        )
         for s in streets
-    )
+    ]
 
 
 def _parcel_rows(c) -> list[dict]:
@@ -151,7 +158,7 @@ _LEGEND = {
     "footprint": lambda: _("Permitted footprint"),
     "envelope": lambda: _("Permitted building area (northern band)"),
     "marked": lambda: _("Area of the violation"),
-    "road": lambda: _("Street"),
+    "road": lambda: _("Street land"),
 }
 
 
@@ -184,7 +191,7 @@ def _permit_page(c: PermitContent) -> dict:
         "subtitle": _("New building") if c.request_kind == "building_new" else _("Extension"),
         "head_rows": [_code_row(_("Tracking code"), c.tracking_code), _row(_("Holder"), c.holder_name)],
         "sections": [
-            {"title": _("Property"), "rows": [*_parcel_rows(c), _row(_("Streets"), _streets_text(c.streets))]},
+            {"title": _("Property"), "rows": [*_parcel_rows(c), *_street_rows(c.streets)]},
             {
                 "title": _("What is permitted"),
                 "rows": [
@@ -236,7 +243,7 @@ def _fencing_page(c: FencingContent) -> dict:
                     _row(_("Setback area"), _area(c.setback_area_m2)),
                     _row(_("Corner chamfer"), _area(c.chamfer_area_m2)),
                     _row(_("Wall length"), _length(c.wall_length_m, 1)),
-                    _row(_("Streets"), _streets_text(c.streets)),
+                    *_street_rows(c.streets),
                 ],
             }
         ],
@@ -263,7 +270,7 @@ def _map_order_page(c: MapOrderContent) -> dict:
             _row(_("Valid until"), _date(c.valid_until)),
         ],
         "sections": [
-            {"title": _("Property"), "rows": [*_parcel_rows(c), _row(_("Streets"), _streets_text(c.streets))]},
+            {"title": _("Property"), "rows": [*_parcel_rows(c), *_street_rows(c.streets)]},
             {
                 "title": _("What may be drawn"),
                 "rows": [
@@ -377,10 +384,26 @@ _PAGES = {
 }
 
 
+# Directional overrides and isolates, and control characters: a name carrying U+202E would print the
+# rest of its line reversed on an official paper. The page sets every direction itself.
+_UNPRINTABLE = re.compile("[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]")
+
+
+def _printable(value):
+    """The page's data with directional overrides and control characters removed from every string."""
+    if isinstance(value, str):
+        return _UNPRINTABLE.sub("", value)
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _printable(v) for k, v in value.items()}
+    return value
+
+
 def document_data(content: DocumentContent, *, serial: str, issued_on: dt.date, qr_url: str, lang: str = "fa") -> dict:
     """Every word and figure of the page, in `lang`, as the Typst template reads it."""
     with translation.override(lang):
-        page = _PAGES[content.kind](content)
+        page = _printable(_PAGES[content.kind](content))
         return {
             "kind": content.kind,
             "lang": "fa" if _fa() else "en",

@@ -328,6 +328,14 @@ PSP_MERCHANT_ID = os.environ.get("PSP_MERCHANT_ID", "sandbox-merchant")
 PSP_SECRET = os.environ.get("PSP_SECRET", "sandbox-secret")
 PSP_TIMEOUT_S = float(os.environ.get("PSP_TIMEOUT_S", "5"))
 PSP_VERIFY_WINDOW_S = int(os.environ.get("PSP_VERIFY_WINDOW_S", str(15 * 60)))
+# PAdES signatures of issued documents (documents/pades.py): a real key and certificate (PEM files, the
+# issuing CA's certificates in the chain, colon-separated) when set; else a demo CA and signing
+# certificate are created on first use under DOCUMENTS_PKI_DIR (.local/pki, never committed).
+DOCUMENTS_PKI_DIR = Path(os.environ.get("DOCUMENTS_PKI_DIR", BASE_DIR / ".local" / "pki"))
+DOCUMENTS_SIGNING_KEY = os.environ.get("DOCUMENTS_SIGNING_KEY") or None
+DOCUMENTS_SIGNING_CERT = os.environ.get("DOCUMENTS_SIGNING_CERT") or None
+DOCUMENTS_SIGNING_CHAIN = [p for p in os.environ.get("DOCUMENTS_SIGNING_CHAIN", "").split(":") if p]
+DOCUMENTS_SIGNING_KEY_PASSPHRASE = os.environ.get("DOCUMENTS_SIGNING_KEY_PASSPHRASE") or None
 # The map never asks an external tile server: the layers are our own data.
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (37.4745, 57.3295),
