@@ -120,6 +120,29 @@ def document_issue(*, kind: str, obj, actor) -> IssuedDocument:
         )
 
 
+def payment_slip_issue(*, bill: Bill, actor) -> IssuedDocument:
+    """The payment slip of a bill on demand: the valid one while the bill still says what it signed,
+    else a new one that supersedes it (e.g. once the bill is paid)."""
+    from documents.content import content_for
+
+    with transaction.atomic():
+        bill = Bill.objects.select_for_update().get(pk=bill.pk)
+        content = content_for(DocumentKind.PAYMENT_SLIP, bill)
+        current = _current_of(DocumentKind.PAYMENT_SLIP, {"bill": bill})
+        if (
+            current is not None
+            and signed_fields(content, serial=current.serial, issued_on=current.issued_on) == current.key_fields
+        ):
+            return current
+        return document_record(
+            kind=DocumentKind.PAYMENT_SLIP,
+            content=content,
+            subject=_subject(bill),
+            actor=actor,
+            supersedes=current,
+        )
+
+
 def _officer(actor) -> None:
     if not (actor.roles() & REVOKE_ROLES):
         raise NotAllowed(_("Only a permit officer revokes or reissues an issued document."))

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from documents import selectors, services
 from documents.content import DocumentNotReady
 from documents.forms import RevokeForm
-from documents.models import DocumentKind, ScanOutcome
+from documents.models import ScanOutcome
 from documents.qrsign import SigningKeyMissing
 from fees.selectors import bills_visible
 from gis_app.errors import DomainError
@@ -140,11 +140,9 @@ def slip(request: HttpRequest, bill_pk: int) -> HttpResponse:
     """A payment slip of a bill this person may see, issued on demand (the valid one if its bill is
     unchanged since)."""
     bill = get_object_or_404(bills_visible(user=request.user), pk=bill_pk)
-    existing = bill.issued_documents.filter(kind=DocumentKind.PAYMENT_SLIP, status="valid").first()
-    if existing is None:
-        try:
-            existing = services.document_issue(kind=DocumentKind.PAYMENT_SLIP, obj=bill, actor=request.user)
-        except (DocumentNotReady, SigningKeyMissing) as exc:
-            messages.error(request, str(getattr(exc, "message", exc)))
-            return redirect("fees:bill", bill.pk)
-    return redirect("documents:download", serial=existing.serial)
+    try:
+        slip_document = services.payment_slip_issue(bill=bill, actor=request.user)
+    except (DocumentNotReady, SigningKeyMissing) as exc:
+        messages.error(request, str(exc.message))
+        return redirect("fees:bill", bill.pk)
+    return redirect("documents:download", serial=slip_document.serial)

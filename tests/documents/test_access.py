@@ -70,3 +70,29 @@ def test_staff_see_every_version_the_citizen_only_the_valid_one(issued, staff, c
     run_jobs_here()
     assert signed_in(citizen).get(reverse("documents:download", args=[permit.serial])).status_code == 404
     assert signed_in(officer).get(reverse("documents:download", args=[permit.serial])).status_code == 200
+
+
+@pytest.mark.hostile("access")
+def test_the_payment_slip_on_demand_for_the_bills_applicant_only(plot, staff, citizen):  # noqa: F811
+    from fees.models import Bill
+
+    req = to_issuance(plot, staff, citizen)
+    bill = Bill.objects.filter(request=req).exclude(status="cancelled").first()
+    url = reverse("documents:slip", args=[bill.pk])
+    client = signed_in(citizen)
+    first = client.post(url)
+    assert first.status_code == 302
+    slip = IssuedDocument.objects.get(bill=bill, kind="payment_slip")
+    assert first["Location"] == reverse("documents:download", args=[slip.serial])
+    assert slip.serial.startswith("PS-") and slip.key_fields["bill_id"] == bill.bill_id
+    assert client.post(url)["Location"] == first["Location"]  # the bill unchanged: the same slip
+    run_jobs_here()
+    response = client.get(first["Location"])
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    stranger = another_owner(plot, 8)
+    assert signed_in(stranger).post(url).status_code == 404
+    assert signed_in(stranger).get(first["Location"]).status_code == 404
+    assert Client().post(url).status_code == 302  # to the login page
+    assert client.get(url).status_code == 405  # issuing is a POST
+    assert signed_in(citizen).post(reverse("documents:slip", args=[999999])).status_code == 404
+    assert IssuedDocument.objects.filter(kind="payment_slip").count() == 1
