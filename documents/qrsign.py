@@ -186,12 +186,6 @@ def signing_key(*, day: dt.date) -> tuple[str, Ed25519PrivateKey]:
 # --- signing and verifying -----------------------------------------------------------------------------------
 
 
-def fields_sign(fields: dict, *, day: dt.date) -> tuple[str, str]:
-    """(key id, base64url signature) over the canonical JSON of the fields, with the key of that day."""
-    key_id, private = signing_key(day=day)
-    return key_id, b64url(private.sign(canonical_json(fields)))
-
-
 def fields_verify(fields: dict, *, key_id: str, signature: bytes, day: dt.date, keys=None) -> bool:
     """Whether the signature over the fields is the named key's, and the key was in force on that day."""
     for key in keys if keys is not None else published_keys():
