@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from permits.models import PermitRequest
+from permits.models import MapPreparationOrder, PermitRequest
 
 
 @dataclass(frozen=True)
@@ -50,4 +50,28 @@ def transition_hooks() -> tuple[TransitionHook, ...]:
 def transition_hooks_run(event: TransitionEvent) -> None:
     """Call every registered hook, in registration order (inside the caller's transaction)."""
     for hook in _HOOKS:
+        hook(event)
+
+
+@dataclass(frozen=True)
+class MapOrderEvent:
+    """A map preparation order just recorded by the planner (review.map_order_issue), read-only."""
+
+    order: MapPreparationOrder
+    actor: object
+
+
+MapOrderHook = Callable[[MapOrderEvent], None]
+_ORDER_HOOKS: list[MapOrderHook] = []
+
+
+def on_map_order(hook: MapOrderHook) -> MapOrderHook:
+    """Register a hook run when a map preparation order is recorded (in its transaction)."""
+    if hook not in _ORDER_HOOKS:
+        _ORDER_HOOKS.append(hook)
+    return hook
+
+
+def map_order_hooks_run(event: MapOrderEvent) -> None:
+    for hook in _ORDER_HOOKS:
         hook(event)

@@ -16,6 +16,7 @@ from accounts.roles import Role
 from gis_app.audit import audit_record
 from permits import selectors
 from permits.errors import GuardsFailed, TransitionNotAllowed, WorkflowError
+from permits.hooks import MapOrderEvent, map_order_hooks_run
 from permits.models import (
     ComplianceCheck,
     MapPreparationOrder,
@@ -122,6 +123,7 @@ def map_order_issue(*, request_id: int, actor, valid_days: int = 365) -> MapPrep
         },
     )
     audit_record(actor=actor, action="map_order.issued", obj=req, check=check.pk)
+    map_order_hooks_run(MapOrderEvent(order=order, actor=actor))  # e.g. documents issues its paper
     return order
 
 

@@ -328,6 +328,14 @@ PSP_MERCHANT_ID = os.environ.get("PSP_MERCHANT_ID", "sandbox-merchant")
 PSP_SECRET = os.environ.get("PSP_SECRET", "sandbox-secret")
 PSP_TIMEOUT_S = float(os.environ.get("PSP_TIMEOUT_S", "5"))
 PSP_VERIFY_WINDOW_S = int(os.environ.get("PSP_VERIFY_WINDOW_S", str(15 * 60)))
+# PAdES signatures of issued documents (documents/pades.py): a real key and certificate (PEM files, the
+# issuing CA's certificates in the chain, colon-separated) when set; else a demo CA and signing
+# certificate are created on first use under DOCUMENTS_PKI_DIR (.local/pki, never committed).
+DOCUMENTS_PKI_DIR = Path(os.environ.get("DOCUMENTS_PKI_DIR", BASE_DIR / ".local" / "pki"))
+DOCUMENTS_SIGNING_KEY = os.environ.get("DOCUMENTS_SIGNING_KEY") or None
+DOCUMENTS_SIGNING_CERT = os.environ.get("DOCUMENTS_SIGNING_CERT") or None
+DOCUMENTS_SIGNING_CHAIN = [p for p in os.environ.get("DOCUMENTS_SIGNING_CHAIN", "").split(":") if p]
+DOCUMENTS_SIGNING_KEY_PASSPHRASE = os.environ.get("DOCUMENTS_SIGNING_KEY_PASSPHRASE") or None
 # The map never asks an external tile server: the layers are our own data.
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (37.4745, 57.3295),
@@ -426,3 +434,14 @@ SPECTACULAR_SETTINGS = {
 # Open311 GeoReport v2 (reports.api.open311): the api_keys issued to client applications that may post
 # citizen reports, comma-separated.
 OPEN311_API_KEYS = [k.strip() for k in os.environ.get("OPEN311_API_KEYS", "").split(",") if k.strip()]
+
+# --- Issued documents (documents/) ---------------------------------------------------------------------
+# The QR code on a document holds an absolute URL to the public verification page under this base.
+DOCUMENTS_PUBLIC_BASE_URL = os.environ.get("DOCUMENTS_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# The Ed25519 keys that sign the QR payloads (documents/qrsign.py): keys.json (public halves, signing
+# periods) and <key id>.pem (private, mode 600). DOCUMENT_KEYS_DEMO makes a demo key on first use; a
+# real deployment turns it off and provides its keys (`manage.py document_key_rotate`).
+DOCUMENT_KEYS_DIR = os.environ.get("DOCUMENT_KEYS_DIR", str(BASE_DIR / ".local" / "document_keys"))
+DOCUMENT_KEYS_DEMO = env_bool("DOCUMENT_KEYS_DEMO", True)
+# The public verification page answers at most this many scans a minute from one coarse origin (/24).
+DOCUMENT_VERIFY_SCANS_PER_MINUTE = int(os.environ.get("DOCUMENT_VERIFY_SCANS_PER_MINUTE", "60"))

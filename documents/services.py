@@ -1,0 +1,268 @@
+"""Writes of documents: issuing (serial, signed QR, job), reissuing, revoking, rendering (the job's body)
+and logging a scan of the verification page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import ipaddress
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import Role
+from documents import qrsign
+from documents.models import (
+    DocumentKind,
+    DocumentStatus,
+    IssuedDocument,
+    RenderState,
+    ScanOutcome,
+    VerificationScan,
+)
+from documents.serials import jalali_year, serial_next, serial_text
+from fees.models import Bill
+from gis_app.audit import audit_record
+from gis_app.errors import DomainError, NotAllowed
+from permits.models import PermitRequest
+from violations.models import Violation
+
+# who revokes or reissues a document (the permit officer; the manager stands in)
+REVOKE_ROLES = frozenset({Role.PERMIT_OFFICER, Role.MANAGER})
+REVOKE_REASON_MIN_CHARS = 10
+
+# render_error codes and what people read (the job stores the code, the page translates it)
+RENDER_ERROR_NOT_READY = "not_ready"
+RENDER_ERROR_SIGNING = "signing_unavailable"
+RENDER_ERROR_CHANGED = "changed"
+RENDER_ERROR_INTERNAL = "internal"
+
+
+def _subject(obj) -> dict:
+    """The document's foreign keys for what it is of (a request, a bill or a violation)."""
+    if isinstance(obj, PermitRequest):
+        return {"file_id": obj.file_id, "request": obj}
+    if isinstance(obj, Bill):
+        return {"file_id": obj.file_id, "bill": obj, "request_id": obj.request_id}
+    if isinstance(obj, Violation):
+        return {"file_id": obj.file_id, "violation": obj}
+    raise TypeError(f"no document is issued for a {type(obj).__name__}")
+
+
+def signed_fields(content, *, serial: str, issued_on) -> dict:
+    """The fields the QR signs: the content's key fields with the serial and the date of issue."""
+    return {**content.key_fields(), "serial": serial, "issued_on": issued_on.isoformat()}
+
+
+def document_record(*, kind: str, content, subject: dict, actor, supersedes: IssuedDocument | None = None):
+    """Record an issuance inside the caller's transaction: the signing key first (a missing key raises
+    before a number is taken), then the next serial of the kind and Jalali year, the signature, the row,
+    the audit event, and the rendering job (deferred: it runs after commit, never under the counter's lock)."""
+    from documents.tasks import document_render_job
+
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("document_record must run inside the transaction that causes the issuance")
+    kind = DocumentKind(kind).value
+    now = timezone.now()
+    day = timezone.localdate(now)
+    key_id, private = qrsign.signing_key(day=day)
+    year = jalali_year(now)
+    sequence = serial_next(kind=kind, year=year)
+    serial = serial_text(kind=kind, year=year, sequence=sequence)
+    fields = signed_fields(content, serial=serial, issued_on=day)
+    signature = qrsign.b64url(private.sign(qrsign.canonical_json(fields)))
+    document = IssuedDocument.objects.create(
+        kind=kind,
+        serial=serial,
+        jalali_year=year,
+        sequence=sequence,
+        issued_at=now,
+        issued_on=day,
+        issued_by=actor if getattr(actor, "is_authenticated", False) else None,
+        key_fields=fields,
+        footprint_geojson=content.footprint_geojson,
+        key_id=key_id,
+        signature=signature,
+        qr_payload=qrsign.qr_url(serial=serial, key_id=key_id, signature=signature),
+        supersedes=supersedes,
+        **subject,
+    )
+    if supersedes is not None:
+        supersedes.status = DocumentStatus.SUPERSEDED
+        supersedes.save(update_fields=["status"])
+        audit_record(actor=actor, action="document.superseded", obj=supersedes, by=serial)
+    audit_record(actor=actor, action="document.issued", obj=document, serial=serial, kind=kind)
+    document_render_job.defer(document_id=document.pk)
+    return document
+
+
+def _current_of(kind: str, subject: dict) -> IssuedDocument | None:
+    """The valid document of this kind for the same request, bill or violation (locked), if any."""
+    key = {k: v for k, v in subject.items() if k in ("request", "bill", "violation")}
+    if "bill" in key or "violation" in key:
+        key.pop("request", None)
+    return IssuedDocument.objects.select_for_update().filter(kind=kind, status=DocumentStatus.VALID, **key).first()
+
+
+def document_issue(*, kind: str, obj, actor) -> IssuedDocument:
+    """Issue a document of a request, bill or violation from its typed data (documents.content); a valid
+    one of the same kind for the same object is superseded by it. Runs in the caller's transaction (a
+    transition hook's) or its own."""
+    from documents.content import content_for
+
+    with transaction.atomic():
+        content = content_for(kind, obj)  # DocumentNotReady: nothing written
+        subject = _subject(obj)
+        return document_record(
+            kind=kind, content=content, subject=subject, actor=actor, supersedes=_current_of(kind, subject)
+        )
+
+
+def payment_slip_issue(*, bill: Bill, actor) -> IssuedDocument:
+    """The payment slip of a bill on demand: the valid one while the bill still says what it signed,
+    else a new one that supersedes it (e.g. once the bill is paid)."""
+    from documents.content import content_for
+
+    with transaction.atomic():
+        bill = Bill.objects.select_for_update().get(pk=bill.pk)
+        content = content_for(DocumentKind.PAYMENT_SLIP, bill)
+        current = _current_of(DocumentKind.PAYMENT_SLIP, {"bill": bill})
+        if (
+            current is not None
+            and signed_fields(content, serial=current.serial, issued_on=current.issued_on) == current.key_fields
+        ):
+            return current
+        return document_record(
+            kind=DocumentKind.PAYMENT_SLIP,
+            content=content,
+            subject=_subject(bill),
+            actor=actor,
+            supersedes=current,
+        )
+
+
+def _officer(actor) -> None:
+    if not (actor.roles() & REVOKE_ROLES):
+        raise NotAllowed(_("Only a permit officer revokes or reissues an issued document."))
+
+
+def document_revoke(*, document_id: int, actor, reason: str) -> IssuedDocument:
+    """Revoke a valid document with the officer's reason (audited); the verification page says so at once."""
+    _officer(actor)
+    reason = (reason or "").strip()
+    if len(reason) < REVOKE_REASON_MIN_CHARS:
+        raise DomainError(_("Write why the document is revoked (at least 10 characters)."))
+    with transaction.atomic():
+        document = IssuedDocument.objects.select_for_update().get(pk=document_id)
+        if document.status != DocumentStatus.VALID:
+            raise DomainError(_("Only a valid document can be revoked; this one is already revoked or superseded."))
+        document.status = DocumentStatus.REVOKED
+        document.revoked_reason, document.revoked_by, document.revoked_at = reason, actor, timezone.now()
+        document.save(update_fields=["status", "revoked_reason", "revoked_by", "revoked_at"])
+        audit_record(actor=actor, action="document.revoked", obj=document, serial=document.serial, reason=reason)
+    return document
+
+
+def document_reissue(*, document_id: int, actor) -> IssuedDocument:
+    """A new document, with a new serial, from the object's current data; the old one is superseded and
+    points to it. Only a valid document is reissued."""
+    _officer(actor)
+    with transaction.atomic():
+        old = IssuedDocument.objects.select_for_update().get(pk=document_id)
+        if old.status != DocumentStatus.VALID:
+            raise DomainError(_("Only a valid document can be reissued."))
+        obj = old.bill or old.violation or old.request
+        return document_issue(kind=old.kind, obj=obj, actor=actor)
+
+
+def document_render_retry(*, document_id: int, actor) -> IssuedDocument:
+    """Prepare a document's PDF again after a failure (e.g. the signing certificate was missing)."""
+    from documents.tasks import document_render_job
+
+    _officer(actor)
+    with transaction.atomic():
+        document = IssuedDocument.objects.select_for_update().get(pk=document_id)
+        if document.render_state != RenderState.FAILED:
+            raise DomainError(_("This document is not waiting to be prepared again."))
+        document.render_state, document.render_error = RenderState.PENDING, ""
+        document.save(update_fields=["render_state", "render_error"])
+        audit_record(actor=actor, action="document.render_retried", obj=document)
+        document_render_job.defer(document_id=document.pk)
+    return document
+
+
+def _render_failed(document_id: int, code: str, detail: str) -> None:
+    IssuedDocument.objects.filter(pk=document_id, render_state=RenderState.PENDING).update(
+        render_state=RenderState.FAILED, render_error=f"{code}: {detail}"[:2000]
+    )
+
+
+def document_render(*, document_id: int) -> str:
+    """The job's body: build the content again, check it still says what was signed, render the PDF,
+    sign it (PAdES) and store it. A failure leaves the document "could not be prepared" with the reason;
+    no half-made PDF is ever served."""
+    from documents.content import DocumentNotReady, content_for
+    from documents.pades import SigningUnavailable, sign_pdf
+    from documents.render import render_document
+
+    document = IssuedDocument.objects.select_related("request", "bill", "violation").filter(pk=document_id).first()
+    if document is None or document.render_state != RenderState.PENDING:
+        return "nothing to do"
+    obj = document.bill or document.violation or document.request
+    try:
+        content = content_for(document.kind, obj)
+    except DocumentNotReady as exc:
+        _render_failed(document_id, RENDER_ERROR_NOT_READY, str(exc.message))
+        return RENDER_ERROR_NOT_READY
+    if signed_fields(content, serial=document.serial, issued_on=document.issued_on) != document.key_fields:
+        _render_failed(document_id, RENDER_ERROR_CHANGED, "the key fields differ from the signed ones")
+        return RENDER_ERROR_CHANGED
+    try:
+        pdf = render_document(
+            content, serial=document.serial, issued_on=document.issued_on, qr_url=document.qr_payload, lang="fa"
+        )
+        signed = sign_pdf(pdf)
+    except SigningUnavailable as exc:
+        _render_failed(document_id, RENDER_ERROR_SIGNING, str(exc))
+        return RENDER_ERROR_SIGNING
+    except Exception as exc:
+        # an engine fault must not leave the document "being prepared" forever; the job still fails
+        _render_failed(document_id, RENDER_ERROR_INTERNAL, type(exc).__name__)
+        raise
+    IssuedDocument.objects.filter(pk=document_id, render_state=RenderState.PENDING).update(
+        render_state=RenderState.READY,
+        pdf=signed,
+        pdf_sha256=hashlib.sha256(signed).hexdigest(),
+        rendered_at=timezone.now(),
+        render_error="",
+    )
+    return "ready"
+
+
+def coarse_origin(address: str) -> str:
+    """The /24 of an IPv4 address, the /48 of an IPv6 one ("unknown" for anything else): what the scan
+    log keeps instead of the address."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return "unknown"
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+def scan_admit(*, origin: str) -> bool:
+    """Whether this origin may scan again now (at most DOCUMENT_VERIFY_SCANS_PER_MINUTE a minute)."""
+    since = timezone.now() - dt.timedelta(minutes=1)
+    limit = settings.DOCUMENT_VERIFY_SCANS_PER_MINUTE
+    # counted up to the limit only: a flood from one network costs no more per request than the limit
+    recent = VerificationScan.objects.filter(origin=origin, at__gte=since)[:limit].count()
+    return recent < limit
+
+
+def scan_log(*, origin: str, outcome: str, document: IssuedDocument | None) -> VerificationScan:
+    """One row per scan: when, the coarse origin and what it found."""
+    return VerificationScan.objects.create(origin=origin, outcome=ScanOutcome(outcome), document=document)

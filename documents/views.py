@@ -1,0 +1,148 @@
+"""Pages of documents: the public verification page, the published keys, the download of a signed PDF,
+the permit officer's revocation, reissue and retry, and the payment slip on demand."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from documents import selectors, services
+from documents.content import DocumentNotReady
+from documents.forms import RevokeForm
+from documents.models import ScanOutcome
+from documents.qrsign import SigningKeyMissing
+from fees.selectors import bills_visible
+from gis_app.errors import DomainError
+from gis_app.public import public_db_work
+
+
+@require_GET
+@public_db_work(json=False)
+def verify(request: HttpRequest, serial: str) -> HttpResponse:
+    """The municipality's own record of a scanned document (no login; rate-limited per coarse origin;
+    every scan logged with its time and the origin's /24)."""
+    origin = services.coarse_origin(request.META.get("REMOTE_ADDR", ""))
+    if not services.scan_admit(origin=origin):
+        services.scan_log(origin=origin, outcome=ScanOutcome.REFUSED, document=None)
+        response = render(
+            request,
+            "refused.html",
+            {"message": _("Too many checks from your network in a minute. Please try again in a minute.")},
+            status=429,
+        )
+        response["Retry-After"] = "60"
+        return response
+    result = selectors.payload_verify(serial=serial, key_id=request.GET.get("k"), signature=request.GET.get("s"))
+    services.scan_log(origin=origin, outcome=result.outcome, document=result.document)
+    response = render(
+        request,
+        "documents/verify.html",
+        {"result": result, "document": result.document, "serial": serial if len(serial) <= 40 else serial[:40]},
+        status=404 if result.document is None else 200,
+    )
+    response["Cache-Control"] = "no-store"  # a revocation shows at the next scan
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_GET
+def keys(request: HttpRequest) -> JsonResponse:
+    """/.well-known/document-keys.json: the public keys that sign the QR codes, with their periods."""
+    response = JsonResponse({"issuer": "Bojnord municipality", "keys": selectors.keys_published()})
+    response["Cache-Control"] = "public, max-age=3600"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _visible(request: HttpRequest, serial: str):
+    document = selectors.document_visible(serial=serial, user=request.user)
+    if document is None:
+        raise Http404
+    return document
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest, serial: str) -> HttpResponse:
+    """The signed PDF (the applicant's side: the valid one of their file; staff: every version); while the
+    job is making it, a page that says so."""
+    document = _visible(request, serial)
+    pdf = selectors.document_pdf(document=document)
+    if pdf is None:
+        response = render(request, "documents/preparing.html", {"document": document}, status=409)
+        response["Cache-Control"] = "private, no-store"
+        return response
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{document.serial}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def revoke(request: HttpRequest, serial: str) -> HttpResponse:
+    """The permit officer revokes a document with a reason, after a confirmation (POST)."""
+    document = _visible(request, serial)
+    if not request.user.roles() & services.REVOKE_ROLES:
+        raise Http404
+    form = RevokeForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                reason = form.cleaned_data["reason"]
+                services.document_revoke(document_id=document.pk, actor=request.user, reason=reason)
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Document %(serial)s is revoked.") % {"serial": document.serial})
+                return redirect("documents:revoke", serial=document.serial)
+        status = 400
+    return render(request, "documents/revoke.html", {"document": document, "form": form}, status=status)
+
+
+@login_required
+@require_POST
+def reissue(request: HttpRequest, serial: str) -> HttpResponse:
+    document = _visible(request, serial)
+    if not request.user.roles() & services.REVOKE_ROLES:
+        raise Http404
+    try:
+        new = services.document_reissue(document_id=document.pk, actor=request.user)
+    except (DomainError, DocumentNotReady) as exc:
+        messages.error(request, str(getattr(exc, "message", exc)))
+        return redirect("documents:revoke", serial=document.serial)
+    messages.success(request, _("Reissued as %(serial)s.") % {"serial": new.serial})
+    return redirect("documents:revoke", serial=new.serial)
+
+
+@login_required
+@require_POST
+def retry(request: HttpRequest, serial: str) -> HttpResponse:
+    document = _visible(request, serial)
+    if not request.user.roles() & services.REVOKE_ROLES:
+        raise Http404
+    try:
+        services.document_render_retry(document_id=document.pk, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect("documents:revoke", serial=document.serial)
+
+
+@login_required
+@require_POST
+def slip(request: HttpRequest, bill_pk: int) -> HttpResponse:
+    """A payment slip of a bill this person may see, issued on demand (the valid one if its bill is
+    unchanged since)."""
+    bill = get_object_or_404(bills_visible(user=request.user), pk=bill_pk)
+    try:
+        slip_document = services.payment_slip_issue(bill=bill, actor=request.user)
+    except (DocumentNotReady, SigningKeyMissing) as exc:
+        messages.error(request, str(exc.message))
+        return redirect("fees:bill", bill.pk)
+    return redirect("documents:download", serial=slip_document.serial)
