@@ -108,8 +108,8 @@ def test_an_agency_never_sees_another_agencys_inquiry(client, plot, tokens, agen
 def test_missing_or_unknown_tokens_are_401(client, tokens, header):
     extra = {"HTTP_AUTHORIZATION": header} if header else {}
     r = client.get(URL, **extra)
-    assert r.status_code in (401, 403)
-    assert r.status_code == 401 or header is not None and not header.startswith("Bearer")
+    assert r.status_code == 401
+    assert r.json()["detail"]
 
 
 @pytest.mark.hostile("credentials")
@@ -131,7 +131,6 @@ def test_revoked_expired_and_rotated_tokens(client, plot, agencies, tokens):
     r = api_get(client, URL, new)
     assert r.status_code == 401 and "revoked" in r.json()["detail"]
     # an agency switched off loses every token
-    other, _ = services.token_issue(agency=agencies["bank"], actor=None)
     raw_bank = services.token_issue(agency=agencies["bank"], actor=None)[1]
     agencies["bank"].active = False
     agencies["bank"].save()
