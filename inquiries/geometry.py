@@ -48,7 +48,7 @@ def excavation_geometry(*, geometry: object, crs: object) -> GEOSGeometry:
         raise GeometryRefused(_("Every coordinate must be a finite number pair (x, y)."))
     if not shape.is_valid:
         raise GeometryRefused(_("The geometry is invalid (it crosses itself or repeats its points)."))
-    geom = GEOSGeometry(shape.wkb, srid=crs)
+    geom = GEOSGeometry(memoryview(shape.wkb), srid=crs)
     if crs == 4326:
         xmin, ymin, xmax, ymax = shape.bounds
         if not (-180 <= xmin <= xmax <= 180 and -90 <= ymin <= ymax <= 90):

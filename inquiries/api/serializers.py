@@ -25,9 +25,20 @@ OUTCOMES = [
 ]
 
 
-class GeoJSONGeometrySerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["LineString", "Polygon"])
-    coordinates = serializers.JSONField(help_text="GeoJSON coordinates of a LineString or a Polygon.")
+GEOMETRY_SCHEMA = {
+    "type": "object",
+    "description": "A GeoJSON LineString or Polygon (its own crs member is ignored: send `crs`).",
+    "properties": {
+        "type": {"type": "string", "enum": ["LineString", "Polygon"]},
+        "coordinates": {"type": "array", "items": {}},
+    },
+    "required": ["type", "coordinates"],
+}
+
+
+@extend_schema_field(GEOMETRY_SCHEMA)
+class GeometryField(serializers.JSONField):
+    """Read as plain JSON: inquiries.geometry checks it and says precisely what is wrong."""
 
 
 class InquiryCreateSerializer(serializers.Serializer):
@@ -41,9 +52,10 @@ class InquiryCreateSerializer(serializers.Serializer):
     unit = serializers.CharField(
         max_length=40, required=False, allow_blank=True, default="", help_text="Utility: the unit (renovation code)."
     )
-    geometry = GeoJSONGeometrySerializer(required=False, help_text="Excavation: the trench's line or polygon.")
+    geometry = GeometryField(required=False, help_text="Excavation: the trench's line or polygon.")
     crs = serializers.IntegerField(
         required=False,
+        error_messages={"invalid": _("Send the crs as an EPSG code number, e.g. 4326.")},
         help_text="Excavation: EPSG code of the geometry, one of "
         + ", ".join(str(c) for c in settings.INQUIRY_API_SRIDS),
     )

@@ -118,7 +118,7 @@ class InquiryListView(AgencyView, generics.GenericAPIView):
             property_code=data["property"],
             reference=data.get("reference", ""),
             unit=data.get("unit", ""),
-            geometry=dict(data["geometry"]) if "geometry" in data else None,
+            geometry=data.get("geometry"),
             crs=data.get("crs"),
         )
         self.log_inquiry = inquiry

@@ -46,8 +46,8 @@ def auth(token: str) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
-def api_post(client, path: str, token: str, body: dict):
-    return client.post(path, body, content_type="application/json", **auth(token))
+def api_post(client, path: str, token: str, body: dict, **extra):
+    return client.post(path, body, content_type="application/json", **auth(token), **extra)
 
 
 def api_get(client, path: str, token: str):
