@@ -34,9 +34,9 @@ root_patterns: list = [
         name="docs",
     ),
     path("api/v1/inquiries/", api.InquiryListView.as_view(), name="api_inquiries"),
-    path("api/v1/inquiries/<uuid:public_id>/", api.InquiryDetailView.as_view(), name="api_inquiry"),
+    path("api/v1/inquiries/<str:public_id>/", api.InquiryDetailView.as_view(), name="api_inquiry"),
     path("api/v1/webhooks/", api.WebhookListView.as_view(), name="api_webhooks"),
-    path("api/v1/webhooks/<int:pk>/", api.WebhookDetailView.as_view(), name="api_webhook"),
-    path("api/v1/webhooks/<int:pk>/deliveries/", api.WebhookDeliveriesView.as_view(), name="api_deliveries"),
+    path("api/v1/webhooks/<str:pk>/", api.WebhookDetailView.as_view(), name="api_webhook"),
+    path("api/v1/webhooks/<str:pk>/deliveries/", api.WebhookDeliveriesView.as_view(), name="api_deliveries"),
     path("api/v1/token/rotate/", api.TokenRotateView.as_view(), name="api_token_rotate"),
 ]

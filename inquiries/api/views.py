@@ -3,6 +3,8 @@ selector, and is logged (agency, purpose, answer). Another agency's inquiry or w
 
 from __future__ import annotations
 
+import uuid
+
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -31,7 +33,10 @@ from inquiries.models import InquiryStatus, WebhookSubscription
 
 ERR = OpenApiResponse(ErrorSerializer)
 VALIDATION = OpenApiResponse(OpenApiTypes.OBJECT, description="What is wrong with the input (field → messages).")
-COMMON = {401: ERR, 403: ERR, 429: ERR}
+# every operation: the site's input guard refuses malformed requests (control bytes, a body too big or
+# without a length) before the view, with the project's error shape
+GUARD = OpenApiResponse(OpenApiTypes.OBJECT, description="Malformed request refused by the site's input guard.")
+COMMON = {400: VALIDATION, 401: ERR, 403: ERR, 411: GUARD, 413: GUARD, 429: ERR}
 
 
 class Page(LimitOffsetPagination):
@@ -85,7 +90,7 @@ class InquiryListView(AgencyView, generics.GenericAPIView):
     @extend_schema(
         summary="The agency's inquiries, newest first",
         parameters=[OpenApiParameter("status", str, enum=InquiryStatus.values, required=False)],
-        responses={200: InquirySerializer(many=True), 400: VALIDATION, **COMMON},
+        responses={200: InquirySerializer(many=True), **COMMON},
     )
     def get(self, request):
         qs = selectors.inquiries_of(agency=request.user.agency)
@@ -125,10 +130,27 @@ class InquiryListView(AgencyView, generics.GenericAPIView):
         return Response(InquirySerializer(inquiry).data, status=status.HTTP_201_CREATED)
 
 
+# Path parameters are matched as text and parsed here, so that a malformed one is a JSON 404 like an
+# unknown one (a URL converter would leave it to the site's HTML 404 page).
+INQUIRY_ID = OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+SUBSCRIPTION_ID = OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+def _uuid(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise NotFound(_("No such inquiry.")) from None
+
+
 class InquiryDetailView(AgencyView):
-    @extend_schema(summary="One of the agency's inquiries", responses={200: InquirySerializer, 404: ERR, **COMMON})
-    def get(self, request, public_id):
-        inquiry = selectors.inquiry_of(agency=request.user.agency, public_id=public_id)
+    @extend_schema(
+        summary="One of the agency's inquiries",
+        parameters=[INQUIRY_ID],
+        responses={200: InquirySerializer, 404: ERR, **COMMON},
+    )
+    def get(self, request, public_id: str):
+        inquiry = selectors.inquiry_of(agency=request.user.agency, public_id=_uuid(public_id))
         if inquiry is None:
             raise NotFound(_("No such inquiry."))
         self.log_inquiry = inquiry
@@ -145,7 +167,7 @@ class WebhookListView(AgencyView):
     @extend_schema(
         summary="Subscribe a URL to one inquiry or one property (status changes, HMAC-signed POSTs)",
         request=WebhookCreateSerializer,
-        responses={201: WebhookCreatedSerializer, 400: VALIDATION, **COMMON},
+        responses={201: WebhookCreatedSerializer, **COMMON},
     )
     def post(self, request):
         form = WebhookCreateSerializer(data=request.data)
@@ -163,16 +185,20 @@ class WebhookListView(AgencyView):
         return Response(WebhookCreatedSerializer(sub).data, status=status.HTTP_201_CREATED)
 
 
-def _subscription(request, pk: int) -> WebhookSubscription:
-    sub = selectors.webhooks_of(agency=request.user.agency).filter(pk=pk).first()
+def _subscription(request, pk: str) -> WebhookSubscription:
+    sub = None
+    if pk.isascii() and pk.isdigit() and len(pk) < 19:
+        sub = selectors.webhooks_of(agency=request.user.agency).filter(pk=int(pk)).first()
     if sub is None:
         raise NotFound(_("No such subscription."))
     return sub
 
 
 class WebhookDetailView(AgencyView):
-    @extend_schema(summary="Cancel a subscription", responses={204: None, 404: ERR, **COMMON})
-    def delete(self, request, pk: int):
+    @extend_schema(
+        summary="Cancel a subscription", parameters=[SUBSCRIPTION_ID], responses={204: None, 404: ERR, **COMMON}
+    )
+    def delete(self, request, pk: str):
         services.webhook_cancel(subscription=_subscription(request, pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -182,9 +208,11 @@ class WebhookDeliveriesView(AgencyView, generics.GenericAPIView):
     serializer_class = DeliverySerializer
 
     @extend_schema(
-        summary="Delivery history of a subscription", responses={200: DeliverySerializer(many=True), 404: ERR, **COMMON}
+        summary="Delivery history of a subscription",
+        parameters=[SUBSCRIPTION_ID],
+        responses={200: DeliverySerializer(many=True), 404: ERR, **COMMON},
     )
-    def get(self, request, pk: int):
+    def get(self, request, pk: str):
         page = self.paginate_queryset(selectors.deliveries_of(subscription=_subscription(request, pk)))
         return self.get_paginated_response(DeliverySerializer(page, many=True).data)
 
@@ -193,7 +221,7 @@ class TokenRotateView(AgencyView):
     @extend_schema(
         summary="Rotate the token used for this call (the old one works for a grace period)",
         request=None,
-        responses={201: TokenSerializer, 400: VALIDATION, **COMMON},
+        responses={201: TokenSerializer, **COMMON},
     )
     def post(self, request):
         new, raw = services.token_rotate(token=request.user.token, actor=None)
