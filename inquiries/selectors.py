@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.roles import Role
 from fees.models import Bill, BillStatus
 from fees.selectors import fines_unpaid
-from gis_app.models import DatasetKind
+from gis_app.models import DatasetKind, DatasetVersion
 from gis_app.selectors import active_version_id
 from inquiries.models import (
     Agency,
@@ -138,7 +138,9 @@ def file_facts(*, file: PropertyFile | None, today: dt.date | None = None) -> Fi
 
 def data_versions() -> dict[str, int | None]:
     """The live dataset versions an answer is decided on (stored with it)."""
-    return {kind: active_version_id(kind) for kind in (DatasetKind.PARCELS, DatasetKind.STREETS)}
+    kinds = (DatasetKind.PARCELS, DatasetKind.STREETS)
+    live = dict(DatasetVersion.objects.filter(kind__in=kinds, is_active=True).values_list("kind", "id"))
+    return {kind.value: live.get(kind) for kind in kinds}
 
 
 # --- the excavation's buffer check -------------------------------------------------------------------
