@@ -56,10 +56,12 @@ _PLAN_LAYERS = ("zoning.planzone", "zoning.street", "zoning.planparameters", "zo
 ROLE_ADMIN_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.MANAGER: tuple(
         f"{model.split('.')[0]}.{action}_{model.split('.')[1]}"
-        for model in ("permits.holiday", *_PLAN_LAYERS)
+        for model in ("permits.holiday", "inquiries.agency", "inquiries.agencymember", *_PLAN_LAYERS)
         for action in ("add", "change", "delete", "view")
     ),
     Role.PLANNER: tuple(f"{model.split('.')[0]}.view_{model.split('.')[1]}" for model in _PLAN_LAYERS),
+    # the executive unit keeps the paving records ("recently paved" streets for excavation inquiries)
+    Role.EXECUTIVE_UNIT: tuple(f"inquiries.{action}_pavingrecord" for action in ("add", "change", "delete", "view")),
     # the tariff book: copy a book to next year (add), edit a draft's items and approve it (change);
     # approved books are read-only in the admin whatever the permission says
     Role.REVENUE_OFFICER: (

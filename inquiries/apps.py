@@ -1,3 +1,5 @@
+"""Inquiries from banks, notaries and utilities: the agency API under /api/v1/, webhooks and the agency's pages."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +8,9 @@ class InquiriesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "inquiries"
     verbose_name = _("Agency inquiries")
+
+    def ready(self) -> None:
+        from inquiries import hooks, tasks  # noqa: F401 - the jobs register with the task queue
+        from permits.hooks import on_transition
+
+        on_transition(hooks.request_moved)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a benchmark under bench/ with the same set-up as the other scripts (local PostGIS unless
 # DATABASE_URL is set). Usage: scripts/bench.sh import_parcels [--sizes 100000 1000000]
-# (or compliance, tiles, notifications, dashboard [--scale 1.0], …: every bench/NAME.py)
+# (or compliance, fees, documents, dashboard [--scale 1.0], inquiries, notifications, tiles, …: one of bench/*.py)
 source "$(dirname "$0")/lib.sh"
 
 ensure_system_packages "${SYSTEM_PACKAGES[@]}" "${BENCH_PACKAGES[@]}"

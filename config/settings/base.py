@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     # the agency API (inquiries/) and Open311 (reports/): Django REST framework, OpenAPI 3 by drf-spectacular
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our static files (no CDN)
     "gis_app",
     "accounts",
     "notifications",
@@ -424,12 +425,24 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": None,
+    # per agency (inquiries/api/throttles.py): every call, and filing inquiries
+    "DEFAULT_THROTTLE_RATES": {
+        "agency": os.environ.get("INQUIRY_RATE_ALL", "240/min"),
+        "agency_file": os.environ.get("INQUIRY_RATE_FILE", "60/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Bojnord e-urban planning: agency API and Open311",
     "DESCRIPTION": "Inquiries of banks, notaries and utilities about a property, and citizen reports (GeoReport v2).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the drf-spectacular-sidecar package (this site, no CDN); its init script is a
+    # separate file (SpectacularSwaggerSplitView), so the page passes the strict CSP
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
 }
 # Open311 GeoReport v2 (reports.api.open311): the api_keys issued to client applications that may post
 # citizen reports, comma-separated.
@@ -445,3 +458,29 @@ DOCUMENT_KEYS_DIR = os.environ.get("DOCUMENT_KEYS_DIR", str(BASE_DIR / ".local" 
 DOCUMENT_KEYS_DEMO = env_bool("DOCUMENT_KEYS_DEMO", True)
 # The public verification page answers at most this many scans a minute from one coarse origin (/24).
 DOCUMENT_VERIFY_SCANS_PER_MINUTE = int(os.environ.get("DOCUMENT_VERIFY_SCANS_PER_MINUTE", "60"))
+
+# --- Inquiries (inquiries/): defaults in settings, every one a municipal decision ----------------------
+# CRSs an excavation may be sent in (EPSG): WGS 84, Web Mercator, UTM 39N and 40N
+INQUIRY_API_SRIDS = [int(c) for c in os.environ.get("INQUIRY_API_SRIDS", "4326,3857,32639,32640").split(",")]
+INQUIRY_EXCAVATION_MAX_LENGTH_M = int(os.environ.get("INQUIRY_EXCAVATION_MAX_LENGTH_M", "2000"))
+INQUIRY_EXCAVATION_MAX_AREA_M2 = int(os.environ.get("INQUIRY_EXCAVATION_MAX_AREA_M2", "2000"))
+INQUIRY_TRENCH_WIDTH_M = float(os.environ.get("INQUIRY_TRENCH_WIDTH_M", "0.6"))
+# what lies this close to a trench counts as crossed (parcels, streets, paving, other excavations)
+INQUIRY_CHECK_DISTANCE_M = float(os.environ.get("INQUIRY_CHECK_DISTANCE_M", "2"))
+INQUIRY_PARCELS_LISTED_MAX = 200
+# a street paved within this many days is "recently paved": digging it needs the executive unit
+INQUIRY_PAVING_PROTECTED_DAYS = int(os.environ.get("INQUIRY_PAVING_PROTECTED_DAYS", "730"))
+INQUIRY_REINSTATEMENT_IRR_PER_M2 = int(os.environ.get("INQUIRY_REINSTATEMENT_IRR_PER_M2", "9000000"))
+INQUIRY_RECENT_PAVING_FEE_MULTIPLIER = float(os.environ.get("INQUIRY_RECENT_PAVING_FEE_MULTIPLIER", "3"))
+INQUIRY_EXCAVATION_WORKS_DAYS = int(os.environ.get("INQUIRY_EXCAVATION_WORKS_DAYS", "30"))
+INQUIRY_UNIT_WORKING_DAYS = int(os.environ.get("INQUIRY_UNIT_WORKING_DAYS", "5"))
+INQUIRY_PERMIT_VALID_DAYS = int(os.environ.get("INQUIRY_PERMIT_VALID_DAYS", str(3 * 365)))
+INQUIRY_NO_VIOLATION_VALID_DAYS = int(os.environ.get("INQUIRY_NO_VIOLATION_VALID_DAYS", "365"))
+INQUIRY_TOKEN_DAYS = int(os.environ.get("INQUIRY_TOKEN_DAYS", "365"))
+INQUIRY_TOKEN_ROTATE_GRACE_H = int(os.environ.get("INQUIRY_TOKEN_ROTATE_GRACE_H", "24"))
+# webhooks: https only (plain http in development and tests), retried with back-off
+INQUIRY_WEBHOOK_ALLOW_HTTP = os.environ.get("INQUIRY_WEBHOOK_ALLOW_HTTP", "1" if DEBUG else "0") == "1"
+INQUIRY_WEBHOOK_TIMEOUT_S = float(os.environ.get("INQUIRY_WEBHOOK_TIMEOUT_S", "5"))
+INQUIRY_WEBHOOK_RETRY_ATTEMPTS = int(os.environ.get("INQUIRY_WEBHOOK_RETRY_ATTEMPTS", "8"))
+INQUIRY_WEBHOOK_RETRY_WAIT_S = float(os.environ.get("INQUIRY_WEBHOOK_RETRY_WAIT_S", "0"))
+INQUIRY_WEBHOOK_RETRY_BACKOFF_S = float(os.environ.get("INQUIRY_WEBHOOK_RETRY_BACKOFF_S", "4"))
