@@ -74,8 +74,23 @@ def _wants_json(request: HttpRequest) -> bool:
     return request.path_info.startswith(_JSON_ROUTES) or "application/json" in request.headers.get("Accept", "")
 
 
+# An API above gis_app whose clients expect their own error format (Open311's list of {code, description})
+# registers how a refusal at the edge is written for its paths; gis_app knows no app.
+RefusalRenderer = Callable[[HttpRequest, int, str], HttpResponse]
+_REFUSAL_RENDERERS: list[tuple[str, RefusalRenderer]] = []
+
+
+def refusal_renderer_register(prefix: str, renderer: RefusalRenderer) -> None:
+    """`renderer(request, status, message)` answers the edge's refusals (400, 411, 413) under `prefix`."""
+    if all(p != prefix for p, _r in _REFUSAL_RENDERERS):
+        _REFUSAL_RENDERERS.append((prefix, renderer))
+
+
 def _refusal(request: HttpRequest, *, status: int, code: str, message: str) -> HttpResponse:
-    if _wants_json(request):
+    renderer = next((r for p, r in _REFUSAL_RENDERERS if request.path_info.startswith(p)), None)
+    if renderer is not None:
+        response = renderer(request, status, str(message))
+    elif _wants_json(request):
         response = JsonResponse({"errors": {"__all__": [{"message": message, "code": code}]}}, status=status)
     else:
         response = render(request, "refused.html", {"message": message, "status": status}, status=status)

@@ -10,6 +10,8 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Citizen reports")
 
     def ready(self) -> None:
+        from gis_app.middleware import refusal_renderer_register
+        from reports.api.open311 import edge_refusal
         from reports.services import inspection_recorded, origin_open_for_work, violation_recorded
         from surveys.services import on_inspection_recorded, register_origin_check
         from violations.hooks import on_recorded
@@ -17,3 +19,4 @@ class ReportsConfig(AppConfig):
         register_origin_check(origin_open_for_work)
         on_inspection_recorded(inspection_recorded)
         on_recorded(violation_recorded)
+        refusal_renderer_register("/open311/", edge_refusal)

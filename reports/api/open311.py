@@ -18,10 +18,12 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 
 from django.db.models import QuerySet
+from django.http import HttpResponse, JsonResponse
 from django.urls import re_path
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
@@ -35,7 +37,6 @@ from gis_app.errors import DomainError
 from gis_app.geometry import WGS84
 from reports import services
 from reports.api.serializers import (
-    ErrorSerializer,
     RequestCreatedSerializer,
     RequestPostSerializer,
     RequestSerializer,
@@ -97,6 +98,21 @@ def _errors(code: int, *descriptions: str) -> Response:
     return Response([{"code": code, "description": str(d)} for d in descriptions], status=code)
 
 
+def edge_refusal(request, status: int, message: str) -> HttpResponse:
+    """The site's edge refusals (a NUL or control character, a body too large) under /open311/, written
+    as the spec's error list in the format the path asks for (gis_app.middleware calls it)."""
+    errors = [{"code": status, "description": message}]
+    if request.path_info.endswith(".xml"):
+        body = Open311XMLRenderer().render(errors, renderer_context={"response": HttpResponse(status=status)})
+        return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
+    return JsonResponse(errors, status=status, safe=False)
+
+
+@csrf_exempt
+def not_found(request, *args, **kwargs) -> HttpResponse:
+    return edge_refusal(request, 404, _("There is no such GeoReport v2 resource."))
+
+
 class Open311View(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -116,7 +132,20 @@ class Open311View(APIView):
 FORMAT = OpenApiParameter(
     "fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=["json", "xml"], description="The answer's format"
 )
-ERRORS = OpenApiResponse(ErrorSerializer(many=True), description="GeoReport v2 errors: [{code, description}]")
+# drf-spectacular keeps a list serializer's array only on 2xx answers (ENABLE_LIST_MECHANICS_ON_NON_2XX,
+# which would also turn the agency API's single error objects into arrays); GeoReport v2's errors are a
+# list, so their schema is written out: an array of {code, description}.
+ERRORS = OpenApiResponse(
+    {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+            "required": ["code", "description"],
+        },
+    },
+    description="GeoReport v2 errors: [{code, description}]",
+)
 
 
 def _service(category: Category) -> dict:
@@ -138,7 +167,7 @@ class ServiceList(Open311View):
         operation_id="open311_services",
         summary="Open311: the services (report categories)",
         parameters=[FORMAT],
-        responses={200: ServiceSerializer(many=True)},
+        responses={200: ServiceSerializer(many=True), 400: ERRORS, 404: ERRORS},
         tags=["Open311"],
     )
     def get(self, request, fmt: str = "json"):
@@ -152,7 +181,7 @@ class ServiceDefinition(Open311View):
         operation_id="open311_service_definition",
         summary="Open311: a service's definition (no extra attributes are asked)",
         parameters=[FORMAT, OpenApiParameter("service_code", OpenApiTypes.STR, OpenApiParameter.PATH)],
-        responses={200: ServiceDefinitionSerializer, 404: ERRORS},
+        responses={200: ServiceDefinitionSerializer, 400: ERRORS, 404: ERRORS},
         tags=["Open311"],
     )
     def get(self, request, service_code: str, fmt: str = "json"):
@@ -223,7 +252,7 @@ class RequestList(Open311View):
             OpenApiParameter("end_date", OpenApiTypes.DATETIME),
             OpenApiParameter("status", OpenApiTypes.STR, enum=["open", "closed"]),
         ],
-        responses={200: RequestSerializer(many=True), 400: ERRORS, 403: ERRORS},
+        responses={200: RequestSerializer(many=True), 400: ERRORS, 403: ERRORS, 404: ERRORS},
         tags=["Open311"],
     )
     def get(self, request, fmt: str = "json"):
@@ -271,7 +300,7 @@ class RequestList(Open311View):
         summary="Open311: file a request (needs an api_key and the reporter's mobile number)",
         parameters=[FORMAT],
         request={"application/x-www-form-urlencoded": RequestPostSerializer, "application/json": RequestPostSerializer},
-        responses={201: RequestCreatedSerializer(many=True), 400: ERRORS, 403: ERRORS, 429: ERRORS},
+        responses={201: RequestCreatedSerializer(many=True), 400: ERRORS, 403: ERRORS, 404: ERRORS, 429: ERRORS},
         tags=["Open311"],
     )
     def post(self, request, fmt: str = "json"):
@@ -308,7 +337,7 @@ class RequestDetail(Open311View):
         operation_id="open311_request",
         summary="Open311: one request's status by its id (tracking code)",
         parameters=[FORMAT, OpenApiParameter("service_request_id", OpenApiTypes.STR, OpenApiParameter.PATH)],
-        responses={200: RequestSerializer(many=True), 404: ERRORS},
+        responses={200: RequestSerializer(many=True), 400: ERRORS, 404: ERRORS},
         tags=["Open311"],
     )
     def get(self, request, service_request_id: str, fmt: str = "json"):
@@ -334,4 +363,7 @@ urlpatterns = [
         RequestDetail.as_view(),
         name="open311-request",
     ),
+    # anything else under /open311/ (an unknown format, a malformed id or service code) is the spec's
+    # error list with 404, not the site's HTML page: a client parses every answer it gets
+    re_path(r"^open311/", not_found),
 ]

@@ -78,7 +78,7 @@ class RequestSerializer(serializers.Serializer):
     media_url = serializers.CharField(allow_blank=True)
 
 
-class ErrorSerializer(serializers.Serializer):
+class Open311ErrorSerializer(serializers.Serializer):
     code = serializers.IntegerField()
     description = serializers.CharField()
 

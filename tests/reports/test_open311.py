@@ -145,4 +145,32 @@ def test_open311_is_in_the_openapi_schema():
     post = paths["/open311/v2/requests.{fmt}"]["post"]
     assert post["operationId"] == "open311_request_create"
     assert {"201", "400", "403", "429"} <= set(post["responses"])
-    assert "RequestPost" in schema["components"]["schemas"]
+    # COMPONENT_SPLIT_REQUEST (the agency API's setting) names the request body component "…Request"
+    assert "RequestPostRequest" in schema["components"]["schemas"]
+
+
+@pytest.mark.hostile("open311")
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/open311/v2/requests.php", 404),  # a format the spec does not have
+        ("/open311/v2/services.JSON", 404),
+        ("/open311/v2/requests/..%2F..%2Fetc.json", 404),  # a malformed id
+        ("/open311/v2/services/DROP%20TABLE.xml", 404),  # a malformed service code
+        ("/open311/v3/services.json", 404),  # another version
+        ("/open311/v2/requests.json?service_code=%00", 400),  # a NUL, refused at the site's edge
+        ("/open311/v2/requests.xml?status=%06closed", 400),  # a control character
+    ],
+)
+def test_every_answer_under_open311_is_the_specs_error_list(api, path, status):
+    """A client parses every answer: whatever goes wrong under /open311/ comes as GeoReport v2's error
+    list (JSON, or XML for a .xml path), never the site's HTML page."""
+    answer = api.get(path)
+    assert answer.status_code == status
+    if path.split("?")[0].endswith(".xml"):
+        root = ET.fromstring(answer.content)  # noqa: S314 - our own answer
+        assert root.tag == "errors" and root.find("error/code").text == str(status)
+    else:
+        assert answer["Content-Type"].startswith("application/json")
+        errors = answer.json()
+        assert errors[0]["code"] == status and errors[0]["description"]
