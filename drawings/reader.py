@@ -120,7 +120,12 @@ def read_drawing(data: bytes, *, limits: dict) -> dict:
     walk = Walk(limits)
     for entity in doc.modelspace():
         walk.entity(entity, depth=0)
-    return {"units": int(doc.header.get("$INSUNITS", 0) or 0), "items": walk.items}
+    return {
+        "units": int(doc.header.get("$INSUNITS", 0) or 0),
+        "entities": walk.entities,
+        "vertices": walk.vertices,
+        "items": walk.items,
+    }
 
 
 def main() -> None:

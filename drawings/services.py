@@ -129,7 +129,7 @@ def drawing_submit(*, request_id: int, actor, data: bytes, name: str, limits: Dr
     drawing_open_for(req)
     checked = drawing_check(req=req, data=data, name=name, limits=limits)
     with transaction.atomic():
-        req = PermitRequest.objects.select_for_update().select_related("map_order").get(pk=request_id)
+        req = PermitRequest.objects.select_for_update().get(pk=request_id)
         drawing_open_for(req)  # the file may have moved while the drawing was read
         report, placed = checked.report, checked.drawing
         digest = hashlib.sha256(data).hexdigest()

@@ -105,7 +105,8 @@ def drawing_precheck(*, data: bytes, name: str, limits: DrawingLimits = LIMITS) 
 
 def drawing_read(*, data: bytes, name: str, limits: DrawingLimits = LIMITS) -> dict:
     """Read a drawing's bytes in the locked-down child (see the module docstring): its units and items
-    ({"type": polyline|line|text|dimension, "layer", ...}), or DrawingRefused."""
+    ({"type": polyline|line|text|dimension, "layer", ...}) with the entities and vertices counted, or
+    DrawingRefused."""
     drawing_precheck(data=data, name=name, limits=limits)
     header = {
         "memory_bytes": limits.memory_bytes,
@@ -136,4 +137,9 @@ def drawing_read(*, data: bytes, name: str, limits: DrawingLimits = LIMITS) -> d
         if code not in MESSAGES:
             raise DrawingRefused("crashed")
         raise DrawingRefused(code, **(answer.get("params") or {}))
-    return {"units": answer.get("units", 0), "items": answer.get("items") or []}
+    return {
+        "units": answer.get("units", 0),
+        "entities": answer.get("entities", 0),
+        "vertices": answer.get("vertices", 0),
+        "items": answer.get("items") or [],
+    }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a benchmark under bench/ with the same set-up as the other scripts (local PostGIS unless
-# DATABASE_URL is set). Usage: scripts/bench.sh import_parcels [--sizes 100000 1000000]
+# DATABASE_URL is set). Usage: scripts/bench.sh import_parcels [--sizes 100000 1000000]; drawings [--runs 30]
 source "$(dirname "$0")/lib.sh"
 
 ensure_system_packages "${SYSTEM_PACKAGES[@]}" "${BENCH_PACKAGES[@]}"
