@@ -188,6 +188,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)  # the scripts' database, when it was never migrated
     data, empty = six_floor_drawing(), empty_dxf()
     print(
         f"drawing: {len(data) / 1024:.0f} kB, 6 floors + pilotis, 40 parking slots; "

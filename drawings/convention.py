@@ -117,8 +117,8 @@ def _pattern(name: str) -> re.Pattern:
 
 def _key(name: str) -> str:
     """Layer names compared without case, with spaces and dashes as underscores, Persian digits as ASCII."""
-    text = normalise_digits(str(name)).strip().replace("\u200c", "_")
-    return re.sub(r"[\s\-]+", "_", text).upper()
+    text = re.sub(r"[\s\-\u200c]+", "_", str(name).strip())
+    return normalise_digits(text).upper()
 
 
 _PATTERNS = [(spec.kind, _pattern(name)) for spec in CONVENTION for name in (spec.english, spec.persian)]

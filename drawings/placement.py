@@ -103,19 +103,14 @@ def placement_find(*, plot: BaseGeometry, parcel: BaseGeometry, target: str) -> 
     if len(src) != len(dst):
         raise DrawingRefused("corner_count", drawn=len(src), parcel=len(dst))
     fit, mirrored = best_fits(src, dst)
-    if abs(fit.scale - 1) > SCALE_TOLERANCE and abs(mirrored.scale - 1) > SCALE_TOLERANCE:
-        code = "millimetres" if 0.0009 <= fit.scale <= 0.0011 else "scale"
-        raise DrawingRefused(code, scale=f"{fit.scale:.4g}", tolerance=f"{SCALE_TOLERANCE * 100:g}")
-    if (
-        fit.rms > RESIDUAL_TOLERANCE_M
-        and mirrored.rms <= RESIDUAL_TOLERANCE_M
-        and abs(mirrored.scale - 1) <= SCALE_TOLERANCE
-    ):
-        raise DrawingRefused("mirrored", residual=f"{fit.rms:.2f}", mirrored=f"{mirrored.rms:.2f}")
+    # the shape first (a similarity fit's residual does not depend on the scale), then the scale
     if fit.rms > RESIDUAL_TOLERANCE_M:
+        if mirrored.rms <= RESIDUAL_TOLERANCE_M and abs(mirrored.scale - 1) <= SCALE_TOLERANCE:
+            raise DrawingRefused("mirrored", residual=f"{fit.rms:.2f}", mirrored=f"{mirrored.rms:.2f}")
         raise DrawingRefused("wrong_parcel", residual=f"{fit.rms:.2f}", tolerance=f"{RESIDUAL_TOLERANCE_M:.2f}")
     if abs(fit.scale - 1) > SCALE_TOLERANCE:
-        raise DrawingRefused("scale", scale=f"{fit.scale:.4g}", tolerance=f"{SCALE_TOLERANCE * 100:g}")
+        code = "millimetres" if 0.0009 <= fit.scale <= 0.0011 else "scale"
+        raise DrawingRefused(code, scale=f"{fit.scale:.4g}", tolerance=f"{SCALE_TOLERANCE * 100:g}")
     (a, b), (d, e) = fit.scale * fit.rotation
     matrix = (float(a), float(b), float(d), float(e), float(fit.shift[0]), float(fit.shift[1]))
     return Placement(
