@@ -25,11 +25,13 @@ HOOKS: dict[str, list[Guard]] = {
     "fees_paid": [],
     # issuance: no permit or certificate while a bill or an Article 100 fine on the file is unpaid
     "bills_settled": [],
+    # issuance of a building permit: a passing drawing check or the permit officer's override (drawings)
+    "drawing_check_passing": [],
 }
 
 
 def register_hook(name: str, check: Guard) -> None:
-    """Add a check to one of the fee guards (for the fees issue)."""
+    """Add a check to one of the hooked guards (fees, drawings)."""
     HOOKS[name].append(check)
 
 

@@ -181,6 +181,7 @@ STAGES: dict[str, Stage] = {
                 "survey_accepted",
                 "no_open_violation",
                 "bills_settled",
+                "drawing_check_passing",
             ),
             5,
         ),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a benchmark under bench/ with the same set-up as the other scripts (local PostGIS unless
 # DATABASE_URL is set). Usage: scripts/bench.sh import_parcels [--sizes 100000 1000000]
-# (or compliance, fees, documents, dashboard [--scale 1.0], inquiries, notifications, tiles, …: one of bench/*.py)
+# (or compliance, fees, documents, dashboard [--scale 1.0], drawings [--runs 30], inquiries, notifications, tiles, …:
+# one of bench/*.py)
 source "$(dirname "$0")/lib.sh"
 
 ensure_system_packages "${SYSTEM_PACKAGES[@]}" "${BENCH_PACKAGES[@]}"

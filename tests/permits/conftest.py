@@ -159,6 +159,16 @@ def fees_settled(req: PermitRequest, officer) -> None:
         )
 
 
+def drawing_check_settled(req: PermitRequest, officer) -> None:
+    """At issuance, for a test not about drawings: the permit officer overrides a missing drawing check
+    with a reason (the drawing tests send real drawings: tests/drawings)."""
+    from drawings.models import DrawingOverride
+    from drawings.services import drawing_check_passing, drawing_override
+
+    if drawing_check_passing(req) is not None and not DrawingOverride.objects.filter(request=req).exists():
+        drawing_override(request_id=req.pk, actor=officer, reason="Drawings checked on paper for this test.")
+
+
 def advance(req: PermitRequest, officer, action: str = "advance", *, pay_fees: bool = True) -> PermitRequest:
     """The officer ticks the stage's tasks and moves on; at a fee stage the file is first assessed, billed
     and its bill paid at a bank (pay_fees=False leaves the fees as the test made them)."""
@@ -167,6 +177,8 @@ def advance(req: PermitRequest, officer, action: str = "advance", *, pay_fees: b
         fees_settled(req, officer)
         req = PermitRequest.objects.get(pk=req.pk)
     tick_all(req, officer)
+    if action == "approve" and req.stage == "issuance":
+        drawing_check_settled(req, officer)
     transitions.request_transition(request_id=req.pk, actor=officer, action=action, version=req.version)
     return PermitRequest.objects.get(pk=req.pk)
 
