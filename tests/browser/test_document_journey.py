@@ -20,7 +20,7 @@ from gis_app.text import digits_to_ascii, digits_to_persian
 from tests.browser.test_permit_journeys import login
 from tests.conftest import wait_for
 from tests.documents.issuing import document_keys, to_issuance  # noqa: F401 - the fixture
-from tests.permits.conftest import PASSWORD, citizen, staff  # noqa: F401 - fixtures
+from tests.permits.conftest import PASSWORD, citizen, drawing_check_settled, staff  # noqa: F401 - fixtures
 from tests.surveys.conftest import plot  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -62,7 +62,9 @@ def qr_codes(path: Path) -> list[str]:
 @pytest.fixture
 def at_issuance(plot, staff, citizen):  # noqa: F811 - fixtures
     """A building request at the issuance stage, with its staff and its applicant."""
-    return to_issuance(plot, staff, citizen, floors=2, floor_area_m2=220.0, footprint_m2=110.0), staff, citizen
+    req = to_issuance(plot, staff, citizen, floors=2, floor_area_m2=220.0, footprint_m2=110.0)
+    drawing_check_settled(req, staff[Role.PERMIT_OFFICER])  # the drawing check has its own journey
+    return req, staff, citizen
 
 
 def test_a_permit_is_issued_downloaded_verified_and_revoked(page, live_url, settings, job_worker, at_issuance):

@@ -19,7 +19,7 @@ from permits.errors import GuardsFailed
 from permits.models import PermitRequest, RequestStatus
 from tests.conftest import run_jobs_here
 from tests.documents.issuing import document_keys, issue, signed_in, to_issuance  # noqa: F401 - the fixture
-from tests.permits.conftest import citizen, staff, tick_all  # noqa: F401 - fixtures
+from tests.permits.conftest import citizen, drawing_check_settled, staff, tick_all  # noqa: F401 - fixtures
 from tests.surveys.conftest import plot  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +95,7 @@ def test_the_officer_sees_the_signing_fault_on_the_file_page(at_issuance, staff,
     (document_keys / f"{key.key_id}.pem").unlink()
     req = at_issuance
     tick_all(req, staff[Role.PERMIT_OFFICER])
+    drawing_check_settled(req, staff[Role.PERMIT_OFFICER])  # so that the signing key is what stops it
     req.refresh_from_db()
     client = signed_in(staff[Role.PERMIT_OFFICER])
     response = client.post(
