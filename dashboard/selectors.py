@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.utils import timezone
@@ -24,6 +25,7 @@ from dashboard.models import UNIT_ROLES, UnitHead
 from dashboard.periods import Period
 from gis_app.text import InputKind, normalise_input
 from permits.workflow import STAGES, RequestKind
+from reports.selectors import CategoryFigures
 
 DAY_S = 86400.0
 LEGAL_DAYS = 7  # building permit within 7 days (1992 law)
@@ -374,6 +376,100 @@ def violations(*, scope: Scope, period: Period) -> list[ViolationCount]:
         ViolationCount(s.value, str(s.label), *(int(x) for x in found.get(s.value, (s.value, 0, 0, 0))[1:]))
         for s in ViolationStatus
     ]
+
+
+# --- citizen reports -------------------------------------------------------------------------------------
+
+
+def _reports_where(scope: Scope) -> tuple[str, list]:
+    """A unit head (or a unit filter) counts the reports routed to that unit; a district filter the
+    reports whose point lies in it."""
+    where, params = _where(scope, district_col="district", stage_col=None)
+    if scope.unit:
+        where += " AND unit = %s"
+        params.append(scope.unit)
+    return where, params
+
+
+def report_categories(*, scope: Scope, period: Period) -> list[CategoryFigures]:
+    """Citizen reports received in the period, by category: how many, how many closed, how many closed by
+    their due date (the category's limit), and the median days from receipt to closing (the same
+    definitions as reports.selectors.report_figures, which has no unit filter). One statement."""
+    from reports.models import ReportStatus
+    from reports.routing import Category
+
+    start, end = _bounds(period)
+    where, params = _reports_where(scope)
+    rows = _fetch(
+        f"""SELECT category, count(*),
+                   count(*) FILTER (WHERE status = %s),
+                   count(*) FILTER (WHERE status = %s AND (closed_at AT TIME ZONE %s)::date <= due_on),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM closed_at - received_at))
+                       FILTER (WHERE status = %s)
+              FROM reports_report
+             WHERE received_at >= %s AND received_at < %s{where}
+             GROUP BY category""",
+        [ReportStatus.CLOSED, ReportStatus.CLOSED, settings.TIME_ZONE, ReportStatus.CLOSED, start, end, *params],
+    )
+    found = {row[0]: row for row in rows}
+    out = []
+    for c in Category:
+        _, received, closed, in_time, median = found.get(c.value, (c.value, 0, 0, 0, None))
+        out.append(CategoryFigures(c.value, str(c.label), received, closed, in_time, _days(median)))
+    return out
+
+
+class ReportList:
+    RECEIVED = "received"  # every report received in the period
+    CLOSED = "closed"  # of those, the closed ones
+    IN_TIME = "in_time"  # of those, the ones closed by their due date
+    STATES = (RECEIVED, CLOSED, IN_TIME)
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    pk: int
+    tracking_code: str
+    category: str
+    status: str
+    district: int | None
+    received_at: dt.datetime
+    days_to_close: float | None
+
+
+def reports_behind(
+    *, scope: Scope, period: Period, category: str = "", state: str = ReportList.RECEIVED, limit: int = 200
+) -> tuple[int, list[ReportRow]]:
+    """The citizen reports behind a figure of the reports table: how many and the first `limit`, the
+    slowest to close first (the open ones, oldest first, after them)."""
+    from reports.models import ReportStatus
+    from reports.routing import Category
+
+    if category and category not in Category.values:
+        raise FilterError(_("There is no such category of report."))
+    if state not in ReportList.STATES:
+        raise FilterError(_("There is no such list of reports."))
+    start, end = _bounds(period)
+    where, params = _reports_where(scope)
+    if category:
+        where += " AND category = %s"
+        params.append(category)
+    if state in (ReportList.CLOSED, ReportList.IN_TIME):
+        where += " AND status = %s"
+        params.append(ReportStatus.CLOSED)
+    if state == ReportList.IN_TIME:
+        where += " AND (closed_at AT TIME ZONE %s)::date <= due_on"
+        params.append(settings.TIME_ZONE)
+    base = f"FROM reports_report WHERE received_at >= %s AND received_at < %s{where}"
+    params = [start, end, *params]
+    ((total,),) = _fetch(f"SELECT count(*) {base}", params)
+    rows = _fetch(
+        f"""SELECT id, tracking_code, category, status, district, received_at,
+                   extract(epoch FROM closed_at - received_at)::float8 {base}
+             ORDER BY closed_at - received_at DESC NULLS LAST, received_at, id LIMIT %s""",
+        [*params, limit],
+    )
+    return total, [ReportRow(i, t, c, s, d, r, _days(sec)) for i, t, c, s, d, r, sec in rows]
 
 
 # --- the map -------------------------------------------------------------------------------------------
