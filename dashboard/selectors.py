@@ -198,37 +198,105 @@ class StageTime:
     within_limit_share: float | None
 
 
+# The bucket of a duration s (seconds) in tenths of a day: to 0.1 day below 10 days, to a day from 10
+# days up (the same expression as migration 0003's dashboard_span_month).
+BUCKET_SQL = "(CASE WHEN {s} < 864000 THEN round({s} / 8640.0) ELSE round({s} / 86400.0) * 10 END)::int"
+
+
+def percentile_of_histogram(buckets: list[tuple[float, int]], q: float) -> float | None:
+    """percentile_cont(q) of the values a histogram holds: `buckets` as (value, how many) in ascending
+    order of value; the value at rank q * (n - 1) of the sorted values, interpolated between neighbours."""
+    total = sum(n for _, n in buckets)
+    if not total:
+        return None
+
+    def value_at(k: int) -> float:
+        seen = 0
+        for value, n in buckets:
+            seen += n
+            if k < seen:
+                return value
+        return buckets[-1][0]
+
+    rank = q * (total - 1)
+    low_rank = int(rank)
+    low = value_at(low_rank)
+    if rank == low_rank:
+        return low
+    return low + (rank - low_rank) * (value_at(low_rank + 1) - low)
+
+
+def _whole_months(start: dt.datetime, end: dt.datetime) -> tuple[dt.date, dt.date]:
+    """The whole Gregorian months in [start, end) (local midnights): [first, after) as first days of
+    months; first == after when there is none."""
+    first = (
+        start.date() if start.date().day == 1 else (start.date().replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    )
+    after = end.date().replace(day=1)
+    return (first, after) if first < after else (first, first)
+
+
 def stage_times(*, scope: Scope, period: Period) -> list[StageTime]:
     """Median and p90 days per stage, gross and net of the applicant's waits, for the stage spans that
-    ended in the period, and the share that kept every visit within the stage's own time limit."""
+    ended in the period, and the share that kept every visit within the stage's own time limit.
+
+    Read from histograms of 0.1-day buckets (a day from 10 days up): the period's whole months from the
+    monthly rollup dashboard_span_month, the days at its edges from dashboard_stage_span bucketed the
+    same way; the percentiles are then exact to the bucket width."""
     start, end = _bounds(period)
-    where, params = _where(scope, district_col="district", stage_col="stage")
+    first, after = _whole_months(start, end)
+    tz = start.tzinfo
+    first_at = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
+    after_at = dt.datetime.combine(after, dt.time.min, tzinfo=tz)
+    if first == after:  # no whole month: every day from the spans
+        first_at = after_at = end
+    month_where, month_params = " AND district = -1", []
+    if scope.districts is not None:
+        month_where, month_params = " AND district = ANY(%s)", [list(scope.districts)]
+    span_where, span_params = _where(scope, district_col="s.district", stage_col="s.stage")
+    if scope.stages is not None:
+        month_where += " AND stage = ANY(%s)"
+        month_params.append(list(scope.stages))
     rows = _fetch(
-        f"""SELECT stage, count(*),
-                   percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY gross_s),
-                   percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY net_s),
-                   count(*) FILTER (WHERE within_limit)
-              FROM dashboard_stage_span
-             WHERE last_left >= %s AND last_left < %s{where}
-             GROUP BY stage""",
-        [start, end, *params],
+        f"""WITH h AS (
+                SELECT stage, measure, bucket, n, within FROM dashboard_span_month
+                 WHERE month >= %s AND month < %s{month_where}
+                UNION ALL
+                SELECT s.stage, m.measure, {BUCKET_SQL.format(s="m.secs")}, 1,
+                       CASE WHEN s.within_limit THEN 1 ELSE 0 END
+                  FROM dashboard_stage_span s, LATERAL (VALUES ('n', s.net_s), ('g', s.gross_s)) AS m(measure, secs)
+                 WHERE (s.last_left >= %s AND s.last_left < %s OR s.last_left >= %s AND s.last_left < %s){span_where})
+            SELECT stage, measure, bucket, sum(n)::int, sum(within)::int FROM h
+             GROUP BY stage, measure, bucket ORDER BY stage, measure, bucket""",
+        [first, after, *month_params, start, first_at, after_at, end, *span_params],
     )
-    found = {row[0]: row for row in rows}
+    hist: dict[tuple[str, str], list[tuple[float, int]]] = {}
+    within: dict[str, int] = {}
+    for stage, measure, bucket, n, w in rows:
+        hist.setdefault((stage, measure), []).append((bucket / 10, n))
+        if measure == "n":
+            within[stage] = within.get(stage, 0) + w
     out = []
-    for code, s in STAGES.items():
+    for code, st in STAGES.items():
         if scope.stages is not None and code not in scope.stages:
             continue
-        _, n, gross, net, within = found.get(code, (code, 0, [None, None], [None, None], 0))
+        net, gross = hist.get((code, "n"), []), hist.get((code, "g"), [])
+        n = sum(c for _, c in net)
+
+        def days(buckets, q):
+            value = percentile_of_histogram(buckets, q)
+            return None if value is None else round(value, 1)
+
         out.append(
             StageTime(
                 code,
-                str(s.title),
+                str(st.title),
                 n,
-                _days(gross[0]),
-                _days(gross[1]),
-                _days(net[0]),
-                _days(net[1]),
-                _share(within, n),
+                days(gross, 0.5),
+                days(gross, 0.9),
+                days(net, 0.5),
+                days(net, 0.9),
+                _share(within.get(code, 0), n),
             )
         )
     return out
