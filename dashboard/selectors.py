@@ -236,6 +236,39 @@ def _whole_months(start: dt.datetime, end: dt.datetime) -> tuple[dt.date, dt.dat
     return (first, after) if first < after else (first, first)
 
 
+@dataclass(frozen=True)
+class _Split:
+    """A period as its whole months (read from a monthly rollup) and its edge days (from the spans)."""
+
+    first: dt.date
+    after: dt.date
+    edges: list  # [start, first_at, after_at, end]: spans in [start, first_at) or [after_at, end)
+
+
+def _split(period: Period) -> _Split:
+    start, end = _bounds(period)
+    first, after = _whole_months(start, end)
+    first_at = dt.datetime.combine(first, dt.time.min, tzinfo=start.tzinfo)
+    after_at = dt.datetime.combine(after, dt.time.min, tzinfo=start.tzinfo)
+    if first == after:  # no whole month: every day from the spans
+        first_at = after_at = end
+    return _Split(first, after, [start, first_at, after_at, end])
+
+
+EDGES_SQL = "(s.last_left >= %s AND s.last_left < %s OR s.last_left >= %s AND s.last_left < %s)"
+
+
+def _month_where(scope: Scope) -> tuple[str, list]:
+    """The rows of a monthly rollup for a scope: every district together (-1), or the districts asked."""
+    where, params = " AND district = -1", []
+    if scope.districts is not None:
+        where, params = " AND district = ANY(%s)", [list(scope.districts)]
+    if scope.stages is not None:
+        where += " AND stage = ANY(%s)"
+        params.append(list(scope.stages))
+    return where, params
+
+
 def stage_times(*, scope: Scope, period: Period) -> list[StageTime]:
     """Median and p90 days per stage, gross and net of the applicant's waits, for the stage spans that
     ended in the period, and the share that kept every visit within the stage's own time limit.
@@ -243,20 +276,9 @@ def stage_times(*, scope: Scope, period: Period) -> list[StageTime]:
     Read from histograms of 0.1-day buckets (a day from 10 days up): the period's whole months from the
     monthly rollup dashboard_span_month, the days at its edges from dashboard_stage_span bucketed the
     same way; the percentiles are then exact to the bucket width."""
-    start, end = _bounds(period)
-    first, after = _whole_months(start, end)
-    tz = start.tzinfo
-    first_at = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
-    after_at = dt.datetime.combine(after, dt.time.min, tzinfo=tz)
-    if first == after:  # no whole month: every day from the spans
-        first_at = after_at = end
-    month_where, month_params = " AND district = -1", []
-    if scope.districts is not None:
-        month_where, month_params = " AND district = ANY(%s)", [list(scope.districts)]
+    split = _split(period)
+    month_where, month_params = _month_where(scope)
     span_where, span_params = _where(scope, district_col="s.district", stage_col="s.stage")
-    if scope.stages is not None:
-        month_where += " AND stage = ANY(%s)"
-        month_params.append(list(scope.stages))
     rows = _fetch(
         f"""WITH h AS (
                 SELECT stage, measure, bucket, n, within FROM dashboard_span_month
@@ -265,10 +287,10 @@ def stage_times(*, scope: Scope, period: Period) -> list[StageTime]:
                 SELECT s.stage, m.measure, {BUCKET_SQL.format(s="m.secs")}, 1,
                        CASE WHEN s.within_limit THEN 1 ELSE 0 END
                   FROM dashboard_stage_span s, LATERAL (VALUES ('n', s.net_s), ('g', s.gross_s)) AS m(measure, secs)
-                 WHERE (s.last_left >= %s AND s.last_left < %s OR s.last_left >= %s AND s.last_left < %s){span_where})
+                 WHERE {EDGES_SQL}{span_where})
             SELECT stage, measure, bucket, sum(n)::int, sum(within)::int FROM h
              GROUP BY stage, measure, bucket ORDER BY stage, measure, bucket""",
-        [first, after, *month_params, start, first_at, after_at, end, *span_params],
+        [split.first, split.after, *month_params, *split.edges, *span_params],
     )
     hist: dict[tuple[str, str], list[tuple[float, int]]] = {}
     within: dict[str, int] = {}
@@ -367,21 +389,26 @@ class OfficerLate:
 def late_by_officer(*, scope: Scope, period: Period, limit: int = 20) -> list[OfficerLate]:
     """Officers who moved files out of a stage in the period, the most late moves first: how many they
     moved and how many of those had passed the stage's due date."""
-    start, end = _bounds(period)
+    split = _split(period)
+    month_where, month_params = _month_where(scope)
     where, params = _where(scope, district_col="s.district", stage_col="s.stage")
     rows = _fetch(
-        f"""WITH late AS (
-                SELECT s.officer_id, count(*) AS moved, count(*) FILTER (WHERE NOT s.within_limit) AS late
+        f"""WITH h AS (
+                SELECT officer_id, moved, late FROM dashboard_late_month
+                 WHERE month >= %s AND month < %s{month_where}
+                UNION ALL
+                SELECT coalesce(s.officer_id, 0), 1, CASE WHEN s.within_limit THEN 0 ELSE 1 END
                   FROM dashboard_stage_span s
-                 WHERE s.last_left >= %s AND s.last_left < %s{where}
-                 GROUP BY s.officer_id
-                HAVING count(*) FILTER (WHERE NOT s.within_limit) > 0
-                 ORDER BY late DESC, s.officer_id LIMIT %s)
+                 WHERE {EDGES_SQL}{where}),
+            late AS (
+                SELECT officer_id, sum(moved)::int AS moved, sum(late)::int AS late FROM h
+                 WHERE officer_id <> 0 GROUP BY officer_id HAVING sum(late) > 0
+                 ORDER BY late DESC, officer_id LIMIT %s)
             SELECT late.officer_id, coalesce(nullif(trim(u.first_name || ' ' || u.last_name), ''), u.username),
                    late.moved, late.late
               FROM late JOIN accounts_user u ON u.id = late.officer_id
              ORDER BY late.late DESC, late.officer_id""",
-        [start, end, *params, limit],
+        [split.first, split.after, *month_params, *split.edges, *params, limit],
     )
     return [OfficerLate(*row) for row in rows]
 
@@ -658,6 +685,32 @@ class FileRow:
     days: float | None  # days at the stage, or to the decision (net)
 
 
+def _spans_counted(scope: Scope, period: Period, *, stage: str, late: bool, officer: int | None) -> int:
+    """How many stage spans ended in the period (at a stage, late, moved by an officer): the whole months
+    from dashboard_late_month, the edge days from the spans."""
+    split = _split(period)
+    month_where, month_params = _month_where(scope)
+    where, params = _where(scope, district_col="s.district", stage_col="s.stage")
+    for value, month_sql, span_sql in (
+        (stage or None, " AND stage = %s", " AND s.stage = %s"),
+        (officer, " AND officer_id = %s", " AND s.officer_id = %s"),
+    ):
+        if value is not None:
+            month_where += month_sql
+            month_params.append(value)
+            where += span_sql
+            params.append(value)
+    if late:
+        where += " AND NOT s.within_limit"
+    ((total,),) = _fetch(
+        f"""SELECT (SELECT coalesce(sum({"late" if late else "moved"}), 0) FROM dashboard_late_month
+                     WHERE month >= %s AND month < %s{month_where})
+                 + (SELECT count(*) FROM dashboard_stage_span s WHERE {EDGES_SQL}{where})""",
+        [split.first, split.after, *month_params, *split.edges, *params],
+    )
+    return int(total)
+
+
 def files_behind(
     *,
     scope: Scope,
@@ -676,6 +729,7 @@ def files_behind(
     if stage and scope.stages is not None and stage not in scope.stages:
         raise PermissionDenied(_("You may see the figures of your own unit and district only."))
     start, end = _bounds(period)
+    total = None
     if show == FileList.OPEN:
         where, params = _where(scope, district_col="f.district", stage_col="r.stage")
         if stage:
@@ -709,6 +763,7 @@ def files_behind(
                        FROM top JOIN permits_permitrequest r ON r.id = top.request_id
                        JOIN parcels_propertyfile f ON f.id = top.file_id
                       ORDER BY top.net_s DESC, top.request_id"""
+        total = _spans_counted(scope, period, stage=stage, late=show == FileList.LATE, officer=officer)
     elif show == FileList.DECIDED:
         where, params = _where(scope, district_col="x.district", stage_col=None)
         if state in ("issued", "rejected"):
@@ -754,7 +809,8 @@ def files_behind(
                          ORDER BY b.issued_at, b.id LIMIT %s"""
     else:
         raise FilterError(_("There is no such list of files."))
-    ((total,),) = _fetch(f"SELECT count(*) {base}", params)
+    if total is None:
+        ((total,),) = _fetch(f"SELECT count(*) {base}", params)
     rows = _fetch(select, [*params, limit])
     return total, [FileRow(t, c, k, s, d, _days(sec)) for t, c, k, s, d, sec in rows]
 

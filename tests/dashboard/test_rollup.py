@@ -60,13 +60,14 @@ def spread(plot, people, districts, refreshed):
     """Secretariat spans ending from September to January at odd hours (not whole tenths of a day)."""
     rng = random.Random(21)
     citizen = people[Role.CITIZEN]
+    officers = [people[Role.CLERK], people[Role.PERMIT_OFFICER], people[Role.INSPECTOR]]
     for i in range(60):
         entered = dt.datetime(2026, 9, 1, 8, tzinfo=TZ) + dt.timedelta(hours=rng.randint(0, 24 * 140))
         left = entered + dt.timedelta(minutes=rng.randint(30, 60 * 24 * 25))
         history(
             plot,
             citizen,
-            [V("secretariat", entered, left, "advance"), V("inspection", left)],
+            [V("secretariat", entered, left, "advance", left_by=officers[i % 3]), V("inspection", left)],
             district=1 + i % 2,
         )
     refreshed()
@@ -111,3 +112,36 @@ def test_stage_times_match_the_exact_percentiles_to_the_bucket_width(spread, per
         (sec.gross_p90_days, gross[1]),
     ):
         assert abs(got - want) <= _width(want), (got, want)
+
+
+PERIODS = [
+    jalali_month(1405, 8),
+    jalali_season(1405, 3),
+    custom(dt.date(2026, 10, 1), dt.date(2026, 12, 31)),
+    custom(dt.date(2026, 9, 15), dt.date(2027, 1, 20)),
+]
+
+
+@pytest.mark.parametrize("period", PERIODS)
+@pytest.mark.parametrize("scope", [ALL, Scope((1,), None, "", False)])
+def test_late_by_officer_and_the_counts_behind_match_the_spans(spread, people, period, scope):
+    start, end = selectors._bounds(period)
+    extra = " AND district = ANY(%s)" if scope.districts else ""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT officer_id, count(*), count(*) FILTER (WHERE NOT within_limit) FROM dashboard_stage_span"  # noqa: S608
+            f" WHERE last_left >= %s AND last_left < %s{extra} GROUP BY officer_id"
+            " HAVING count(*) FILTER (WHERE NOT within_limit) > 0 ORDER BY 3 DESC, 1",
+            [start, end] + ([list(scope.districts)] if scope.districts else []),
+        )
+        want = cur.fetchall()
+    got = [(o.officer_id, o.moved, o.late) for o in selectors.late_by_officer(scope=scope, period=period)]
+    assert got == want and want
+    today = dt.date(2026, 11, 30)
+    done, _ = selectors.files_behind(scope=scope, period=period, show="stage_done", stage="secretariat", today=today)
+    late, rows = selectors.files_behind(scope=scope, period=period, show="late", today=today)
+    officer = want[0][0]
+    mine, _ = selectors.files_behind(scope=scope, period=period, show="late", officer=officer, today=today)
+    assert done == _exact(scope, period)[0]
+    assert late == sum(x for _, _, x in want) and mine == want[0][2]
+    assert len(rows) == min(late, 200)
