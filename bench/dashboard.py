@@ -282,7 +282,7 @@ def generate(scale: float) -> dict:
                       c.received, c.closed_at,
                       CASE WHEN c.closed_at IS NULL THEN '' ELSE 'resolved' END,
                       CASE WHEN c.closed_at IS NULL THEN '' ELSE 'done' END, ''
-                 FROM generate_series(0, %s - 1) AS i,
+                 FROM generate_series(0::bigint, %s - 1) AS i,
                       LATERAL (SELECT now() - ((i * 7919) %% (3 * 365 * 24)) * interval '1 hour' AS received) r,
                       LATERAL (SELECT r.received,
                                       CASE WHEN i %% 10 < 8 AND r.received + ((i * 104729) %% 240) * interval '0.1 day'
