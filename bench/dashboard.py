@@ -5,8 +5,9 @@
 A fresh database (bench_dashboard) gets, deterministically (seeded), at --scale 1: 1,000,000 parcels
 (a grid of 10 m x 25 m plots), 8 districts (strips across the grid), 100,000 property files with one
 permit request each and their stage history (about 1,000,000 stage visits: every stage of the request
-type, returns to the applicant with waits, late visits, 85 % decided), 20,000 violations and 100,000
-bills. No citizen reports: the reports app is not merged into this branch.
+type, returns to the applicant with waits, late visits, 85 % decided), 20,000 violations, 100,000
+bills and 50,000 citizen reports (six categories routed as reports.routing says, received over three
+years at points of the grid, 80 % closed after 0 to 24 days).
 
 Then the two materialised views are refreshed (the time is printed: it bounds how fresh the period
 figures are), and every dashboard query is timed over --rounds random Jalali months (and seasons and
@@ -263,6 +264,49 @@ def generate(scale: float) -> dict:
             [],
         )
         took["violations_bills_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        # citizen reports: received over three years, 80 % closed 0..24 days later (when that is past)
+        from reports.routing import ROUTES
+
+        cats = list(ROUTES)
+        cur.execute(
+            """INSERT INTO reports_report (tracking_code, category, description, location, district, phone, via,
+                                            status, unit, due_on, received_at, closed_at, outcome, close_note,
+                                            reopen_reason)
+               SELECT 'BR' || lpad(i::text, 8, '0'), (%s::text[])[1 + i %% %s], '',
+                      ST_SetSRID(ST_MakePoint(%s + (i %% %s) * 10 + 5, %s + ((i * 7) %% %s) * 25 + 12.5), 32640),
+                      1 + floor(((i %% %s) * 10) * %s / (%s * 10))::int,
+                      '0912' || lpad((i %% 10000000)::text, 7, '0'), 'web',
+                      CASE WHEN c.closed_at IS NULL THEN 'routed' ELSE 'closed' END,
+                      (%s::text[])[1 + i %% %s], (c.received + (%s::int[])[1 + i %% %s] * interval '1 day')::date,
+                      c.received, c.closed_at,
+                      CASE WHEN c.closed_at IS NULL THEN '' ELSE 'resolved' END,
+                      CASE WHEN c.closed_at IS NULL THEN '' ELSE 'done' END, ''
+                 FROM generate_series(0::bigint, %s - 1) AS i,
+                      LATERAL (SELECT now() - ((i * 7919) %% (3 * 365 * 24)) * interval '1 hour' AS received) r,
+                      LATERAL (SELECT r.received,
+                                      CASE WHEN i %% 10 < 8 AND r.received + ((i * 104729) %% 240) * interval '0.1 day'
+                                                < now()
+                                           THEN r.received + ((i * 104729) %% 240) * interval '0.1 day' END
+                                      AS closed_at) c""",
+            [
+                cats,
+                len(cats),
+                E0,
+                COLUMNS,
+                N0,
+                rows_n,
+                COLUMNS,
+                DISTRICTS,
+                COLUMNS,
+                [ROUTES[c].unit.value for c in cats],
+                len(cats),
+                [-(-ROUTES[c].working_days * 7 // 6) for c in cats],
+                len(cats),
+                int(50_000 * scale),
+            ],
+        )
+        took["reports_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
@@ -276,6 +320,7 @@ def generate(scale: float) -> dict:
             "permits_stagevisit",
             "violations_violation",
             "fees_bill",
+            "reports_report",
         ):
             cur.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - fixed table names
             counts[table] = cur.fetchone()[0]
@@ -362,6 +407,16 @@ def measure(rounds: int) -> dict:
             )
             return cur.fetchone()[0]
 
+    def count_reports(scope, period):
+        start, end = _bounds(period)
+        extra = " AND district = ANY(%s)" if scope.districts else ""
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT count(*) FROM reports_report WHERE received_at >= %s AND received_at < %s{extra}",  # noqa: S608
+                [start, end] + ([list(scope.districts)] if scope.districts else []),
+            )
+            return cur.fetchone()[0]
+
     queries = {
         "files_by_stage_now": (lambda s, p: selectors.files_by_stage_now(scope=s, today=today), count_open),
         "stage_times": (lambda s, p: selectors.stage_times(scope=s, period=p), count_spans),
@@ -375,6 +430,14 @@ def measure(rounds: int) -> dict:
         "files_behind (slowest stage)": (
             lambda s, p: selectors.files_behind(scope=s, period=p, show="stage_done", stage="inspection", today=today),
             count_spans,
+        ),
+        "report_categories (citizen reports)": (
+            lambda s, p: selectors.report_categories(scope=s, period=p),
+            count_reports,
+        ),
+        "reports_behind (closed, slowest first)": (
+            lambda s, p: selectors.reports_behind(scope=s, period=p, category="construction", state="closed"),
+            count_reports,
         ),
         "whole page (all tables, 2 periods)": (lambda s, p: presenting.figures(scope=s, period=p, today=today), None),
         "plain count(*) of the stage history rows (no view)": (None, count_visits),

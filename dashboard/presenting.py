@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from dashboard import selectors
 from dashboard.exports import Table
 from dashboard.periods import Period, previous
-from dashboard.selectors import FileList, Scope
+from dashboard.selectors import FileList, ReportList, Scope
 from gis_app.templatetags.persian import count_text, money_text, number_text
 
 
@@ -90,6 +90,7 @@ def figures(*, scope: Scope, period: Period, today: dt.date) -> Figures:
             _late(scope, period),
             _fees(scope, period, before),
             _violations(scope, period, before),
+            _reports(scope, period, before),
         ),
         selectors.figures_as_of(),
     )
@@ -344,6 +345,65 @@ def _violations(scope: Scope, period: Period, before: Period) -> ShownTable:
             _("Recorded, previous period"),
             _("Decided by the commission"),
             _("Fines decided"),
+        ),
+        tuple(rows),
+    )
+
+
+def _reports_href(scope: Scope, period: Period, category: str, state: str) -> str:
+    query = {**scope.as_params(), **period.as_params(), "category": category, "state": state}
+    return reverse("dashboard:reports") + "?" + urlencode(query)
+
+
+def _reports(scope: Scope, period: Period, before: Period) -> ShownTable:
+    then = {c.category: c for c in selectors.report_categories(scope=scope, period=before)}
+    rows = []
+    for c in selectors.report_categories(scope=scope, period=period):
+        p = then[c.category]
+        k = f"reports.{c.category}"
+        closed = _reports_href(scope, period, c.category, ReportList.CLOSED)
+        rows.append(
+            (
+                _label(c.label),
+                Cell(
+                    f"{k}.received",
+                    c.received,
+                    count_text(c.received),
+                    _reports_href(scope, period, c.category, ReportList.RECEIVED),
+                ),
+                Cell(f"{k}.closed", c.closed, count_text(c.closed), closed),
+                Cell(
+                    f"{k}.in_time",
+                    c.closed_in_time,
+                    count_text(c.closed_in_time),
+                    _reports_href(scope, period, c.category, ReportList.IN_TIME),
+                ),
+                Cell(f"{k}.median", c.median_days_to_close, days_text(c.median_days_to_close), closed),
+                Cell(
+                    f"{k}.received.before",
+                    p.received,
+                    count_text(p.received),
+                    _reports_href(scope, before, c.category, ReportList.RECEIVED),
+                ),
+                Cell(
+                    f"{k}.median.before",
+                    p.median_days_to_close,
+                    days_text(p.median_days_to_close),
+                    _reports_href(scope, before, c.category, ReportList.CLOSED),
+                ),
+            )
+        )
+    return ShownTable(
+        "reports",
+        _("Citizen reports (137)"),
+        (
+            _("Category"),
+            _("Received"),
+            _("Closed"),
+            _("Closed within the category's limit"),
+            _("Median days to close"),
+            _("Received, previous period"),
+            _("Median days to close, previous period"),
         ),
         tuple(rows),
     )

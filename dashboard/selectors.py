@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.utils import timezone
@@ -24,6 +25,7 @@ from dashboard.models import UNIT_ROLES, UnitHead
 from dashboard.periods import Period
 from gis_app.text import InputKind, normalise_input
 from permits.workflow import STAGES, RequestKind
+from reports.selectors import CategoryFigures
 
 DAY_S = 86400.0
 LEGAL_DAYS = 7  # building permit within 7 days (1992 law)
@@ -196,37 +198,127 @@ class StageTime:
     within_limit_share: float | None
 
 
+# The bucket of a duration s (seconds) in tenths of a day: to 0.1 day below 10 days, to a day from 10
+# days up (the same expression as migration 0003's dashboard_span_month).
+BUCKET_SQL = "(CASE WHEN {s} < 864000 THEN round({s} / 8640.0) ELSE round({s} / 86400.0) * 10 END)::int"
+
+
+def percentile_of_histogram(buckets: list[tuple[float, int]], q: float) -> float | None:
+    """percentile_cont(q) of the values a histogram holds: `buckets` as (value, how many) in ascending
+    order of value; the value at rank q * (n - 1) of the sorted values, interpolated between neighbours."""
+    total = sum(n for _, n in buckets)
+    if not total:
+        return None
+
+    def value_at(k: int) -> float:
+        seen = 0
+        for value, n in buckets:
+            seen += n
+            if k < seen:
+                return value
+        return buckets[-1][0]
+
+    rank = q * (total - 1)
+    low_rank = int(rank)
+    low = value_at(low_rank)
+    if rank == low_rank:
+        return low
+    return low + (rank - low_rank) * (value_at(low_rank + 1) - low)
+
+
+def _whole_months(start: dt.datetime, end: dt.datetime) -> tuple[dt.date, dt.date]:
+    """The whole Gregorian months in [start, end) (local midnights): [first, after) as first days of
+    months; first == after when there is none."""
+    first = (
+        start.date() if start.date().day == 1 else (start.date().replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    )
+    after = end.date().replace(day=1)
+    return (first, after) if first < after else (first, first)
+
+
+@dataclass(frozen=True)
+class _Split:
+    """A period as its whole months (read from a monthly rollup) and its edge days (from the spans)."""
+
+    first: dt.date
+    after: dt.date
+    edges: list  # [start, first_at, after_at, end]: spans in [start, first_at) or [after_at, end)
+
+
+def _split(period: Period) -> _Split:
+    start, end = _bounds(period)
+    first, after = _whole_months(start, end)
+    first_at = dt.datetime.combine(first, dt.time.min, tzinfo=start.tzinfo)
+    after_at = dt.datetime.combine(after, dt.time.min, tzinfo=start.tzinfo)
+    if first == after:  # no whole month: every day from the spans
+        first_at = after_at = end
+    return _Split(first, after, [start, first_at, after_at, end])
+
+
+EDGES_SQL = "(s.last_left >= %s AND s.last_left < %s OR s.last_left >= %s AND s.last_left < %s)"
+
+
+def _month_where(scope: Scope) -> tuple[str, list]:
+    """The rows of a monthly rollup for a scope: every district together (-1), or the districts asked."""
+    where, params = " AND district = -1", []
+    if scope.districts is not None:
+        where, params = " AND district = ANY(%s)", [list(scope.districts)]
+    if scope.stages is not None:
+        where += " AND stage = ANY(%s)"
+        params.append(list(scope.stages))
+    return where, params
+
+
 def stage_times(*, scope: Scope, period: Period) -> list[StageTime]:
     """Median and p90 days per stage, gross and net of the applicant's waits, for the stage spans that
-    ended in the period, and the share that kept every visit within the stage's own time limit."""
-    start, end = _bounds(period)
-    where, params = _where(scope, district_col="district", stage_col="stage")
+    ended in the period, and the share that kept every visit within the stage's own time limit.
+
+    Read from histograms of 0.1-day buckets (a day from 10 days up): the period's whole months from the
+    monthly rollup dashboard_span_month, the days at its edges from dashboard_stage_span bucketed the
+    same way; the percentiles are then exact to the bucket width."""
+    split = _split(period)
+    month_where, month_params = _month_where(scope)
+    span_where, span_params = _where(scope, district_col="s.district", stage_col="s.stage")
     rows = _fetch(
-        f"""SELECT stage, count(*),
-                   percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY gross_s),
-                   percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY net_s),
-                   count(*) FILTER (WHERE within_limit)
-              FROM dashboard_stage_span
-             WHERE last_left >= %s AND last_left < %s{where}
-             GROUP BY stage""",
-        [start, end, *params],
+        f"""WITH h AS (
+                SELECT stage, measure, bucket, n, within FROM dashboard_span_month
+                 WHERE month >= %s AND month < %s{month_where}
+                UNION ALL
+                SELECT s.stage, m.measure, {BUCKET_SQL.format(s="m.secs")}, 1,
+                       CASE WHEN s.within_limit THEN 1 ELSE 0 END
+                  FROM dashboard_stage_span s, LATERAL (VALUES ('n', s.net_s), ('g', s.gross_s)) AS m(measure, secs)
+                 WHERE {EDGES_SQL}{span_where})
+            SELECT stage, measure, bucket, sum(n)::int, sum(within)::int FROM h
+             GROUP BY stage, measure, bucket ORDER BY stage, measure, bucket""",
+        [split.first, split.after, *month_params, *split.edges, *span_params],
     )
-    found = {row[0]: row for row in rows}
+    hist: dict[tuple[str, str], list[tuple[float, int]]] = {}
+    within: dict[str, int] = {}
+    for stage, measure, bucket, n, w in rows:
+        hist.setdefault((stage, measure), []).append((bucket / 10, n))
+        if measure == "n":
+            within[stage] = within.get(stage, 0) + w
     out = []
-    for code, s in STAGES.items():
+    for code, st in STAGES.items():
         if scope.stages is not None and code not in scope.stages:
             continue
-        _, n, gross, net, within = found.get(code, (code, 0, [None, None], [None, None], 0))
+        net, gross = hist.get((code, "n"), []), hist.get((code, "g"), [])
+        n = sum(c for _, c in net)
+
+        def days(buckets, q):
+            value = percentile_of_histogram(buckets, q)
+            return None if value is None else round(value, 1)
+
         out.append(
             StageTime(
                 code,
-                str(s.title),
+                str(st.title),
                 n,
-                _days(gross[0]),
-                _days(gross[1]),
-                _days(net[0]),
-                _days(net[1]),
-                _share(within, n),
+                days(gross, 0.5),
+                days(gross, 0.9),
+                days(net, 0.5),
+                days(net, 0.9),
+                _share(within.get(code, 0), n),
             )
         )
     return out
@@ -297,21 +389,26 @@ class OfficerLate:
 def late_by_officer(*, scope: Scope, period: Period, limit: int = 20) -> list[OfficerLate]:
     """Officers who moved files out of a stage in the period, the most late moves first: how many they
     moved and how many of those had passed the stage's due date."""
-    start, end = _bounds(period)
+    split = _split(period)
+    month_where, month_params = _month_where(scope)
     where, params = _where(scope, district_col="s.district", stage_col="s.stage")
     rows = _fetch(
-        f"""WITH late AS (
-                SELECT s.officer_id, count(*) AS moved, count(*) FILTER (WHERE NOT s.within_limit) AS late
+        f"""WITH h AS (
+                SELECT officer_id, moved, late FROM dashboard_late_month
+                 WHERE month >= %s AND month < %s{month_where}
+                UNION ALL
+                SELECT coalesce(s.officer_id, 0), 1, CASE WHEN s.within_limit THEN 0 ELSE 1 END
                   FROM dashboard_stage_span s
-                 WHERE s.last_left >= %s AND s.last_left < %s{where}
-                 GROUP BY s.officer_id
-                HAVING count(*) FILTER (WHERE NOT s.within_limit) > 0
-                 ORDER BY late DESC, s.officer_id LIMIT %s)
+                 WHERE {EDGES_SQL}{where}),
+            late AS (
+                SELECT officer_id, sum(moved)::int AS moved, sum(late)::int AS late FROM h
+                 WHERE officer_id <> 0 GROUP BY officer_id HAVING sum(late) > 0
+                 ORDER BY late DESC, officer_id LIMIT %s)
             SELECT late.officer_id, coalesce(nullif(trim(u.first_name || ' ' || u.last_name), ''), u.username),
                    late.moved, late.late
               FROM late JOIN accounts_user u ON u.id = late.officer_id
              ORDER BY late.late DESC, late.officer_id""",
-        [start, end, *params, limit],
+        [split.first, split.after, *month_params, *split.edges, *params, limit],
     )
     return [OfficerLate(*row) for row in rows]
 
@@ -374,6 +471,100 @@ def violations(*, scope: Scope, period: Period) -> list[ViolationCount]:
         ViolationCount(s.value, str(s.label), *(int(x) for x in found.get(s.value, (s.value, 0, 0, 0))[1:]))
         for s in ViolationStatus
     ]
+
+
+# --- citizen reports -------------------------------------------------------------------------------------
+
+
+def _reports_where(scope: Scope) -> tuple[str, list]:
+    """A unit head (or a unit filter) counts the reports routed to that unit; a district filter the
+    reports whose point lies in it."""
+    where, params = _where(scope, district_col="district", stage_col=None)
+    if scope.unit:
+        where += " AND unit = %s"
+        params.append(scope.unit)
+    return where, params
+
+
+def report_categories(*, scope: Scope, period: Period) -> list[CategoryFigures]:
+    """Citizen reports received in the period, by category: how many, how many closed, how many closed by
+    their due date (the category's limit), and the median days from receipt to closing (the same
+    definitions as reports.selectors.report_figures, which has no unit filter). One statement."""
+    from reports.models import ReportStatus
+    from reports.routing import Category
+
+    start, end = _bounds(period)
+    where, params = _reports_where(scope)
+    rows = _fetch(
+        f"""SELECT category, count(*),
+                   count(*) FILTER (WHERE status = %s),
+                   count(*) FILTER (WHERE status = %s AND (closed_at AT TIME ZONE %s)::date <= due_on),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM closed_at - received_at))
+                       FILTER (WHERE status = %s)
+              FROM reports_report
+             WHERE received_at >= %s AND received_at < %s{where}
+             GROUP BY category""",
+        [ReportStatus.CLOSED, ReportStatus.CLOSED, settings.TIME_ZONE, ReportStatus.CLOSED, start, end, *params],
+    )
+    found = {row[0]: row for row in rows}
+    out = []
+    for c in Category:
+        _, received, closed, in_time, median = found.get(c.value, (c.value, 0, 0, 0, None))
+        out.append(CategoryFigures(c.value, str(c.label), received, closed, in_time, _days(median)))
+    return out
+
+
+class ReportList:
+    RECEIVED = "received"  # every report received in the period
+    CLOSED = "closed"  # of those, the closed ones
+    IN_TIME = "in_time"  # of those, the ones closed by their due date
+    STATES = (RECEIVED, CLOSED, IN_TIME)
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    pk: int
+    tracking_code: str
+    category: str
+    status: str
+    district: int | None
+    received_at: dt.datetime
+    days_to_close: float | None
+
+
+def reports_behind(
+    *, scope: Scope, period: Period, category: str = "", state: str = ReportList.RECEIVED, limit: int = 200
+) -> tuple[int, list[ReportRow]]:
+    """The citizen reports behind a figure of the reports table: how many and the first `limit`, the
+    slowest to close first (the open ones, oldest first, after them)."""
+    from reports.models import ReportStatus
+    from reports.routing import Category
+
+    if category and category not in Category.values:
+        raise FilterError(_("There is no such category of report."))
+    if state not in ReportList.STATES:
+        raise FilterError(_("There is no such list of reports."))
+    start, end = _bounds(period)
+    where, params = _reports_where(scope)
+    if category:
+        where += " AND category = %s"
+        params.append(category)
+    if state in (ReportList.CLOSED, ReportList.IN_TIME):
+        where += " AND status = %s"
+        params.append(ReportStatus.CLOSED)
+    if state == ReportList.IN_TIME:
+        where += " AND (closed_at AT TIME ZONE %s)::date <= due_on"
+        params.append(settings.TIME_ZONE)
+    base = f"FROM reports_report WHERE received_at >= %s AND received_at < %s{where}"
+    params = [start, end, *params]
+    ((total,),) = _fetch(f"SELECT count(*) {base}", params)
+    rows = _fetch(
+        f"""SELECT id, tracking_code, category, status, district, received_at,
+                   extract(epoch FROM closed_at - received_at)::float8 {base}
+             ORDER BY closed_at - received_at DESC NULLS LAST, received_at, id LIMIT %s""",
+        [*params, limit],
+    )
+    return total, [ReportRow(i, t, c, s, d, r, _days(sec)) for i, t, c, s, d, r, sec in rows]
 
 
 # --- the map -------------------------------------------------------------------------------------------
@@ -494,6 +685,32 @@ class FileRow:
     days: float | None  # days at the stage, or to the decision (net)
 
 
+def _spans_counted(scope: Scope, period: Period, *, stage: str, late: bool, officer: int | None) -> int:
+    """How many stage spans ended in the period (at a stage, late, moved by an officer): the whole months
+    from dashboard_late_month, the edge days from the spans."""
+    split = _split(period)
+    month_where, month_params = _month_where(scope)
+    where, params = _where(scope, district_col="s.district", stage_col="s.stage")
+    for value, month_sql, span_sql in (
+        (stage or None, " AND stage = %s", " AND s.stage = %s"),
+        (officer, " AND officer_id = %s", " AND s.officer_id = %s"),
+    ):
+        if value is not None:
+            month_where += month_sql
+            month_params.append(value)
+            where += span_sql
+            params.append(value)
+    if late:
+        where += " AND NOT s.within_limit"
+    ((total,),) = _fetch(
+        f"""SELECT (SELECT coalesce(sum({"late" if late else "moved"}), 0) FROM dashboard_late_month
+                     WHERE month >= %s AND month < %s{month_where})
+                 + (SELECT count(*) FROM dashboard_stage_span s WHERE {EDGES_SQL}{where})""",
+        [split.first, split.after, *month_params, *split.edges, *params],
+    )
+    return int(total)
+
+
 def files_behind(
     *,
     scope: Scope,
@@ -512,6 +729,7 @@ def files_behind(
     if stage and scope.stages is not None and stage not in scope.stages:
         raise PermissionDenied(_("You may see the figures of your own unit and district only."))
     start, end = _bounds(period)
+    total = None
     if show == FileList.OPEN:
         where, params = _where(scope, district_col="f.district", stage_col="r.stage")
         if stage:
@@ -545,6 +763,7 @@ def files_behind(
                        FROM top JOIN permits_permitrequest r ON r.id = top.request_id
                        JOIN parcels_propertyfile f ON f.id = top.file_id
                       ORDER BY top.net_s DESC, top.request_id"""
+        total = _spans_counted(scope, period, stage=stage, late=show == FileList.LATE, officer=officer)
     elif show == FileList.DECIDED:
         where, params = _where(scope, district_col="x.district", stage_col=None)
         if state in ("issued", "rejected"):
@@ -590,7 +809,8 @@ def files_behind(
                          ORDER BY b.issued_at, b.id LIMIT %s"""
     else:
         raise FilterError(_("There is no such list of files."))
-    ((total,),) = _fetch(f"SELECT count(*) {base}", params)
+    if total is None:
+        ((total,),) = _fetch(f"SELECT count(*) {base}", params)
     rows = _fetch(select, [*params, limit])
     return total, [FileRow(t, c, k, s, d, _days(sec)) for t, c, k, s, d, sec in rows]
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from dashboard.models import FiguresRefresh
 
-VIEWS = ("dashboard_stage_span", "dashboard_decision")
+VIEWS = ("dashboard_stage_span", "dashboard_span_month", "dashboard_late_month", "dashboard_decision")
 
 
 def figures_refresh() -> FiguresRefresh:

@@ -13,6 +13,7 @@ page_patterns: list = [
     path("map.json", views.map_json, name="map"),
     path("export/<slug:table>.<slug:fmt>", views.export, name="export"),
     path("files/", views.files_page, name="files"),
+    path("reports/", views.reports_page, name="reports"),
     path("public/", views.public_page, name="public"),
 ]
 root_patterns: list = []

@@ -16,9 +16,10 @@ from django.views.decorators.http import require_GET
 from dashboard import exports, presenting, selectors
 from dashboard.models import UNIT_ROLES
 from dashboard.periods import PeriodError, PeriodKind, period_from_params
-from dashboard.selectors import FileList, FilterError
+from dashboard.selectors import FileList, FilterError, ReportList
 from gis_app.jalali import format_date
 from gis_app.templatetags.persian import count_text
+from gis_app.text import InputKind, normalise_input
 from permits.workflow import STAGES, RequestKind
 
 REFRESH_S = 60
@@ -264,6 +265,42 @@ def files_page(request: HttpRequest) -> HttpResponse:
             ],
             "show_period": show != FileList.OPEN
             and not (show == FileList.BILLS and request.GET.get("state") == "unpaid"),
+        },
+    )
+
+
+@login_required
+@require_GET
+def reports_page(request: HttpRequest) -> HttpResponse:
+    """The citizen reports behind a figure of the reports table (the same filters), slowest to close first."""
+    from reports.models import ReportStatus
+    from reports.routing import Category
+
+    try:
+        scope, period = _read(request)
+        category = normalise_input(request.GET.get("category", ""), InputKind.CODE)
+        state = normalise_input(request.GET.get("state", ""), InputKind.CODE) or ReportList.RECEIVED
+        if len(category) > 40 or len(state) > 20:
+            raise FilterError(_("There is no such list of reports."))
+        total, rows = selectors.reports_behind(scope=scope, period=period, category=category, state=state)
+    except (FilterError, PeriodError) as exc:
+        return _bad_filter(request, str(exc))
+    return render(
+        request,
+        "dashboard/reports.html",
+        {
+            **_filters_context(request, scope, period),
+            "total": total,
+            "category": Category(category).label if category else "",
+            "rows": [
+                {
+                    "row": r,
+                    "category": Category(r.category).label,
+                    "status": ReportStatus(r.status).label,
+                    "days": presenting.days_text(r.days_to_close),
+                }
+                for r in rows
+            ],
         },
     )
 

@@ -44,13 +44,14 @@ def manager(client, people, districts):
 @pytest.mark.hostile("dashboard filters")
 @pytest.mark.parametrize("query", BAD)
 def test_pages_answer_400_with_a_message(manager, query):
-    for name in ("dashboard:page", "dashboard:files"):
+    for name in ("dashboard:page", "dashboard:files", "dashboard:reports"):
         url = reverse(name) + "?" + query + ("&show=open" if name == "dashboard:files" else "")
         response = manager.get(url)
         assert response.status_code == 400, url
         assert says_why(response), url
-    export = manager.get(reverse("dashboard:export", args=["stage_times", "csv"]) + "?" + query)
-    assert export.status_code == 400
+    for table in ("stage_times", "reports"):
+        export = manager.get(reverse("dashboard:export", args=[table, "csv"]) + "?" + query)
+        assert export.status_code == 400
 
 
 @pytest.mark.hostile("dashboard filters")
@@ -78,6 +79,27 @@ def test_json_answers_400_with_a_message(manager, query):
 )
 def test_bad_file_lists(manager, query):
     response = manager.get(reverse("dashboard:files") + "?" + query)
+    assert response.status_code == 400
+    assert says_why(response)
+
+
+@pytest.mark.hostile("dashboard report lists")
+@pytest.mark.parametrize(
+    "query",
+    [
+        "category=nothing",
+        "category=%00",
+        "category=construction%00",
+        "category=" + "x" * 100,
+        "category=<script>",
+        "state=everything",
+        "state=%00",
+        "state=closed&category=CONSTRUCTION'--",
+        "state=" + "y" * 100,
+    ],
+)
+def test_bad_report_lists(manager, query):
+    response = manager.get(reverse("dashboard:reports") + "?" + query)
     assert response.status_code == 400
     assert says_why(response)
 
