@@ -108,7 +108,7 @@ def test_an_excavation_answer_carries_conditions_fee_and_bill(client, plot, toke
     check_pdf_and_qr(document, "حفاری مجاز", tmp_path, client)
 
 
-@pytest.mark.hostile("other_agency")
+@pytest.mark.hostile("idor")
 def test_another_agency_cannot_download_the_answer(client, plot, tokens, agencies, tmp_path):
     body = ask(client, tokens["notary"], plot, "notary")
     rendered(body["id"])
@@ -142,3 +142,26 @@ def test_a_revoked_answer_shows_revoked(client, plot, tokens, tmp_path):
     assert 'data-outcome="revoked"' in page.content.decode()
     again = api_get(client, f"{URL}{body['id']}/", tokens["notary"]).json()
     assert again["document"]["status"] == "revoked"
+
+
+def test_the_english_copy_renders_from_the_same_record(client, plot, tokens, tmp_path):
+    from documents.content import content_for
+    from documents.render import render_document
+
+    body = ask(client, tokens["notary"], plot, "notary")
+    document = IssuedDocument.objects.get(subject_ref=body["id"])
+    content = content_for("inquiry_answer", body["id"])
+    pdf = render_document(
+        content, serial=document.serial, issued_on=document.issued_on, qr_url=document.qr_payload, lang="en"
+    )
+    text = pdf_text(pdf, tmp_path)
+    assert "Answer to an inquiry" in text and "Not cleared for the sale" in text and document.serial in text
+
+
+@pytest.mark.hostile("bad_input")
+def test_no_document_for_an_unanswered_or_unknown_subject():
+    from documents.content import DocumentNotReady, content_for
+
+    for ref in ("", "00000000-0000-0000-0000-000000000000", 5, None):
+        with pytest.raises(DocumentNotReady):
+            content_for("inquiry_answer", ref)
