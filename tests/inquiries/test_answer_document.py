@@ -165,3 +165,15 @@ def test_no_document_for_an_unanswered_or_unknown_subject():
     for ref in ("", "00000000-0000-0000-0000-000000000000", 5, None):
         with pytest.raises(DocumentNotReady):
             content_for("inquiry_answer", ref)
+
+
+@pytest.mark.hostile("idor")
+def test_the_owner_side_cannot_open_an_agencys_answer_through_the_documents_pages(client, plot, tokens, tmp_path):
+    owner = user_with("citizen", "owner-answer")
+    issued(plot, "completion", owner)  # the owner's own request on the same file
+    body = ask(client, tokens["notary"], plot, "notary")
+    document = rendered(body["id"])
+    assert document.file_id is not None
+    web = Client()
+    web.force_login(owner)
+    assert web.get(f"/documents/{document.serial}/pdf").status_code == 404
