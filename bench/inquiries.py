@@ -10,7 +10,9 @@ of them recently), a notary and a water company. Then, on random parcels, in one
   `inquiries.services.inquiry_file(kind="notary")` end to end: the parcel found by its file code
   among 1M, the file's permits, bills, fines and open cases, the rule, the stored inquiry with its
   typed answer and audit row, the webhook look-up, committed. Target (issue 20): p95 < 50 ms.
-  (The signature of documents/ is not in this figure: documents is merged after inquiries.)
+  The figure includes the answer's document issuance (documents.services.document_of_subject_issue:
+  the gap-free IA serial, the Ed25519-signed QR fields, the row, the audit row and the deferred job);
+  the Typst rendering and the PAdES signature run afterwards in the documents job, outside this figure.
 - excavation buffer check: a 40 m line from each parcel's anchor southwards (into its street), checked
   by `inquiries.selectors.excavation_crossing` (parcels, streets, paving and open excavations within
   INQUIRY_CHECK_DISTANCE_M; four GiST-indexed ST_DWithin) beside a bare prepared `ST_DWithin` on the

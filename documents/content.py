@@ -12,6 +12,7 @@ DocumentNotReady messages.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import shapely
@@ -28,7 +29,7 @@ from zoning.compliance.output import geojson_wgs84_many
 from zoning.compliance.runner import base_area_m2
 from zoning.selectors import parcel_facts
 
-KINDS = ("building_permit", "fencing_permit", "map_order", "payment_slip", "verdict_notice")
+KINDS = ("building_permit", "fencing_permit", "map_order", "payment_slip", "verdict_notice", "inquiry_answer")
 BUILDING_REQUESTS = ("building_new", "building_extension")
 
 
@@ -300,6 +301,68 @@ class VerdictContent(DocumentContent):
         }
 
 
+@dataclass(frozen=True)
+class AnswerFact:
+    """One line of an inquiry answer's page: a label (a lazy translation, printed in the page's language)
+    and a typed value the page formats by `form`: text (a lazy translation or a name), code (an
+    identifier, left to right), yesno (bool), money (IRR), date (ISO), length (m), area (m²)."""
+
+    label: object
+    value: object
+    form: str = "text"
+
+
+@dataclass(frozen=True)
+class InquiryAnswerContent(DocumentContent):
+    """An agency's inquiry answered (بانک، دفترخانه، شرکت‌های خدماتی): who asked, why, the outcome and only
+    the facts the purpose needs. Built by the upper app that stores the answer (inquiries registers its
+    builder), from the stored typed answer only; `signed_facts` are the purpose's facts the QR signs."""
+
+    inquiry_id: str = ""
+    inquiry_kind: str = ""
+    inquiry_kind_text: object = ""
+    purpose: str = ""
+    outcome: str = ""
+    outcome_text: object = ""
+    answered_at: dt.datetime | None = None
+    facts: tuple[AnswerFact, ...] = ()
+    signed_facts: tuple[tuple[str, str | int], ...] = ()
+
+    def key_fields(self) -> dict[str, str | int]:
+        return (
+            super().key_fields()
+            | {"inquiry": self.inquiry_id, "inquiry_kind": self.inquiry_kind, "answer": self.outcome}
+            | dict(self.signed_facts)
+        )
+
+
+# --- builders that upper apps register (documents never imports them) ----------------------------------
+
+SubjectBuilder = Callable[[str], DocumentContent]
+FiguresOf = Callable[[dict], list[tuple[object, object]]]
+_SUBJECT_BUILDERS: dict[str, SubjectBuilder] = {}
+_SUBJECT_FIGURES: dict[str, FiguresOf] = {}
+
+
+def content_builder_register(kind: str, builder: SubjectBuilder, figures: FiguresOf | None = None) -> None:
+    """An upper app's builder of a kind's record from its subject reference (called in its AppConfig.ready):
+    `builder(subject_ref)` returns the content or raises DocumentNotReady; `figures(key_fields)` the
+    (label, display) pairs the verification page shows for the signed fields, in words, never codes."""
+    _SUBJECT_BUILDERS[kind] = builder
+    if figures is not None:
+        _SUBJECT_FIGURES[kind] = figures
+
+
+def subject_figures(kind: str) -> FiguresOf | None:
+    """The registered display of a subject kind's signed fields, if any."""
+    return _SUBJECT_FIGURES.get(kind)
+
+
+def subject_kinds() -> frozenset[str]:
+    """The kinds whose documents are of an upper app's subject (issued by document_of_subject_issue)."""
+    return frozenset(_SUBJECT_BUILDERS)
+
+
 # --- builders --------------------------------------------------------------------------------------------
 
 
@@ -551,7 +614,8 @@ def _verdict(violation: Violation) -> VerdictContent:
 
 def content_for(kind: str, obj) -> DocumentContent:
     """The record of a document of `kind` for `obj`: a PermitRequest (building_permit, fencing_permit,
-    map_order), a fees Bill (payment_slip) or a Violation (verdict_notice). DocumentNotReady when the
+    map_order), a fees Bill (payment_slip), a Violation (verdict_notice) or, for a kind an upper app
+    registered (inquiry_answer), its subject reference. DocumentNotReady when the
     object lacks what the document needs."""
     if kind in ("building_permit", "fencing_permit", "map_order"):
         if not isinstance(obj, PermitRequest):
@@ -567,6 +631,10 @@ def content_for(kind: str, obj) -> DocumentContent:
         if not isinstance(obj, Bill):
             raise DocumentNotReady(_("A payment slip is drawn from a bill."))
         return _slip(obj)
+    if kind in _SUBJECT_BUILDERS:
+        if not isinstance(obj, str) or not obj:
+            raise DocumentNotReady(_("This document is drawn from the record it answers."))
+        return _SUBJECT_BUILDERS[kind](obj)
     if kind == "verdict_notice":
         if not isinstance(obj, Violation):
             raise DocumentNotReady(_("A verdict notice is drawn from a violation."))

@@ -21,6 +21,7 @@ class DocumentKind(models.TextChoices):
     MAP_ORDER = "map_order", _("Map preparation order")
     PAYMENT_SLIP = "payment_slip", _("Payment slip")
     VERDICT_NOTICE = "verdict_notice", _("Article 100 verdict notice")
+    INQUIRY_ANSWER = "inquiry_answer", _("Answer to an agency's inquiry")
 
 
 # the serial's prefix per kind: BP-1405-000017 (letters readable aloud; never reused across kinds)
@@ -30,6 +31,7 @@ SERIAL_PREFIX = {
     DocumentKind.MAP_ORDER: "MO",
     DocumentKind.PAYMENT_SLIP: "PS",
     DocumentKind.VERDICT_NOTICE: "VN",
+    DocumentKind.INQUIRY_ANSWER: "IA",
 }
 
 
@@ -72,7 +74,10 @@ class IssuedDocument(models.Model):
     serial = models.CharField(_("serial"), max_length=24, unique=True, db_collation="C")
     jalali_year = models.PositiveSmallIntegerField(_("year (Jalali)"))
     sequence = models.PositiveIntegerField()
-    file = models.ForeignKey(PropertyFile, on_delete=models.PROTECT, related_name="issued_documents")
+    # an inquiry's answer may be about a parcel that has no file yet (a bank's or a notary's question)
+    file = models.ForeignKey(
+        PropertyFile, null=True, blank=True, on_delete=models.PROTECT, related_name="issued_documents"
+    )
     request = models.ForeignKey(
         PermitRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="issued_documents"
     )
@@ -80,6 +85,8 @@ class IssuedDocument(models.Model):
     violation = models.ForeignKey(
         Violation, null=True, blank=True, on_delete=models.PROTECT, related_name="issued_documents"
     )
+    # what an upper app's document is of (e.g. an inquiry's public id), for the content builder it registered
+    subject_ref = models.CharField(max_length=64, blank=True, db_collation="C")
     issued_at = models.DateTimeField(_("issued at"))
     issued_on = models.DateField(_("issued on"))  # the local (Asia/Tehran) date printed and signed
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
@@ -115,6 +122,10 @@ class IssuedDocument(models.Model):
                 condition=Q(render_state__in=RenderState.values), name="document_render_state_valid"
             ),
             models.CheckConstraint(condition=Q(sequence__gte=1), name="document_sequence_positive"),
+            # only a document of an upper app's subject may lack a file
+            models.CheckConstraint(
+                condition=Q(file__isnull=False) | ~Q(subject_ref=""), name="document_has_file_or_subject"
+            ),
             # a revoked document says by whom, when and why
             models.CheckConstraint(
                 condition=~Q(status=DocumentStatus.REVOKED)
@@ -127,7 +138,10 @@ class IssuedDocument(models.Model):
                 name="document_ready_has_pdf",
             ),
         ]
-        indexes = [models.Index(fields=["file", "kind"], name="document_file_kind")]
+        indexes = [
+            models.Index(fields=["file", "kind"], name="document_file_kind"),
+            models.Index(fields=["subject_ref", "kind"], name="document_subject_kind", condition=~Q(subject_ref="")),
+        ]
 
     def __str__(self) -> str:
         return self.serial

@@ -23,8 +23,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from documents.content import (
+    AnswerFact,
     DocumentContent,
     FencingContent,
+    InquiryAnswerContent,
     MapOrderContent,
     PermitContent,
     SlipContent,
@@ -375,7 +377,60 @@ def _verdict_page(c: VerdictContent) -> dict:
     }
 
 
+def _fact_value(f: AnswerFact) -> dict | str:
+    if f.value is None or f.value == "":
+        return "—"
+    if f.form == "yesno":
+        return _("Yes") if f.value else _("No")
+    if f.form == "money":
+        return money_text(int(f.value))
+    if f.form == "date":
+        return _date(dt.date.fromisoformat(str(f.value)))
+    if f.form == "length":
+        return _length(f.value, 1)
+    if f.form == "area":
+        return _area(f.value, 1)
+    return str(f.value)
+
+
+def _fact_row(f: AnswerFact) -> dict:
+    if f.form == "code":
+        return _code_row(str(f.label), str(f.value or ""))
+    return _row(str(f.label), _fact_value(f))
+
+
+def _inquiry_answer_page(c: InquiryAnswerContent) -> dict:
+    drawing, legend = _map(c, marked_label=_("Excavation") if c.inquiry_kind == "excavation" else "")
+    if c.inquiry_kind == "excavation":
+        legend = [
+            {"role": item["role"], "label": _("Trench and its buffer") if item["role"] == "marked" else item["label"]}
+            for item in legend
+        ]
+    return {
+        "title": _("Answer to an inquiry"),
+        "subtitle": str(c.inquiry_kind_text),
+        "head_rows": [
+            _row(_("Asked by"), c.holder_name),
+            _row(_("Purpose"), c.purpose),
+            _code_row(_("File code"), c.file_code),
+            _row(_("Answered on"), _date(c.answered_at)),
+        ],
+        "sections": [
+            {"title": _("The answer"), "rows": [_row(_("Outcome"), str(c.outcome_text)), *map(_fact_row, c.facts)]}
+        ],
+        "map": drawing,
+        "legend": legend,
+        "notes": [
+            _(
+                "This answer states only what the purpose of the inquiry needs, from the municipality's records "
+                "on the day it was given; the verification page shows whether it is still in force."
+            )
+        ],
+    }
+
+
 _PAGES = {
+    "inquiry_answer": _inquiry_answer_page,
     "building_permit": _permit_page,
     "fencing_permit": _fencing_page,
     "map_order": _map_order_page,

@@ -44,7 +44,8 @@ def document_visible(*, serial: str, user) -> IssuedDocument | None:
         return None
     if _is_staff(user):
         return document
-    if document.status != DocumentStatus.VALID:
+    if document.status != DocumentStatus.VALID or document.subject_ref:
+        # a document of an upper app's subject (an agency's inquiry answer) is served by that app only
         return None
     request_id = document.request_id or (document.bill.request_id if document.bill_id else None)
     visible = requests_visible(user=user)

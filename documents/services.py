@@ -120,6 +120,31 @@ def document_issue(*, kind: str, obj, actor) -> IssuedDocument:
         )
 
 
+def document_of_subject_issue(*, kind: str, subject_ref: str, file_id: int | None, actor) -> IssuedDocument:
+    """Issue a document of a kind an upper app registered a builder for (documents.content
+    .content_builder_register), of its subject `subject_ref` (e.g. an inquiry's public id), in the caller's
+    transaction: serial, signed QR and the rendering job, like every kind. A valid one of the same kind and
+    subject is superseded. DocumentNotReady (nothing written) when the subject lacks what it needs."""
+    from documents.content import content_for, subject_kinds
+
+    if kind not in subject_kinds():
+        raise TypeError(f"no builder is registered for documents of kind {kind!r}")
+    with transaction.atomic():
+        content = content_for(kind, subject_ref)
+        current = (
+            IssuedDocument.objects.select_for_update()
+            .filter(kind=kind, subject_ref=subject_ref, status=DocumentStatus.VALID)
+            .first()
+        )
+        return document_record(
+            kind=kind,
+            content=content,
+            subject={"file_id": file_id, "subject_ref": subject_ref},
+            actor=actor,
+            supersedes=current,
+        )
+
+
 def payment_slip_issue(*, bill: Bill, actor) -> IssuedDocument:
     """The payment slip of a bill on demand: the valid one while the bill still says what it signed,
     else a new one that supersedes it (e.g. once the bill is paid)."""
@@ -173,6 +198,10 @@ def document_reissue(*, document_id: int, actor) -> IssuedDocument:
         old = IssuedDocument.objects.select_for_update().get(pk=document_id)
         if old.status != DocumentStatus.VALID:
             raise DomainError(_("Only a valid document can be reissued."))
+        if old.subject_ref:
+            return document_of_subject_issue(
+                kind=old.kind, subject_ref=old.subject_ref, file_id=old.file_id, actor=actor
+            )
         obj = old.bill or old.violation or old.request
         return document_issue(kind=old.kind, obj=obj, actor=actor)
 
@@ -210,7 +239,7 @@ def document_render(*, document_id: int) -> str:
     document = IssuedDocument.objects.select_related("request", "bill", "violation").filter(pk=document_id).first()
     if document is None or document.render_state != RenderState.PENDING:
         return "nothing to do"
-    obj = document.bill or document.violation or document.request
+    obj = document.subject_ref or document.bill or document.violation or document.request
     try:
         content = content_for(document.kind, obj)
     except DocumentNotReady as exc:

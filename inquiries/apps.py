@@ -10,7 +10,10 @@ class InquiriesConfig(AppConfig):
     verbose_name = _("Agency inquiries")
 
     def ready(self) -> None:
+        from documents.content import content_builder_register
         from inquiries import hooks, tasks  # noqa: F401 - the jobs register with the task queue
+        from inquiries.answer_document import KIND, answer_content, answer_figures
         from permits.hooks import on_transition
 
         on_transition(hooks.request_moved)
+        content_builder_register(KIND, answer_content, figures=answer_figures)

@@ -21,6 +21,7 @@ from gis_app.audit import audit_record
 from gis_app.errors import DomainError, NotAllowed
 from gis_app.text import InputKind, normalise_input
 from inquiries import rules, selectors
+from inquiries.answer_document import answer_document_issue
 from inquiries.geometry import excavation_geometry
 from inquiries.models import (
     Agency,
@@ -287,6 +288,7 @@ def inquiry_file(
         inquiry.answer = answer_dump(answer)
         inquiry.answered_at = timezone.now()
         inquiry.save()
+        answer_document_issue(inquiry=inquiry, actor=actor)
     audit_record(
         actor=actor,
         action="inquiry.filed",
@@ -343,6 +345,7 @@ def inquiry_answer(*, inquiry: Inquiry, actor, approve: bool, note: str = "") ->
     locked.answered_at = timezone.now()
     locked.answered_by = actor
     locked.save()
+    answer_document_issue(inquiry=locked, actor=actor)
     audit_record(actor=actor, action="inquiry.answered", obj=locked, outcome=answer.outcome, note=note)
     webhooks_enqueue(inquiry=locked, event="inquiry.answered")
     return locked

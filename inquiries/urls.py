@@ -19,6 +19,7 @@ page_patterns: list = [
     path("inbox/", views.unit_inbox, name="inbox"),
     path("inbox/<uuid:public_id>/", views.unit_answer, name="answer"),
     path("deliveries/", views.deliveries, name="deliveries"),
+    path("inquiries/<uuid:public_id>/document.pdf", views.inquiry_document, name="document"),
 ]
 
 root_patterns: list = [
@@ -35,6 +36,7 @@ root_patterns: list = [
     ),
     path("api/v1/inquiries/", api.InquiryListView.as_view(), name="api_inquiries"),
     path("api/v1/inquiries/<str:public_id>/", api.InquiryDetailView.as_view(), name="api_inquiry"),
+    path("api/v1/inquiries/<str:public_id>/document.pdf", api.InquiryDocumentView.as_view(), name="api_document"),
     path("api/v1/webhooks/", api.WebhookListView.as_view(), name="api_webhooks"),
     path("api/v1/webhooks/<str:pk>/", api.WebhookDetailView.as_view(), name="api_webhook"),
     path("api/v1/webhooks/<str:pk>/deliveries/", api.WebhookDeliveriesView.as_view(), name="api_deliveries"),

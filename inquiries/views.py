@@ -12,11 +12,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import Role, require_role
+from documents.selectors import document_pdf
 from gis_app.errors import DomainError
 from inquiries import rules, selectors, services
+from inquiries.answer_document import answer_document
 from inquiries.forms import AnswerForm, InquiryForm, TokenForm, WebhookForm
 from inquiries.models import ApiToken, Inquiry
 from inquiries.records import Answer, BankFacts, NotaryFacts, UtilityFacts, answer_load
@@ -133,7 +135,31 @@ def inquiry_detail(request: HttpRequest, public_id) -> HttpResponse:
     inquiry = selectors.inquiry_of(agency=agency, public_id=public_id)
     if inquiry is None:
         raise Http404
-    return render(request, "inquiries/detail.html", {"agency": agency, **_answer_context(inquiry)})
+    document = answer_document(inquiry=inquiry) if inquiry.answer else None
+    return render(
+        request, "inquiries/detail.html", {"agency": agency, "document": document, **_answer_context(inquiry)}
+    )
+
+
+@login_required
+@require_GET
+def inquiry_document(request: HttpRequest, public_id) -> HttpResponse:
+    """The answer's signed PDF for the agency that asked (another agency: 404); while the job makes it,
+    the page that says so (409)."""
+    agency = _agency(request)
+    inquiry = selectors.inquiry_of(agency=agency, public_id=public_id)
+    document = answer_document(inquiry=inquiry) if inquiry is not None else None
+    if document is None:
+        raise Http404
+    pdf = document_pdf(document=document)
+    if pdf is None:
+        response = render(request, "documents/preparing.html", {"document": document}, status=409)
+    else:
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{document.serial}.pdf"'
+        response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required

@@ -42,6 +42,12 @@ FIGURES = (
 def document_figures(document):
     """`{% document_figures document as figures %}`: (label, display) of the document's signed figures."""
     fields = document.key_fields if document is not None else {}
+    if document is not None:
+        from documents.content import subject_figures
+
+        figures = subject_figures(document.kind)
+        if figures is not None:
+            return figures(fields)
     return [(label, show(fields[key])) for key, label, show in FIGURES if key in fields and fields[key] != ""]
 
 

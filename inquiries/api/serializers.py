@@ -148,17 +148,49 @@ class AnswerSerializer(serializers.Serializer):
         return facts
 
 
+class AnswerDocumentSerializer(serializers.Serializer):
+    """The answer's signed document: its serial, where anyone checks it, its status and its PDF's state."""
+
+    serial = serializers.CharField(help_text="The document's serial, e.g. IA-1405-000017.")
+    status = serializers.ChoiceField(choices=["valid", "revoked", "superseded"])
+    pdf = serializers.ChoiceField(
+        choices=["pending", "ready", "failed"],
+        source="render_state",
+        help_text="pending while the signed PDF is prepared; ready when it can be downloaded.",
+    )
+    verification_url = serializers.CharField(source="qr_payload", help_text="The address the QR code holds.")
+
+
 class InquirySerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     status = serializers.ChoiceField(choices=InquiryStatus.choices, read_only=True)
     kind = serializers.ChoiceField(choices=InquiryKind.choices, read_only=True)
     answer = serializers.SerializerMethodField()
     answer_due_on = serializers.DateField(source="due_on", read_only=True, allow_null=True)
+    document = serializers.SerializerMethodField()
 
     class Meta:
         model = Inquiry
-        fields = ["id", "kind", "purpose", "reference", "file_code", "unit", "status", "answer_due_on", "answer"]
+        fields = [
+            "id",
+            "kind",
+            "purpose",
+            "reference",
+            "file_code",
+            "unit",
+            "status",
+            "answer_due_on",
+            "answer",
+            "document",
+        ]
         read_only_fields = fields
+
+    @extend_schema_field(AnswerDocumentSerializer(allow_null=True))
+    def get_document(self, inquiry) -> dict | None:
+        from inquiries.answer_document import answer_document
+
+        document = answer_document(inquiry=inquiry) if inquiry.answer is not None else None
+        return AnswerDocumentSerializer(document).data if document is not None else None
 
     @extend_schema_field(AnswerSerializer(allow_null=True))
     def get_answer(self, inquiry) -> dict | None:

@@ -157,6 +157,43 @@ class InquiryDetailView(AgencyView):
         return Response(InquirySerializer(inquiry).data)
 
 
+PDF = OpenApiResponse(OpenApiTypes.BINARY, description="The answer's signed PDF (PAdES), application/pdf.")
+NOT_READY = OpenApiResponse(
+    ErrorSerializer, description="The signed PDF is still being prepared (or could not be); try again shortly."
+)
+
+
+class InquiryDocumentView(AgencyView):
+    @extend_schema(
+        summary="The signed PDF of an inquiry's answer (the agency that asked only)",
+        parameters=[INQUIRY_ID],
+        responses={(200, "application/pdf"): PDF, 404: ERR, 409: NOT_READY, **COMMON},
+    )
+    def get(self, request, public_id: str):
+        from django.http import HttpResponse
+
+        from documents.selectors import document_pdf
+        from inquiries.answer_document import answer_document
+
+        inquiry = selectors.inquiry_of(agency=request.user.agency, public_id=_uuid(public_id))
+        if inquiry is None:
+            raise NotFound(_("No such inquiry."))
+        self.log_inquiry = inquiry
+        document = answer_document(inquiry=inquiry)
+        if document is None:
+            raise NotFound(_("This inquiry has no answer document yet."))
+        pdf = document_pdf(document=document)
+        if pdf is None:
+            return Response(
+                {"detail": _("The signed PDF is still being prepared; try again in a few seconds.")},
+                status=status.HTTP_409_CONFLICT,
+            )
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{document.serial}.pdf"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
 class WebhookListView(AgencyView):
     @extend_schema(
         summary="The agency's webhook subscriptions", responses={200: WebhookSerializer(many=True), **COMMON}
