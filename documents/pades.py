@@ -9,11 +9,13 @@ DOCUMENTS_PKI_DIR (default BASE_DIR/.local/pki) and reused. The signer is loaded
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import fcntl
 import functools
 import io
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -227,6 +229,18 @@ def signer() -> signers.SimpleSigner:
     return _signer_for(*_paths())
 
 
+def _outside_event_loop(call, *args, **kwargs):
+    """pyHanko's synchronous signing and validation run its coroutines with asyncio.run(), which refuses
+    to start inside a thread whose event loop is running (an async job runner, Playwright's sync API in
+    the same thread): there, the call runs in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call, *args, **kwargs).result()
+
+
 def sign_pdf(pdf: bytes) -> bytes:
     """The PDF with a PAdES baseline signature appended (an incremental update: the signed bytes are
     the document as rendered). SigningUnavailable when the key cannot be used; nothing half-signed."""
@@ -240,7 +254,7 @@ def sign_pdf(pdf: bytes) -> bytes:
     )
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-        out = signers.sign_pdf(writer, meta, signer=active, bytes_reserved=SIGNATURE_BYTES)
+        out = _outside_event_loop(signers.sign_pdf, writer, meta, signer=active, bytes_reserved=SIGNATURE_BYTES)
     except PdfError as exc:
         raise SigningUnavailable(_("The PDF could not be signed: %(e)s") % {"e": exc}) from exc
     return out.getvalue()
@@ -269,7 +283,7 @@ def validate_pdf(pdf: bytes, *, trust_roots: tuple[str, ...] | None = None) -> P
             return PadesValidation(intact=False, trusted=False, signer="", signed_at=None)
         embedded = signatures[-1]
         context = ValidationContext(trust_roots=_trust_roots(trust_roots), allow_fetching=False)
-        status = validate_pdf_signature(embedded, context)
+        status = _outside_event_loop(validate_pdf_signature, embedded, context)
     except (PdfError, ValueError, KeyError, TypeError, IndexError):
         # a damaged file (one changed byte can break its structure) is not an intact signed document
         return PadesValidation(intact=False, trusted=False, signer="", signed_at=None)

@@ -196,3 +196,23 @@ def test_the_pki_command_shows_the_certificate_and_validates_a_file(demo_pki, un
         call_command("document_pki", "--validate", str(signed), stdout=io.StringIO())
     with pytest.raises(CommandError):
         call_command("document_pki", "--validate", str(tmp_path / "missing.pdf"), stdout=io.StringIO())
+
+
+def test_signing_and_validating_work_inside_a_running_event_loop(demo_pki, unsigned):
+    """pyHanko's synchronous calls start their own event loop; in a thread whose loop is already running
+    (an async job runner, Playwright's sync API earlier in the same test process) they run aside."""
+    import asyncio
+
+    async def inside_a_loop():
+        signed = sign_pdf(unsigned)
+        return signed, validate_pdf(signed)
+
+    signed, result = asyncio.run(inside_a_loop())
+    assert result.intact and result.trusted
+    broken = bytearray(signed)
+    broken[len(unsigned) // 2] ^= 0x01
+    assert not asyncio.run(_validate_async(bytes(broken))).intact
+
+
+async def _validate_async(pdf: bytes):
+    return validate_pdf(pdf)
