@@ -202,16 +202,22 @@ def test_signing_and_validating_work_inside_a_running_event_loop(demo_pki, unsig
     """pyHanko's synchronous calls start their own event loop; in a thread whose loop is already running
     (an async job runner, Playwright's sync API earlier in the same test process) they run aside."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     async def inside_a_loop():
         signed = sign_pdf(unsigned)
         return signed, validate_pdf(signed)
 
-    signed, result = asyncio.run(inside_a_loop())
+    def in_a_fresh_thread(coroutine):
+        # a thread of its own, where asyncio.run() may start the loop the calls then run inside
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, coroutine).result()
+
+    signed, result = in_a_fresh_thread(inside_a_loop())
     assert result.intact and result.trusted
     broken = bytearray(signed)
     broken[len(unsigned) // 2] ^= 0x01
-    assert not asyncio.run(_validate_async(bytes(broken))).intact
+    assert not in_a_fresh_thread(_validate_async(bytes(broken))).intact
 
 
 async def _validate_async(pdf: bytes):
