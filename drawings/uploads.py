@@ -9,18 +9,14 @@ nothing is stored before the drawing has been read, placed and checked.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from django.utils.translation import gettext_lazy as _
 
 from drawings.records import DrawingRefused
-from surveys.uploads import _child_env
+from surveys.uploads import reader_child_run
 
 
 @dataclass(frozen=True)
@@ -119,24 +115,8 @@ def drawing_read(*, data: bytes, name: str, limits: DrawingLimits = LIMITS) -> d
         "cpu_seconds": limits.cpu_seconds,
         "limits": {"entities": limits.entities, "vertices": limits.vertices, "block_depth": limits.block_depth},
     }
-    try:
-        # A fixed argv (our interpreter, our module), no shell; the untrusted bytes go to stdin.
-        done = subprocess.run(  # noqa: S603
-            [os.path.abspath(sys.executable), "-B", "-m", "drawings.reader"],
-            input=json.dumps(header).encode() + b"\n" + data,
-            capture_output=True,
-            timeout=limits.wall_seconds,
-            env=_child_env(),
-            cwd="/",
-            check=False,
-        )
-    except subprocess.TimeoutExpired as error:
-        raise DrawingRefused("crashed") from error
-    try:
-        answer = json.loads(done.stdout) if done.returncode == 0 else None
-    except ValueError:
-        answer = None
-    if not isinstance(answer, dict):
+    answer = reader_child_run(module="drawings.reader", header=header, data=data, wall_seconds=limits.wall_seconds)
+    if answer is None:
         raise DrawingRefused("crashed")
     if not answer.get("ok"):
         code = answer.get("code")

@@ -271,6 +271,30 @@ def upload_precheck(*, data: bytes, name: str, encoding: str | None = None, limi
     return fmt
 
 
+def reader_child_run(*, module: str, header: dict, data: bytes, wall_seconds: float) -> dict | None:
+    """Run a locked-down reader child (`python -m MODULE`: surveys.reader, drawings.reader) on untrusted
+    bytes: the JSON header and the bytes on stdin, its JSON answer on stdout. None when it crashed, was
+    killed by its limits, overran the wall clock or answered something that is not a JSON object."""
+    try:
+        # A fixed argv (our interpreter, our module), no shell; the untrusted bytes go to stdin.
+        done = subprocess.run(  # noqa: S603
+            [os.path.abspath(sys.executable), "-B", "-m", module],
+            input=json.dumps(header).encode() + b"\n" + data,
+            capture_output=True,
+            timeout=wall_seconds,
+            env=_child_env(),
+            cwd="/",
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    try:
+        answer = json.loads(done.stdout) if done.returncode == 0 else None
+    except ValueError:
+        return None
+    return answer if isinstance(answer, dict) else None
+
+
 def upload_read(*, data: bytes, name: str, encoding: str | None = None, limits: UploadLimits = LIMITS) -> RawFile:
     """Read a survey file's bytes safely (see the module docstring); RawFile or UploadRefused."""
     fmt = upload_precheck(data=data, name=name, encoding=encoding, limits=limits)
@@ -283,24 +307,8 @@ def upload_read(*, data: bytes, name: str, encoding: str | None = None, limits: 
         "cpu_seconds": limits.cpu_seconds,
         "limits": {"layers": limits.layers, "features": limits.features, "vertices": limits.vertices},
     }
-    try:
-        # A fixed argv (our interpreter, our module), no shell; the untrusted bytes go to stdin.
-        done = subprocess.run(  # noqa: S603
-            [os.path.abspath(sys.executable), "-B", "-m", "surveys.reader"],
-            input=json.dumps(header).encode() + b"\n" + data,
-            capture_output=True,
-            timeout=limits.wall_seconds,
-            env=_child_env(),
-            cwd="/",
-            check=False,
-        )
-    except subprocess.TimeoutExpired as error:
-        raise UploadRefused("crashed") from error
-    try:
-        answer = json.loads(done.stdout) if done.returncode == 0 else None
-    except ValueError:
-        answer = None
-    if not isinstance(answer, dict):
+    answer = reader_child_run(module="surveys.reader", header=header, data=data, wall_seconds=limits.wall_seconds)
+    if answer is None:
         raise UploadRefused("crashed")
     if not answer.get("ok"):
         code = answer.get("code")
