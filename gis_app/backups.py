@@ -29,7 +29,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from psycopg import sql
 
-from gis_app.audit import audit_chain_verify
+from gis_app.audit import audit_chain_verify, audit_seal
 
 MANIFEST = "manifest.json"
 DUMP = "database.dump"
@@ -109,6 +109,7 @@ def backup_make(*, output: Path, media_root: Path | None = None) -> Path:
             _("Cannot create the backup folder %(path)s: %(error)s") % {"path": folder, "error": exc}
         ) from exc
     url = libpq_url(_database_url())
+    audit_seal()  # the rows committed so far are chained before the snapshot (the manifest records the head)
     with transaction.atomic(), connection.cursor() as cur:
         # one snapshot for the dump, the counts and the audit walk
         cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")

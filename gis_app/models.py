@@ -70,8 +70,8 @@ class AuditEvent(models.Model):
     object_type = models.CharField(_("object type"), max_length=64)
     object_id = models.CharField(_("object id"), max_length=64)
     data = models.JSONField(_("details"), default=dict, blank=True)
-    # The hash chain (issue 17 item 12): both are written by the database's BEFORE INSERT trigger
-    # (migration 0005) under a lock, and returned to Django on insert through db_default.
+    # The hash chain (issue 17 item 12): both are empty on insert and written once by the sealer
+    # (gis_app.audit.audit_seal; migrations 0005 and 0006).
     prev_hash = models.CharField(_("previous hash"), max_length=64, db_default="", editable=False)
     row_hash = models.CharField(_("row hash"), max_length=64, db_default="", editable=False)
 
@@ -79,7 +79,11 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            # the rows the sealer has still to chain (gis_app.audit.audit_seal)
+            models.Index(fields=["id"], condition=models.Q(row_hash=""), name="audit_unsealed_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"

@@ -1,4 +1,5 @@
-"""Jobs of the shared floor: putting back the jobs of a worker that died (Procrastinate periodic task).
+"""Jobs of the shared floor: putting back the jobs of a worker that died, and sealing the audit chain
+(Procrastinate periodic tasks).
 
 A worker killed mid-job (SIGKILL, the machine lost, out of memory) leaves its job 'doing' forever.
 Every worker sends a heartbeat every JOB_HEARTBEAT_S seconds; every JOB_STALLED_CHECK_S seconds one
@@ -36,3 +37,15 @@ async def retry_stalled_jobs(timestamp: int) -> int:
         await app.job_manager.retry_job(job)
         count += 1
     return count
+
+
+AUDIT_SEAL_EVERY_S = int(getattr(settings, "AUDIT_SEAL_EVERY_S", 5))
+
+
+@app.periodic(cron=_cron(AUDIT_SEAL_EVERY_S))
+@app.task(name="gis_app.audit_seal", queue="maintenance", queueing_lock="audit_seal")
+def audit_seal(timestamp: int) -> int:
+    """Chain the audit rows committed since the last run (gis_app.audit.audit_seal); how many."""
+    from gis_app.audit import audit_seal as seal
+
+    return seal()
