@@ -10,6 +10,7 @@ one year's renovation dues of a parcel, for paying them without a permit file.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -44,6 +45,7 @@ from fees.tariffs import (
     area_price,
     fixed,
     floor_table,
+    item_checked,
     paving,
     per_metre,
     per_unit,
@@ -181,10 +183,14 @@ def _book_of_year(year: int) -> int:
 @functools.lru_cache(maxsize=64)
 def _approved_items(book_id: int) -> dict[str, dict[str, ItemSpec]]:
     """An approved book's items by stage and code. An approved book is read-only (a change is a new
-    version with a new id), so its items are read once per process."""
+    version with a new id), so its items are read, validated and parsed once per process (an item that
+    does not validate is left as read: its line says why, as before)."""
     by_stage: dict[str, dict[str, ItemSpec]] = {}
     for item in TariffItem.objects.filter(book_id=book_id).order_by("position", "code"):
-        by_stage.setdefault(item.stage, {})[item.code] = item_spec(item)
+        spec = item_spec(item)
+        with contextlib.suppress(TariffError):  # else checked again, and refused with its reason, where used
+            spec = item_checked(spec)
+        by_stage.setdefault(item.stage, {})[item.code] = spec
     return by_stage
 
 

@@ -11,7 +11,7 @@ rules do: no Django here (an import-linter contract says so).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from fees.records import Line
@@ -47,6 +47,21 @@ class ItemSpec:
     title_fa: str
     title_en: str
     params: Mapping
+    # set by item_checked: the params validated once and parsed (the bands or floor coefficients)
+    parsed: tuple | None = field(default=None, compare=False, repr=False)
+
+
+def item_checked(item: ItemSpec) -> ItemSpec:
+    """The item with its parameters validated once and parsed, for items that never change (an approved
+    book's: a change is a new version with a new id); TariffError as params_validate raises it."""
+    params_validate(item.kind, item.params)
+    if item.kind == "area_bands":
+        parsed = bands_of(item.params)
+    elif item.kind == "floor_table":
+        parsed = floor_coefficients_of(item.params)
+    else:
+        parsed = ()
+    return replace(item, parsed=parsed)
 
 
 # --- numbers and their text ---------------------------------------------------------------------
@@ -343,7 +358,8 @@ def _check_kind(item: ItemSpec, kind: str) -> None:
             f"قلم «{item.code}» از نوع {item.kind} است، نه {kind}.",
             f"Item “{item.code}” is of kind {item.kind}, not {kind}.",
         )
-    params_validate(kind, item.params)
+    if item.parsed is None:  # not checked once already (item_checked)
+        params_validate(kind, item.params)
 
 
 def area_bands(item: ItemSpec, *, gross_area_m2: object, parking_spaces: object, unit_price_irr: object) -> Line:
@@ -355,7 +371,8 @@ def area_bands(item: ItemSpec, *, gross_area_m2: object, parking_spaces: object,
     price = price_value(unit_price_irr, what_fa="قیمت منطقه‌ای", what_en="The regional unit price")
     deduct = Decimal(str(item.params.get("deduct_per_space_m2", 20)))
     base = max(Decimal(0), gross - deduct * spaces)
-    band = next(b for b in bands_of(item.params) if b.to_m2 is None or base <= b.to_m2)
+    bands = item.parsed if item.parsed is not None else bands_of(item.params)
+    band = next(b for b in bands if b.to_m2 is None or base <= b.to_m2)
     amount = price * base * band.pct / 100
     fa = (
         f"{num_fa(band.pct)}٪ × ({num_fa(gross)} − {num_fa(deduct)} × {num_fa(spaces)}) م² × {num_fa(price)} ریال"
@@ -382,7 +399,7 @@ def floor_table(item: ItemSpec, *, areas_by_floor: Mapping[int, object], unit_pr
     """Σ floor coefficient × area on the floor × P (excess density; ground 0, the last coefficient for
     every floor above the table)."""
     _check_kind(item, "floor_table")
-    coefficients = floor_coefficients_of(item.params)
+    coefficients = item.parsed if item.parsed is not None else floor_coefficients_of(item.params)
     price = price_value(unit_price_irr, what_fa="قیمت منطقه‌ای", what_en="The regional unit price")
     terms = []
     for floor, area in sorted(areas_by_floor.items()):
