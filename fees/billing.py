@@ -23,6 +23,7 @@ from fees.models import Assessment, Bill, BillKind, BillStatus, Payment, Refund
 from gis_app.audit import audit_record
 from gis_app.errors import DomainError, NotAllowed
 from gis_app.jalali import to_jalali
+from parcels.models import PropertyFile
 from permits.selectors import due_date
 from permits.services import request_locked  # a stale version raises permits.errors.StaleForm
 from violations.services import violation_close_fine_settled
@@ -95,10 +96,11 @@ def on_bill_paid(hook):
 
 
 @transaction.atomic
-def bill_settle(*, bill_pk: int, payment: Payment, actor=None) -> bool:
+def bill_settle(*, bill_pk: int, payment: Payment, actor=None, locked: Bill | None = None) -> bool:
     """Mark the bill paid by this payment, exactly once. Returns False (and changes nothing) when the
-    bill was already settled: the caller records the payment as one to refund."""
-    bill = Bill.objects.select_for_update().get(pk=bill_pk)
+    bill was already settled: the caller records the payment as one to refund. `locked`: the bill's row
+    when the caller holds its lock already (read under it, in this transaction)."""
+    bill = locked if locked is not None and locked.pk == bill_pk else Bill.objects.select_for_update().get(pk=bill_pk)
     if bill.status != BillStatus.UNPAID:
         return False
     bill.status = BillStatus.PAID
@@ -107,7 +109,7 @@ def bill_settle(*, bill_pk: int, payment: Payment, actor=None) -> bool:
     audit_record(
         actor=actor,
         action="bill.paid",
-        obj=bill.file,
+        obj=PropertyFile(pk=bill.file_id),  # the file's label and id only: no query for its row
         bill=bill.pk,
         payment=payment.pk,
         order_id=payment.order_id,

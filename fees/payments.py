@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import json
 import logging
 import re
 from collections.abc import Mapping
@@ -32,6 +33,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from procrastinate.exceptions import AlreadyEnqueued
+from psycopg import Cursor
+from psycopg.types.json import Jsonb
 
 from accounts.roles import STAFF_ROLES
 from fees import gateway
@@ -258,14 +261,45 @@ def callback_parse(data: Mapping) -> CallbackData:
     )
 
 
+# Raw SQL, prepared once per connection: the callback path runs these for every payment and every
+# repeated callback (bench/fees_payments.py; Django compiles its queries again on every call). They are
+# the ORM's statements written out: the same rows, locks and constraints.
+_PAYMENT_FIELDS = [f for f in Payment._meta.concrete_fields]
+_LOCK_SQL = (
+    f"SELECT {', '.join(f.column for f in _PAYMENT_FIELDS)} FROM fees_payment "  # noqa: S608 - the model's columns
+    "WHERE order_id = %(order)s AND channel = 'online' FOR UPDATE"
+)
+_CALLBACK_SEEN_SQL = "UPDATE fees_payment SET callback_count = %(n)s, callback_at = %(at)s WHERE id = %(id)s"
+_REFERENCE_TAKEN_SQL = "SELECT 1 FROM fees_payment WHERE reference = %(reference)s AND id <> %(id)s"
+
+
+def _prepared(sql: str, params: dict) -> tuple | None:
+    """Run one prepared statement on Django's connection (its errors wrapped as Django's); its first row."""
+    connection.ensure_connection()
+    with connection.wrap_database_errors, Cursor(connection.connection) as cur:
+        cur.execute(sql, params, prepare=True)
+        return cur.fetchone() if cur.description else None
+
+
+def _online_payment_locked(*, order_id: int) -> Payment | None:
+    """The online payment of this order id under its row lock, or None."""
+    row = _prepared(_LOCK_SQL, {"order": order_id})
+    if row is None:
+        return None
+    values = [
+        json.loads(value) if field.name == "result" and isinstance(value, str) else value
+        for field, value in zip(_PAYMENT_FIELDS, row, strict=True)
+    ]
+    return Payment.from_db(connection.alias, [f.attname for f in _PAYMENT_FIELDS], values)
+
+
 def payment_callback(*, data: Mapping) -> Payment:
     """Handle the PSP's callback, idempotently: the payment with its result (stored, when repeated)."""
     cb = callback_parse(data)
     with transaction.atomic():
-        try:  # get(), not first(): no ORDER BY, the unique order id's index alone
-            payment = Payment.objects.select_for_update().get(order_id=cb.order_id, channel=PaymentChannel.ONLINE)
-        except Payment.DoesNotExist:
-            raise CallbackInvalid(_("No payment with this order number was started here.")) from None
+        payment = _online_payment_locked(order_id=cb.order_id)
+        if payment is None:
+            raise CallbackInvalid(_("No payment with this order number was started here."))
         if not payment.token or not hmac.compare_digest(payment.token, cb.token):
             raise CallbackInvalid(_("The gateway's token does not belong to this order."))
         if cb.amount_irr is not None and cb.amount_irr != payment.amount_irr:
@@ -275,9 +309,9 @@ def payment_callback(*, data: Mapping) -> Payment:
         payment.callback_at = payment.callback_at or now
         if payment.status in FINAL:
             # a repeated callback: the stored result, nothing else
-            payment.save(update_fields=["callback_count", "callback_at"])
+            _prepared(_CALLBACK_SEEN_SQL, {"id": payment.pk, "n": payment.callback_count, "at": payment.callback_at})
             return payment
-        if cb.reference and Payment.objects.filter(reference=cb.reference).exclude(pk=payment.pk).exists():
+        if cb.reference and _prepared(_REFERENCE_TAKEN_SQL, {"reference": cb.reference, "id": payment.pk}):
             raise CallbackInvalid(_("This reference number was already used for another payment."))
         if payment.status == PaymentStatus.STARTED:
             payment.status = PaymentStatus.RETURNED
@@ -320,8 +354,12 @@ MUTABLE = (
 )
 
 
+_SAVE_SQL = f"UPDATE fees_payment SET {', '.join(f'{name} = %({name})s' for name in MUTABLE)} WHERE id = %(id)s"  # noqa: S608
+
+
 def _save(payment: Payment) -> None:
-    payment.save(update_fields=MUTABLE)
+    values = {name: getattr(payment, name) for name in MUTABLE}
+    _prepared(_SAVE_SQL, values | {"id": payment.pk, "result": Jsonb(payment.result)})
 
 
 def _verify_and_apply(payment: Payment, *, reference: str, from_callback: bool, claimed: str = "OK") -> Payment:
@@ -438,9 +476,8 @@ def _verified(payment: Payment, answer: gateway.VerifyAnswer) -> Payment:
             **verified,
         )
     claimed = payment.result.get("reference_claimed")
-    if (
-        answer.reference != claimed
-        and Payment.objects.filter(reference=answer.reference).exclude(pk=payment.pk).exists()
+    if answer.reference != claimed and _prepared(
+        _REFERENCE_TAKEN_SQL, {"reference": answer.reference, "id": payment.pk}
     ):
         raise CallbackInvalid(_("This reference number was already used for another payment."))
     payment.reference = answer.reference
@@ -449,7 +486,7 @@ def _verified(payment: Payment, answer: gateway.VerifyAnswer) -> Payment:
             settled = gateway.settle(token=payment.token)
         except gateway.GatewayUnavailable:
             settled = None
-        if not bill_settle(bill_pk=bill.pk, payment=payment):  # pragma: no cover - the bill's row is locked
+        if not bill_settle(bill_pk=bill.pk, payment=payment, locked=bill):  # pragma: no cover - the row is locked
             raise RuntimeError("an unpaid bill under its row lock could not be settled")
         payment = _finish(payment, status=PaymentStatus.PAID, outcome="paid", **verified)
         if settled is None:  # the PSP did not hear the settle: a job asks again
