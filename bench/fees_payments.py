@@ -14,7 +14,12 @@ own process on a free loopback port:
    replays while the first is in hand (they wait for its row lock and are answered
    with the stored result and must change nothing);
 3. checked: every bill paid exactly once (one bill.paid audit event, one paid payment), every payment
-   settled at the PSP (its settlement file).
+   settled at the PSP (its settlement file), and the audit chain verified.
+
+While the callbacks are timed, the audit sealer (gis_app.audit.audit_seal, the periodic job
+gis_app.audit_seal) runs every --seal-every-s seconds in a thread of its own, as a worker would beside the
+web: its cost and its lock waits are in the figures (with code whose audit rows chain themselves at insert,
+it finds nothing to seal).
 
 Prints verified payments per second, the callback latency p50/p95/max, and the double effects (0).
 The view through gunicorn adds Django's request cycle (middleware, session-less) on top; this measures
@@ -127,6 +132,7 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=1, help="processes handling callbacks (forked)")
     parser.add_argument("--duplicates", type=int, default=1, help="replays of every callback, in a row")
     parser.add_argument("--profile", action="store_true", help="cProfile the timed part, in one thread")
+    parser.add_argument("--seal-every-s", type=float, default=1.0, help="the audit sealer's period while timed")
     args = parser.parse_args()
 
     url = fresh_database(os.environ["DATABASE_URL"], DB_NAME)
@@ -191,6 +197,21 @@ def main() -> None:
 
             profiler = cProfile.Profile()
             profiler.enable()
+        sealing = threading.Event()
+        sealed_rows: list[int] = []
+
+        def sealer() -> None:  # the periodic job's work, beside the callbacks
+            from gis_app import audit
+
+            seal = getattr(audit, "audit_seal", None)
+            try:
+                while seal is not None and not sealing.wait(args.seal_every_s):
+                    sealed_rows.append(seal())
+            finally:
+                connection.close()
+
+        sealer_thread = threading.Thread(target=sealer, daemon=True)
+        sealer_thread.start()
         started = time.perf_counter()
         cpu_here, cpu_psp = time.process_time(), cpu_s(sandbox.pid)
         if profiler is not None:  # cProfile sees its own thread only
@@ -212,6 +233,8 @@ def main() -> None:
                 list(pool.map(handle, deliveries))
         elapsed = time.perf_counter() - started
         cpu_here, cpu_psp = time.process_time() - cpu_here, cpu_s(sandbox.pid) - cpu_psp
+        sealing.set()
+        sealer_thread.join()
         if profiler is not None:
             import pstats
 
@@ -251,6 +274,13 @@ def main() -> None:
                 f"CPU per callback: this process {cpu_here / len(deliveries) * 1000:.1f} ms, "
                 f"the sandbox PSP {cpu_psp / len(deliveries) * 1000:.1f} ms; load average {os.getloadavg()[0]:.1f}"
             )
+        from gis_app import audit
+
+        if hasattr(audit, "audit_seal"):
+            late = audit.audit_seal()  # what the last period left
+            print(f"audit sealer: {sum(sealed_rows)} rows sealed in {len(sealed_rows)} runs while timed, {late} after")
+        chain = audit.audit_chain_verify()
+        print(f"audit chain: {chain.count} events, {'OK' if chain.ok else f'BROKEN at {chain.broken_at}'}")
         for e in errors[:5]:
             print("  ", e)
     finally:
