@@ -48,7 +48,9 @@ if not _sep or _TILED not in _CITY:
     raise SystemExit("bench/compliance.py changed: fees cannot reuse its city set-up")
 CITY = _CITY.replace(_TILED, '("buildings", "parcels_existingbuilding"), ("value_zones", "parcels_valuezone"))')
 SECTIONS_CHILD = r"""
+import gc
 import statistics
+FREEZE = args.get("gc_freeze", True)
 from fees.assessment import assessment_make
 from fees.valuation import value_zone_rows, NoValueZone, parcel_valuation
 from parcels.models import Parcel, PropertyFile
@@ -91,6 +93,8 @@ def section_assessment(n_files):
     for rounds in range(2):  # bare lookups before and after, the assessments between (same parcels)
         if rounds == 1:
             for i, r in enumerate(reqs):
+                if i == 200 and hasattr(gc, "freeze") and FREEZE:
+                    gc.freeze()  # after warm-up, as config/gunicorn.py's post_worker_init does in a web worker
                 t = time.perf_counter()
                 a = assessment_make(request=r, stage="revenue", actor=officer)
                 if i >= 200:  # the first 200 warm the caches and the prepared statements
@@ -118,7 +122,7 @@ print(json.dumps(result))
 """
 
 
-def run_child(url: str, n: int, files: int, sections: list[str]) -> dict:
+def run_child(url: str, n: int, files: int, sections: list[str], gc_freeze: bool = True) -> dict:
     mapping = OUT / "parcels_only.yaml"
     mapping.write_text(PARCELS_ONLY_MAPPING)
     args = {
@@ -128,6 +132,7 @@ def run_child(url: str, n: int, files: int, sections: list[str]) -> dict:
         "clicks": 0,
         "files": files,
         "sections": sections,
+        "gc_freeze": gc_freeze,
     }
     code = CITY + "from django.utils import timezone\n" + SECTIONS_CHILD
     done = subprocess.run(  # noqa: S603 - our own interpreter and code
@@ -172,6 +177,9 @@ def main() -> None:
     parser.add_argument("--sections", nargs="+", default=[*PRINTERS, "callbacks"], choices=[*PRINTERS, "callbacks"])
     parser.add_argument("--payments", type=int, default=2000, help="payments of the callbacks section")
     parser.add_argument("--keep", action="store_true", help="Keep the last city's database (bench_fees).")
+    parser.add_argument(
+        "--no-gc-freeze", action="store_true", help="Do not gc.freeze() after warm-up (the web workers do)."
+    )
     args = parser.parse_args()
     admin_url = os.environ["DATABASE_URL"]
     out = {}
@@ -179,7 +187,7 @@ def main() -> None:
     for n in args.parcels if city_sections else []:
         url = fresh_database(admin_url, "bench_fees")
         print(f"\n== {n:,} parcels: building the city ...", flush=True)
-        r = run_child(url, n, args.files + 200, city_sections)
+        r = run_child(url, n, args.files + 200, city_sections, gc_freeze=not args.no_gc_freeze)
         print(f"   {r['parcels']:,} parcels imported and live in {r['load_s']:.1f} s")
         out[n] = {name: PRINTERS[name](r[name]) for name in city_sections}
     (OUT / "fees.json").write_text(json.dumps(out, indent=1))
