@@ -240,7 +240,7 @@ def main() -> None:
 
             profiler.disable()
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(
-                r"fees|psycopg/connection|audit|http/client|socket", 30
+                r"fees|psycopg/connection|audit|http/client|socket|django/db", 45
             )
 
         paid = Payment.objects.filter(status=PaymentStatus.PAID, bill__in=bills).count()

@@ -95,7 +95,7 @@ def on_bill_paid(hook):
     return hook
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # always inside the payment's transaction: no savepoint round trips
 def bill_settle(*, bill_pk: int, payment: Payment, actor=None, locked: Bill | None = None) -> bool:
     """Mark the bill paid by this payment, exactly once. Returns False (and changes nothing) when the
     bill was already settled: the caller records the payment as one to refund. `locked`: the bill's row
