@@ -64,8 +64,9 @@ def audit_record(*, actor, action: str, obj: models.Model, **data) -> AuditEvent
 
 def audit_seal(*, batch: int = 5000) -> int:
     """Chain the committed unsealed audit rows (in batches of `batch`, each its own transaction); how many
-    were sealed. Waits at most the SQL function's lock_timeout for the auditing transactions in flight;
-    when they keep the lock busy it stops, and the next run seals."""
+    were sealed. Waits for a moment with no auditing transaction in flight (about half a second, without
+    queueing, then at most the SQL function's lock_timeout queued); when there is none it stops, and the
+    next run seals."""
     sealed = 0
     while True:
         with transaction.atomic(), connection.cursor() as cur:

@@ -12,7 +12,8 @@ previous one's commit, fsync included. Now:
 - the sealer, gis_audit_seal(), takes the lock EXCLUSIVE: it waits until no auditing transaction is in
   flight (so every row below the highest id it sees is committed or will never be), then chains the
   unsealed rows above the sealed head in id order with the same gis_audit_row_hash as before. It gives
-  up after its lock_timeout rather than hold the writers queued behind it; the next run seals them.
+  up after its lock_timeout rather than hold the writers queued behind it (it first tries without
+  queueing, for about half a second); the next run seals them.
   It runs as a periodic job (gis_app.tasks.audit_seal), and backup seals before its snapshot;
 - the append-only trigger lets exactly one UPDATE through: the sealing of an unsealed row, content
   unchanged, with the row_hash that content and prev_hash hash to. Everything else is refused as before.
@@ -96,18 +97,29 @@ $$;
 
 SEAL_FUNCTION = """
 CREATE OR REPLACE FUNCTION gis_audit_seal(max_rows integer) RETURNS integer LANGUAGE plpgsql
-SET lock_timeout = '250ms' AS $$
+SET lock_timeout = '100ms' AS $$
 DECLARE
     head_id bigint;
     head text;
     r record;
     sealed integer := 0;
+    locked boolean := false;
 BEGIN
-    BEGIN
-        PERFORM pg_advisory_xact_lock(4172017012);  -- no auditing transaction in flight from here on
-    EXCEPTION WHEN lock_not_available THEN
-        RETURN -1;  -- writers kept it busy: the next run seals
-    END;
+    -- No auditing transaction in flight from here on. First without queueing (a queued exclusive
+    -- request makes every new writer wait behind it): a moment with no writer in flight comes often;
+    -- then, if none came in about half a second, queued for at most lock_timeout.
+    FOR attempt IN 1..50 LOOP
+        locked := pg_try_advisory_xact_lock(4172017012);
+        EXIT WHEN locked;
+        PERFORM pg_sleep(0.01);
+    END LOOP;
+    IF NOT locked THEN
+        BEGIN
+            PERFORM pg_advisory_xact_lock(4172017012);
+        EXCEPTION WHEN lock_not_available THEN
+            RETURN -1;  -- writers kept it busy: the next run seals
+        END;
+    END IF;
     SELECT id, row_hash INTO head_id, head FROM gis_app_auditevent WHERE row_hash <> '' ORDER BY id DESC LIMIT 1;
     head := coalesce(head, repeat('0', 64));
     -- Above the head only: an unsealed row below it was put there out of the chain (audit_verify names it).
