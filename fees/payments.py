@@ -293,6 +293,21 @@ def _online_payment_locked(*, order_id: int) -> Payment | None:
     return Payment.from_db(connection.alias, [f.attname for f in _PAYMENT_FIELDS], values)
 
 
+_BILL_FIELDS = [f for f in Bill._meta.concrete_fields]
+_BILL_LOCK_SQL = (
+    f"SELECT {', '.join(f.column for f in _BILL_FIELDS)} FROM fees_bill "  # noqa: S608 - the model's columns
+    "WHERE id = %(id)s FOR UPDATE"
+)
+
+
+def _bill_locked(*, bill_pk: int) -> Bill:
+    """A payment's bill under its row lock (it exists: the payment's foreign key protects it)."""
+    row = _prepared(_BILL_LOCK_SQL, {"id": bill_pk})
+    if row is None:  # pragma: no cover - a payment's bill cannot be deleted (PROTECT)
+        raise Bill.DoesNotExist(bill_pk)
+    return Bill.from_db(connection.alias, [f.attname for f in _BILL_FIELDS], list(row))
+
+
 def payment_callback(*, data: Mapping) -> Payment:
     """Handle the PSP's callback, idempotently: the payment with its result (stored, when repeated)."""
     cb = callback_parse(data)
@@ -461,7 +476,7 @@ def _verified(payment: Payment, answer: gateway.VerifyAnswer) -> Payment:
     # The PSP is asked (settle or reverse) before anything is audited here: an audit row takes the chain's
     # lock until commit (gis_app.audit), which must not be held across a call to the PSP; and the bill is
     # settled (its audit row the first) before the payment's row is written, to keep that span short.
-    bill = Bill.objects.select_for_update().get(pk=payment.bill_id)
+    bill = _bill_locked(bill_pk=payment.bill_id)
     payment.verified_at = payment.verified_at or timezone.now()
     payment.trace_no = answer.trace_no or payment.trace_no
     payment.card_mask = answer.card_mask or payment.card_mask
