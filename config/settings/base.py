@@ -84,8 +84,7 @@ MIDDLEWARE = [
     # the Content-Security-Policy header with this request's nonce (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # First of our own: past LOAD_SHED_MAX_IN_FLIGHT requests in progress in this process, a fast 503.
-    "gis_app.shedding.LoadShedMiddleware",
+    # (load shedding is in front of all of these: config/wsgi.py, gis_app/shedding.py)
     # Before anything reads the body or touches the database: bodies over their route's limit (413),
     # then text that is no text (NUL, control characters, invalid UTF-8) in path, query, cookies or fields (400).
     "gis_app.middleware.RequestBodyLimitMiddleware",
@@ -109,15 +108,16 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# --- load shedding (gis_app/shedding.py) ----------------------------------------------------------------
+# --- load shedding (gis_app/shedding.py, wrapped around Django in config/wsgi.py) --------------------------
 # Per web process (a gunicorn gthread worker, config/gunicorn.py): at most LOAD_SHED_MAX_IN_FLIGHT
-# requests do their work at once and LOAD_SHED_MAX_WAITING wait (at most LOAD_SHED_WAIT_MS) for a
-# slot; any more answer 503 with Retry-After at once. /healthz is never shed. 0 turns shedding off.
+# requests do Django work at once and LOAD_SHED_MAX_WAITING wait for a slot; any more answer 503 with
+# Retry-After at once, before Django. A waiter gets the next slot that frees; LOAD_SHED_WAIT_MS only
+# caps a wait behind requests that hang. /healthz is never shed. 0 turns shedding off.
 # The gunicorn threads per worker (WEB_THREADS) must exceed in-flight + waiting, so that a thread is
 # free to refuse.
 LOAD_SHED_MAX_IN_FLIGHT = int(os.environ.get("LOAD_SHED_MAX_IN_FLIGHT", "3"))
 LOAD_SHED_MAX_WAITING = int(os.environ.get("LOAD_SHED_MAX_WAITING", "6"))
-LOAD_SHED_WAIT_MS = int(os.environ.get("LOAD_SHED_WAIT_MS", "300"))
+LOAD_SHED_WAIT_MS = int(os.environ.get("LOAD_SHED_WAIT_MS", "3000"))
 
 # --- request sizes: every body is bounded by its route before it is read -----------------------------
 # RequestBodyLimitMiddleware answers 413 when Content-Length is over the route's limit (URL name ->
