@@ -9,8 +9,8 @@ traffic passes, at the cost of a short wait). A request that finds the slots and
 is answered at once with a static 503 and Retry-After, in the page's language (Persian unless the path
 is /en/...; JSON for the API, OGC and tile routes, as the other refusals at the edge): its bodies are
 rendered once when the process starts, so a refusal costs a lookup and a write, not a page. A waiter
-gets the first slot that frees; LOAD_SHED_WAIT_MS only caps a wait behind requests that hang. The
-health check is never counted nor shed.
+gets the first slot that frees, or the same refusal after LOAD_SHED_WAIT_MS. The health check is never
+counted nor shed.
 
 Why not a middleware: a middleware runs after gunicorn handed the request to a thread and Django built
 the request; under a spike the refusals then competed with the working threads for the interpreter
