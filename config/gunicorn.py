@@ -1,8 +1,9 @@
 """gunicorn settings shared by scripts/serve.sh and the HTTP benchmarks (`gunicorn -c config/gunicorn.py`).
 
 Threaded workers (gthread): a request waiting on PostgreSQL leaves the process free to answer others,
-so /healthz is answered beside heavy requests, and gis_app.shedding.LoadShedMiddleware has a free
-thread to refuse the excess quickly (threads > LOAD_SHED_MAX_IN_FLIGHT + LOAD_SHED_MAX_WAITING).
+so /healthz is answered beside heavy requests, and the load shedding (gis_app.shedding.LoadShed,
+config/wsgi.py) has a free thread to refuse the excess quickly (threads > LOAD_SHED_MAX_IN_FLIGHT +
+LOAD_SHED_MAX_WAITING).
 """
 
 import os

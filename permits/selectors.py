@@ -14,11 +14,10 @@ from django.utils import timezone
 
 from accounts.roles import STAFF_ROLES, Role
 from accounts.selectors import clients_of
-from gis_app.audit import audit_trail
-from gis_app.models import DatasetKind
-from gis_app.selectors import active_version_id
+from gis_app.models import AuditEvent, DatasetKind, DatasetVersion
 from gis_app.text import InputKind, normalise_input
 from parcels.filecodes import file_code_normalise
+from parcels.models import PropertyFile
 from parcels.selectors import live_parcels
 from permits.calendar import add_working_days
 from permits.calendar import working_days_between as _working_days_between
@@ -208,18 +207,30 @@ def dependencies_changed(request: PermitRequest, snapshot: dict) -> frozenset[st
     return frozenset(changed)
 
 
+_PLAN_LAYERS = {"parcels": DatasetKind.PARCELS, "zones": DatasetKind.ZONES, "streets": DatasetKind.STREETS}
+
+
 def live_versions() -> dict[str, int | None]:
-    return {
-        "parcels": active_version_id(DatasetKind.PARCELS),
-        "zones": active_version_id(DatasetKind.ZONES),
-        "streets": active_version_id(DatasetKind.STREETS),
-    }
+    """The live version of each layer a plan check reads (one query for the three)."""
+    live: dict[str, int | None] = dict.fromkeys(_PLAN_LAYERS)
+    rows = DatasetVersion.objects.filter(is_active=True, kind__in=_PLAN_LAYERS.values()).order_by("kind", "-id")
+    by_kind = {kind: name for name, kind in _PLAN_LAYERS.items()}
+    for kind, pk in rows.values_list("kind", "id"):
+        name = by_kind[kind]
+        if live[name] is None:  # the newest active one, as active_version_id picks it
+            live[name] = pk
+    return live
 
 
-def check_is_current(*, check: ComplianceCheck, request: PermitRequest) -> bool:
-    """The check used the live plan data, the request's current proposal and its accepted survey."""
+_UNREAD = object()
+
+
+def check_is_current(*, check: ComplianceCheck, request: PermitRequest, survey=_UNREAD) -> bool:
+    """The check used the live plan data, the request's current proposal and its accepted survey
+    (survey: the request's accepted survey when the caller has read it already)."""
     live = live_versions()
-    survey = accepted_survey(request=request)
+    if survey is _UNREAD:
+        survey = accepted_survey(request=request)
     return (
         check.zones_version == live["zones"]
         and check.streets_version == live["streets"]
@@ -233,10 +244,11 @@ def failures_not_overridden(*, check: ComplianceCheck) -> list[str]:
     return [code for code in check.failed_rules if code not in overridden]
 
 
-def request_audit(*, request: PermitRequest) -> list:
-    """The request's own events and its file's (opened, violations...), oldest first."""
-    events = [*audit_trail(request).select_related("actor"), *audit_trail(request.file).select_related("actor")]
-    return sorted(events, key=lambda e: (e.at, e.id))
+def request_audit(*, request: PermitRequest) -> list[AuditEvent]:
+    """The request's own events and its file's (opened, violations...), oldest first, in one query."""
+    own = Q(object_type=PermitRequest._meta.label_lower, object_id=str(request.pk))
+    of_file = Q(object_type=PropertyFile._meta.label_lower, object_id=str(request.file_id))
+    return list(AuditEvent.objects.filter(own | of_file).select_related("actor").order_by("at", "id"))
 
 
 # Before notes carried their visibility, only these actions' notes were written for the applicant.

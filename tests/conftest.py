@@ -104,13 +104,6 @@ def live_url(transactional_db, settings):
 
 
 @pytest.fixture(autouse=True)
-def no_load_shedding(settings):
-    """A test server is one process standing in for several gunicorn workers, and a page's tiles
-    arrive at once: shedding (gis_app.shedding) is off, and on in its own tests."""
-    settings.LOAD_SHED_MAX_IN_FLIGHT = 0
-
-
-@pytest.fixture(autouse=True)
 def short_retries(settings):
     """Delivery retries in tests: the same strategy, with back-off in about a second per step."""
     settings.NOTIFICATION_RETRY_ATTEMPTS = 3

@@ -84,8 +84,7 @@ MIDDLEWARE = [
     # the Content-Security-Policy header with this request's nonce (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # First of our own: past LOAD_SHED_MAX_IN_FLIGHT requests in progress in this process, a fast 503.
-    "gis_app.shedding.LoadShedMiddleware",
+    # (load shedding is in front of all of these: config/wsgi.py, gis_app/shedding.py)
     # Before anything reads the body or touches the database: bodies over their route's limit (413),
     # then text that is no text (NUL, control characters, invalid UTF-8) in path, query, cookies or fields (400).
     "gis_app.middleware.RequestBodyLimitMiddleware",
@@ -109,10 +108,12 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# --- load shedding (gis_app/shedding.py) ----------------------------------------------------------------
+# --- load shedding (gis_app/shedding.py, wrapped around Django in config/wsgi.py) --------------------------
 # Per web process (a gunicorn gthread worker, config/gunicorn.py): at most LOAD_SHED_MAX_IN_FLIGHT
-# requests do their work at once and LOAD_SHED_MAX_WAITING wait (at most LOAD_SHED_WAIT_MS) for a
-# slot; any more answer 503 with Retry-After at once. /healthz is never shed. 0 turns shedding off.
+# requests do Django work at once and LOAD_SHED_MAX_WAITING wait for a slot; any more answer 503 with
+# Retry-After at once, before Django. A waiter gets the next slot that frees, or is refused after
+# LOAD_SHED_WAIT_MS (an answer later than that misses the 500 ms p99 target anyway, and the refusal
+# stays fast). /healthz is never shed. 0 turns shedding off.
 # The gunicorn threads per worker (WEB_THREADS) must exceed in-flight + waiting, so that a thread is
 # free to refuse.
 LOAD_SHED_MAX_IN_FLIGHT = int(os.environ.get("LOAD_SHED_MAX_IN_FLIGHT", "3"))
@@ -188,6 +189,24 @@ if os.environ.get("DATABASE_PREPARED", "1") != "0":
 # CONN_MAX_AGE seconds and checked before reuse (CONN_HEALTH_CHECKS), so after an outage the next
 # request opens a new one: the service recovers by itself, without a restart.
 options["connect_timeout"] = int(os.environ.get("DATABASE_CONNECT_TIMEOUT_S", "5"))
+# A pool of connections per process (psycopg_pool, Django's "pool" option) instead of a persistent
+# connection per thread: a gthread worker has WEB_THREADS (64) threads but at most
+# LOAD_SHED_MAX_IN_FLIGHT of them do Django work at once (gis_app/shedding.py); with one connection
+# per thread the 64 of every worker would each keep theirs. The pool keeps DATABASE_POOL_MIN (2)
+# open and opens up to DATABASE_POOL_MAX (in-flight + waiting + 2: a response being sent still holds
+# its connection, and /healthz is never shed). Each connection is checked when it is handed out, so
+# after an outage the next request gets a new one; a request that waits DATABASE_CONNECT_TIMEOUT_S
+# for a connection fails like a connection that does not answer (a 503, gis_app/outage.py).
+# DATABASE_POOL=0 goes back to a connection per thread (CONN_MAX_AGE 60 s, health-checked).
+if os.environ.get("DATABASE_POOL", "1") != "0":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them (Django refuses both)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # with a pool: checked as the pool hands it out
+    _pool_max = int(os.environ.get("DATABASE_POOL_MAX", str(LOAD_SHED_MAX_IN_FLIGHT + LOAD_SHED_MAX_WAITING + 2)))
+    options["pool"] = {
+        "min_size": min(int(os.environ.get("DATABASE_POOL_MIN", "2")), _pool_max),
+        "max_size": _pool_max,
+        "timeout": options["connect_timeout"],
+    }
 # Requests are short: starting parallel workers costs milliseconds and a generic plan that guesses
 # many rows would start them on every click. Imports turn it back on for their own transaction.
 options["options"] = (options.get("options", "") + " -c max_parallel_workers_per_gather=0").strip()

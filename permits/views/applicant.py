@@ -192,7 +192,7 @@ def api_files(request: HttpRequest) -> JsonResponse:
     """API (signed-in): the files this person may open."""
     if not request.user.is_authenticated:
         return _unauthenticated()
-    files = selectors.requests_visible(user=request.user).order_by("-created_at")[:200]
+    files = selectors.requests_visible(user=request.user).select_related("file").order_by("-created_at")[:200]
     return JsonResponse({"files": [_file_json(r) for r in files]})
 
 

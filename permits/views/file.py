@@ -45,7 +45,11 @@ def _is_staff(request: HttpRequest) -> bool:
 def _file(request: HttpRequest, tracking: str) -> PermitRequest:
     """The file if this user may open it; 404 otherwise (nobody learns that someone else's exists)."""
     return get_object_or_404(
-        selectors.requests_visible(user=request.user).select_related("applicant", "filed_by"),
+        # what every file page reads of the request's own rows, in the one query (the map order is a
+        # reverse one-to-one: a LEFT JOIN, None when there is none)
+        selectors.requests_visible(user=request.user).select_related(
+            "applicant", "filed_by", "file", "parcel", "map_order"
+        ),
         tracking_code=selectors.tracking_code_typed(tracking),
     )
 
@@ -64,7 +68,7 @@ def _shape(geom):
     return None if geom is None else shapely.from_wkb(bytes(geom.wkb))
 
 
-def _map_config(*, parcel=None, report=None, req: PermitRequest | None = None, check=None) -> dict:
+def _map_config(*, parcel=None, report=None, req: PermitRequest | None = None, check=None, violations=None) -> dict:
     """The file's map: parcel, envelope and setback from the plan check, the footprint, violations."""
     features = []
     if report is not None:
@@ -79,7 +83,8 @@ def _map_config(*, parcel=None, report=None, req: PermitRequest | None = None, c
     if req is not None:
         if req.footprint is not None:
             extra.append(("footprint", _shape(req.footprint), {"area_m2": req.footprint_m2}))
-        extra += [("violation", _shape(v.geom), {"area_m2": v.area_m2}) for v in violations_of(file=req.file)]
+        cases = violations_of(file=req.file) if violations is None else violations
+        extra += [("violation", _shape(v.geom), {"area_m2": v.area_m2}) for v in cases]
     features = [
         {
             **f,
@@ -115,6 +120,8 @@ def _file_page(request: HttpRequest, req: PermitRequest, *, status: int = 200, e
     current = stage(req.stage) if req.stage else None
     done = set(req.tasks.filter(stage=req.stage).values_list("task", flat=True)) if current else set()
     check = selectors.latest_check(request=req)
+    survey = selectors.accepted_survey(request=req) if staff or check is not None else None
+    violations = list(violations_of(file=req.file))
     timeline = []
     passed = True
     for st in stages_of(req.kind):
@@ -147,7 +154,7 @@ def _file_page(request: HttpRequest, req: PermitRequest, *, status: int = 200, e
         "action_form": forms.get("action_form") or ActionForm(initial={"version": req.version}),
         "info_requests": req.info_requests.all(),
         "check": check,
-        "check_current": check is not None and selectors.check_is_current(check=check, request=req),
+        "check_current": check is not None and selectors.check_is_current(check=check, request=req, survey=survey),
         "check_results": _check_results(check),
         "can_check": bool(roles & CHECK_ROLES) and req.status == RequestStatus.IN_REVIEW,
         "can_override": bool(roles & OVERRIDE_ROLES) and req.status == RequestStatus.IN_REVIEW,
@@ -155,13 +162,13 @@ def _file_page(request: HttpRequest, req: PermitRequest, *, status: int = 200, e
         and req.stage == "detailed_plan"
         and req.status == RequestStatus.IN_REVIEW,
         "order": getattr(req, "map_order", None),
-        "survey": selectors.accepted_survey(request=req) if staff else None,
+        "survey": survey if staff else None,
         "inspection": selectors.inspection_for(request=req) if staff else None,
-        "violations": violations_of(file=req.file),
+        "violations": violations,
         "is_violations_officer": Role.VIOLATIONS_OFFICER in roles,
         "violation_form": forms.get("violation_form") or ViolationForm(),
         "verdict_form": VerdictForm(),
-        "comments": req.comments.select_related("author") if staff else req.comments.filter(to_applicant=True),
+        "comments": (req.comments.all() if staff else req.comments.filter(to_applicant=True)).select_related("author"),
         "comment_form": CommentForm(),
         "ownership": selectors.ownership_facts(request=req) if staff else None,
         "work_for": _work_for(req, roles),
@@ -178,8 +185,11 @@ def _file_page(request: HttpRequest, req: PermitRequest, *, status: int = 200, e
             for e in selectors.request_audit(request=req)
         ],
         "notifications": notifications_about(obj=req, recipient=request.user)[:20],
-        "map_config": _map_config(parcel=req.parcel, req=req, check=check),
-        "guard_failures": _guard_preview(req) if current and current.role in roles else [],
+        "map_config": _map_config(parcel=req.parcel, req=req, check=check, violations=violations),
+        # what still stops the stage's own officer, shown above the actions (none when they cannot act)
+        "guard_failures": _guard_preview(req)
+        if allowed and current and current.role in roles and req.status == RequestStatus.IN_REVIEW
+        else [],
     }
     return render(request, "permits/file.html", context, status=status)
 
