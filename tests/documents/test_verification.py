@@ -269,7 +269,7 @@ def test_a_superseded_document_scanned_after_a_valid_scan_names_its_successor(re
     assert 'data-outcome="superseded"' in body and digits_to_persian(newer.serial) in body.replace("\u2066", "")
 
 
-@pytest.mark.hostile("scan flood")
+@pytest.mark.hostile("scan_flood")
 def test_the_rate_limit_slides_over_the_minute_and_counts_refused_and_forged_scans(permit, client, settings):
     from documents.models import ScanWindow
 
