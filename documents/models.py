@@ -172,3 +172,20 @@ class VerificationScan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.origin} {self.outcome}"
+
+
+class ScanWindow(models.Model):
+    """How many scans a coarse origin made in one minute (the verification page's rate limit): one row per
+    origin and minute, incremented by one indexed upsert, so a check costs the same however many scans
+    the minute already had. Rows older than the previous minute are deleted as new minutes begin."""
+
+    origin = models.CharField(max_length=64, db_collation="C")
+    minute = models.DateTimeField()
+    scans = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["origin", "minute"], name="document_scan_window_unique")]
+        indexes = [models.Index(fields=["minute"], name="document_scan_window_minute")]
+
+    def __str__(self) -> str:
+        return f"{self.minute:%Y-%m-%d %H:%M} {self.origin}: {self.scans}"

@@ -113,6 +113,8 @@ def demo_pki_ensure(directory: Path | None = None) -> Path:
     """The demo CA and signing certificate under `directory` (created once, under a file lock, so
     processes starting together make one pair)."""
     directory = directory or pki_dir()
+    if all((directory / name).exists() for name in (*DEMO_CA, *DEMO_SIGNER)):
+        return directory  # made before: no lock to take (this runs before every signature)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with open(directory / ".lock", "w") as lock:
@@ -241,6 +243,17 @@ def _outside_event_loop(call, *args, **kwargs):
         return pool.submit(call, *args, **kwargs).result()
 
 
+class _SigningWriter(IncrementalPdfFileWriter):
+    """The incremental update that carries the signature, leaving the document's metadata as the engine
+    wrote it. pyHanko's writer otherwise rewrites the document information and the XMP packet (a
+    modification date, its own name as producer) on every signature: parsing and re-serialising the
+    XMP was a fifth of a signature's time. Both stay as rendered and so agree with each other, as
+    PDF/A-2b asks (the signature carries its own signing time)."""
+
+    def _update_meta(self) -> None:
+        return None
+
+
 def sign_pdf(pdf: bytes) -> bytes:
     """The PDF with a PAdES baseline signature appended (an incremental update: the signed bytes are
     the document as rendered). SigningUnavailable when the key cannot be used; nothing half-signed."""
@@ -253,7 +266,7 @@ def sign_pdf(pdf: bytes) -> bytes:
         location="Bojnord",
     )
     try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        writer = _SigningWriter(io.BytesIO(pdf), strict=False)
         out = _outside_event_loop(signers.sign_pdf, writer, meta, signer=active, bytes_reserved=SIGNATURE_BYTES)
     except PdfError as exc:
         raise SigningUnavailable(_("The PDF could not be signed: %(e)s") % {"e": exc}) from exc

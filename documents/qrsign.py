@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import json
 import os
 import secrets
@@ -137,9 +138,28 @@ def _new_key(*, valid_from: dt.date) -> dict:
     return {"kid": key_id, "public_key": b64url(public), "valid_from": valid_from.isoformat(), "valid_until": None}
 
 
+# The parsed index, kept per process while keys.json is the same file (its path, inode, size and
+# modification time: a rotation writes a new file with os.replace, so every process sees it at once).
+_index_cache: tuple[tuple, tuple[PublishedKey, ...]] | None = None
+
+
+def _index_stamp() -> tuple | None:
+    path = _dir() / KEYS_FILE
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def published_keys() -> list[PublishedKey]:
     """Every key the municipality has signed with, the current one last (with DOCUMENT_KEYS_DEMO, a demo
-    key is made on first use)."""
+    key is made on first use). Read from disk only when keys.json changed."""
+    global _index_cache
+    stamp = _index_stamp()
+    cached = _index_cache
+    if stamp is not None and cached is not None and cached[0] == stamp:
+        return list(cached[1])
     keys = _read_index()
     if not keys and settings.DOCUMENT_KEYS_DEMO:
         with _lock:
@@ -147,7 +167,11 @@ def published_keys() -> list[PublishedKey]:
             if not keys:
                 keys = [_new_key(valid_from=dt.date(2020, 1, 1))]
                 _write_index(keys)
-    return [_published(k) for k in keys]
+            stamp = _index_stamp()
+    published = tuple(_published(k) for k in keys)
+    if stamp is not None:
+        _index_cache = (stamp, published)
+    return list(published)
 
 
 def key_rotate(*, today: dt.date | None = None) -> PublishedKey:
@@ -192,12 +216,19 @@ def fields_verify(fields: dict, *, key_id: str, signature: bytes, day: dt.date, 
         if key.key_id == key_id:
             if not key.covers(day):
                 return False
-            try:
-                Ed25519PublicKey.from_public_bytes(key.public_key).verify(signature, canonical_json(fields))
-            except (InvalidSignature, ValueError):
-                return False
-            return True
+            return _signature_valid(key.public_key, signature, canonical_json(fields))
     return False
+
+
+@functools.lru_cache(maxsize=4096)
+def _signature_valid(public_key: bytes, signature: bytes, message: bytes) -> bool:
+    """The Ed25519 check, remembered per (public key, signature, signed bytes): a pure function of its
+    arguments, so a document scanned again is not checked again (and a forged variant is a new entry)."""
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 def verification_path(serial: str) -> str:

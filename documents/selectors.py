@@ -15,6 +15,19 @@ from permits.models import PermitRequest
 from permits.selectors import requests_visible
 
 _LIGHT = ("pdf",)  # the bytes are read only for a download
+# what a scan reads of a document: the signed fields, the key and signature, the status and its reason
+_VERIFIED = (
+    "id",
+    "kind",
+    "serial",
+    "issued_on",
+    "key_fields",
+    "key_id",
+    "signature",
+    "status",
+    "revoked_at",
+    "revoked_reason",
+)
 
 
 def _is_staff(user) -> bool:
@@ -87,7 +100,9 @@ def payload_verify(*, serial: str, key_id: str | None, signature: str | None, ke
     payload = qrsign.signature_payload(serial=serial, key_id=key_id, signature=signature)
     if payload is None:
         return NOT_ISSUED
-    document = IssuedDocument.objects.defer(*_LIGHT).select_related("superseded_by").filter(serial=serial).first()
+    # one indexed read of what the check and the page's record need (the footprint and the PDF stay
+    # deferred: the page reads the footprint only when it draws the record afresh)
+    document = IssuedDocument.objects.only(*_VERIFIED).filter(serial=serial).order_by().first()
     if document is None or document.key_id != payload.key_id:
         return NOT_ISSUED
     if not qrsign.fields_verify(
@@ -95,8 +110,8 @@ def payload_verify(*, serial: str, key_id: str | None, signature: str | None, ke
     ):
         return NOT_ISSUED
     if document.status == DocumentStatus.SUPERSEDED:
-        newer = getattr(document, "superseded_by", None)
-        return Verification(ScanOutcome.SUPERSEDED, document, newer.serial if newer else None)
+        newer = IssuedDocument.objects.filter(supersedes_id=document.pk).values_list("serial", flat=True).first()
+        return Verification(ScanOutcome.SUPERSEDED, document, newer)
     return Verification(ScanOutcome(document.status), document)
 
 

@@ -8,7 +8,7 @@ import hashlib
 import ipaddress
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +20,7 @@ from documents.models import (
     IssuedDocument,
     RenderState,
     ScanOutcome,
-    VerificationScan,
+    ScanWindow,
 )
 from documents.serials import jalali_year, serial_next, serial_text
 from fees.models import Bill
@@ -283,15 +283,54 @@ def coarse_origin(address: str) -> str:
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
-def scan_admit(*, origin: str) -> bool:
-    """Whether this origin may scan again now (at most DOCUMENT_VERIFY_SCANS_PER_MINUTE a minute)."""
-    since = timezone.now() - dt.timedelta(minutes=1)
-    limit = settings.DOCUMENT_VERIFY_SCANS_PER_MINUTE
-    # counted up to the limit only: a flood from one network costs no more per request than the limit
-    recent = VerificationScan.objects.filter(origin=origin, at__gte=since)[:limit].count()
-    return recent < limit
+# One statement per scan, whatever the rate: this origin's count in the current minute is incremented
+# (its row created on the minute's first scan) and read with the previous minute's, and the scan row is
+# written with what the check found, or "refused" past the limit. The window slides: the previous
+# minute counts for the part of it still within the last 60 seconds, so a burst across a minute's
+# boundary is refused as the old count of the last 60 s was. Every attempt counts, refused ones too.
+# The transaction also stops waiting for its commit to reach the disk (synchronous_commit off, for this
+# transaction only, as fees/assessment.py does): a crash of the database may lose the last fraction of
+# a second of scan rows and counts, never make them inconsistent.
+_SCAN_RECORD = """
+WITH tick AS (
+    INSERT INTO documents_scanwindow (origin, minute, scans)
+    SELECT %(origin)s, date_trunc('minute', now()), 1
+    FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
+    ON CONFLICT (origin, minute) DO UPDATE SET scans = documents_scanwindow.scans + 1
+    RETURNING minute, scans
+), verdict AS (
+    SELECT tick.scans,
+           tick.scans + COALESCE(prev.scans, 0) * GREATEST(0, 1 - EXTRACT(EPOCH FROM now() - tick.minute) / 60)
+               <= %(limit)s AS admitted
+    FROM tick
+    LEFT JOIN documents_scanwindow AS prev
+           ON prev.origin = %(origin)s AND prev.minute = tick.minute - interval '1 minute'
+)
+INSERT INTO documents_verificationscan (at, origin, document_id, outcome)
+SELECT now(), %(origin)s,
+       CASE WHEN verdict.admitted THEN %(document)s::bigint END,
+       CASE WHEN verdict.admitted THEN %(outcome)s ELSE %(refused)s END
+FROM verdict
+RETURNING outcome, (SELECT scans FROM verdict)
+"""
 
 
-def scan_log(*, origin: str, outcome: str, document: IssuedDocument | None) -> VerificationScan:
-    """One row per scan: when, the coarse origin and what it found."""
-    return VerificationScan.objects.create(origin=origin, outcome=ScanOutcome(outcome), document=document)
+def scan_record(*, origin: str, outcome: str, document: IssuedDocument | None) -> str:
+    """Log one scan of the verification page (when, the coarse origin, what it found) and apply the rate
+    limit: past DOCUMENT_VERIFY_SCANS_PER_MINUTE scans from the origin in the last 60 s the scan is
+    logged as refused, without its document. Returns the outcome logged. One indexed statement (the
+    origin's counter row of the minute); the first scan of an origin's minute also deletes the
+    counters no check reads any more."""
+    params = {
+        "origin": origin,
+        "limit": settings.DOCUMENT_VERIFY_SCANS_PER_MINUTE,
+        "document": document.pk if document is not None else None,
+        "outcome": ScanOutcome(outcome).value,
+        "refused": ScanOutcome.REFUSED.value,
+    }
+    with connection.cursor() as cur:
+        cur.execute(_SCAN_RECORD, params)
+        logged, scans = cur.fetchone()
+    if scans == 1:
+        ScanWindow.objects.filter(minute__lt=timezone.now() - dt.timedelta(minutes=2)).delete()
+    return logged

@@ -241,3 +241,53 @@ def test_document_verify_command_verifies_offline_with_exit_codes(permit, staff,
     with pytest.raises(SystemExit) as done:
         call_command("document_verify", permit.qr_payload)
     assert done.value.code == 1
+
+
+def test_a_scan_after_the_revocation_shows_it_at_once_though_the_valid_page_was_drawn(permit, staff, client):  # noqa: F811
+    square = [[57.33, 37.47], [57.3302, 37.47], [57.3302, 37.4702], [57.33, 37.4702], [57.33, 37.47]]
+    IssuedDocument.objects.filter(pk=permit.pk).update(footprint_geojson={"type": "Polygon", "coordinates": [square]})
+    serial, k, s = _parts(permit)
+    for _ in range(2):  # the second scan is answered from the record drawn by the first
+        body = _page(client, serial, k, s).content.decode()
+        assert 'data-outcome="valid"' in body and 'data-testid="verify-map"' in body
+    services.document_revoke(document_id=permit.pk, actor=staff[Role.PERMIT_OFFICER], reason="صدور بر پایه نقشه نادرست")
+    body = _page(client, serial, k, s).content.decode()
+    assert 'data-outcome="revoked"' in body and "صدور بر پایه نقشه نادرست" in body
+    assert 'data-outcome="valid"' not in body
+    assert 'data-testid="verify-map"' in body and "document-map-footprint" in body
+    outcomes = list(VerificationScan.objects.order_by("pk").values_list("outcome", flat=True))
+    assert outcomes[:3] == ["valid", "valid", "revoked"]
+
+
+def test_a_superseded_document_scanned_after_a_valid_scan_names_its_successor(req, staff, permit, client):  # noqa: F811
+    serial, k, s = _parts(permit)
+    assert 'data-outcome="valid"' in _page(client, serial, k, s).content.decode()
+    newer = _issue(req, staff[Role.PERMIT_OFFICER], supersedes=permit)
+    permit.refresh_from_db()
+    assert permit.status == "superseded"
+    body = _page(client, serial, k, s).content.decode()
+    assert 'data-outcome="superseded"' in body and digits_to_persian(newer.serial) in body.replace("\u2066", "")
+
+
+@pytest.mark.hostile("scan_flood")
+def test_the_rate_limit_slides_over_the_minute_and_counts_refused_and_forged_scans(permit, client, settings):
+    from documents.models import ScanWindow
+
+    settings.DOCUMENT_VERIFY_SCANS_PER_MINUTE = 3
+    serial, k, s = _parts(permit)
+    # a flood in the minute before this one still counts (the window is the last 60 s, not the clock's minute)
+    minute = timezone.now().replace(second=0, microsecond=0)
+    ScanWindow.objects.create(origin="192.0.2.0/24", minute=minute - dt.timedelta(minutes=1), scans=10**6)
+    assert _page(client, serial, k, s, REMOTE_ADDR="192.0.2.1").status_code == 429
+    # forged and unknown payloads count as much as genuine ones; refused scans keep no document
+    for variant in ((serial, k, _flip(s, 5)), ("BP-1405-999999", k, s), (serial, k, None)):
+        assert _page(client, *variant, REMOTE_ADDR="198.51.100.7").status_code == 404
+    response = _page(client, serial, k, s, REMOTE_ADDR="198.51.100.8")
+    assert response.status_code == 429 and response["Retry-After"] == "60"
+    assert 'data-testid="refused"' in response.content.decode()
+    refused = VerificationScan.objects.filter(outcome="refused")
+    assert refused.count() == 2 and not refused.filter(document__isnull=False).exists()
+    # counters no check reads any more are deleted when an origin's new minute begins
+    ScanWindow.objects.create(origin="203.0.113.0/24", minute=minute - dt.timedelta(minutes=5), scans=7)
+    assert _page(client, serial, k, s, REMOTE_ADDR="233.252.0.1").status_code == 200
+    assert not ScanWindow.objects.filter(minute__lt=minute - dt.timedelta(minutes=2)).exists()
