@@ -2,9 +2,11 @@
 
 upload_read is the only way a survey file is opened: the uploaded bytes (never a path or URL from the
 request) are matched against the format their name claims, zip archives are checked from their
-directory before anything is extracted, and the bytes go to `python -m surveys.reader` with memory,
-CPU, wall-clock and file-write limits. Every refusal is an UploadRefused with a translated message;
-nothing is written anywhere before the caller has a fully read and checked survey.
+directory before anything is extracted, and the bytes go to the surveys.reader child with memory,
+CPU, wall-clock and file-write limits (forked by this process's warm reader, surveys.reader_server,
+or a fresh `python -m surveys.reader` when the warm reader cannot run). Every refusal is an
+UploadRefused with a translated message; nothing is written anywhere before the caller has a fully
+read and checked survey.
 """
 
 from __future__ import annotations

@@ -101,7 +101,17 @@ def dxf_bytes(doc) -> bytes:
 
 
 def drawing(spec: Spec | None = None, **kw) -> bytes:
-    return dxf_bytes(drawing_doc(spec or Spec(**kw)))
+    """The drawing's DXF bytes; made once per spec for the whole session (the tests share them)."""
+    return _drawing_made(repr(spec or Spec(**kw)), spec or Spec(**kw))
+
+
+_MADE: dict[str, bytes] = {}
+
+
+def _drawing_made(key: str, spec: Spec) -> bytes:
+    if key not in _MADE:
+        _MADE[key] = dxf_bytes(drawing_doc(spec))
+    return _MADE[key]
 
 
 def at_issuance(plot, citizen, staff) -> PermitRequest:  # noqa: F811 - fixtures
