@@ -20,7 +20,9 @@ the server kills its children and ends.
 from __future__ import annotations
 
 import array
+import codecs
 import contextlib
+import gc
 import importlib
 import io
 import json
@@ -37,13 +39,56 @@ PRELOAD = ("ezdxf", "ezdxf.recover", "ezdxf.path", "surveys.reader")
 FDS_SIZE = socket.CMSG_LEN(2 * array.array("i").itemsize)
 
 
+def _warm_up() -> None:
+    """Read a small drawing made here (never a file from outside) the way the readers do, so that
+    ezdxf's lazy imports, encodings and caches (fonts for dimensions, entity classes) are filled once
+    in this process and every child starts with them."""
+    import ezdxf
+    from ezdxf import path as dxfpath
+    from ezdxf import recover
+
+    doc = ezdxf.new("R2010", setup=True)
+    msp = doc.modelspace()
+    msp.add_lwpolyline([(0, 0), (4, 0), (4, 3)], close=True, dxfattribs={"layer": "A"})
+    msp.add_text("KEY=1", dxfattribs={"layer": "B"})
+    msp.add_mtext("KEY=2")
+    msp.add_point((1, 1))
+    msp.add_line((0, 0), (1, 1))
+    msp.add_aligned_dim(p1=(0, 0), p2=(0, 3), distance=1).render()
+    block = doc.blocks.new("WARM")
+    block.add_lwpolyline([(0, 0), (1, 0), (1, 1)], close=True)
+    msp.add_blockref("WARM", (5, 5))
+    out = io.StringIO()
+    doc.write(out)
+    read, _auditor = recover.read(io.BytesIO(out.getvalue().encode()), errors="strict")
+    for entity in read.modelspace():
+        kind = entity.dxftype()
+        if kind == "DIMENSION":
+            entity.get_measurement()
+        elif kind == "LWPOLYLINE":
+            list(dxfpath.make_path(entity).flattening(0.01))
+        elif kind == "INSERT":
+            list(entity.virtual_entities())
+        elif kind == "MTEXT":
+            entity.plain_text()
+    json.dumps({"warm": True}, allow_nan=False)
+
+
 def _preload() -> None:
     for name in PRELOAD:
         importlib.import_module(name)
+    for encoding in ("cp1252", "cp1256", "utf-8-sig"):
+        codecs.lookup(encoding)
+    with contextlib.suppress(Exception):
+        _warm_up()
     # GDAL (for survey files): loaded as a fresh reader would load it, its drivers registered and
     # restricted by each child (surveys.reader.gdal_restrict). Without GDAL only GDAL formats fail.
     with contextlib.suppress(Exception):
         importlib.import_module("django.contrib.gis.gdal")
+    # what is loaded now is shared with every child: kept out of the collector's walks, so that a
+    # child's collections do not touch (and copy) the shared pages
+    gc.collect()
+    gc.freeze()
 
 
 def _child(module, data_fd: int) -> None:
