@@ -94,6 +94,14 @@ def drawing_doc(spec: Spec | None = None):
     return doc
 
 
+def add_long_polyline(msp, points, *, layer: str):
+    """A polyline of many vertices: ezdxf's add_lwpolyline appends point by point to a numpy array
+    (quadratic: minutes for 100,000 vertices on a busy machine); here the points are set in one step."""
+    line = msp.add_lwpolyline([], dxfattribs={"layer": layer})
+    line.lwpoints.extend([(x, y, 0.0, 0.0, 0.0) for x, y in points])
+    return line
+
+
 def dxf_bytes(doc) -> bytes:
     out = io.StringIO()
     doc.write(out)

@@ -15,7 +15,7 @@ from drawings.models import DrawingCheck, DrawingShape
 from drawings.records import DrawingRefused
 from drawings.services import drawing_submit
 from drawings.uploads import LIMITS, drawing_read
-from tests.drawings.conftest import Spec, drawing, drawing_doc, dxf_bytes
+from tests.drawings.conftest import Spec, add_long_polyline, drawing, drawing_doc, dxf_bytes
 from tests.surveys.conftest import E0, N0
 
 pytestmark = pytest.mark.django_db
@@ -193,9 +193,8 @@ def _base_counts() -> tuple[int, int]:
 @pytest.mark.hostile("drawing limits")
 def test_200000_vertices_are_refused(issuance):
     doc = drawing_doc()
-    doc.modelspace().add_lwpolyline(
-        [(i * 0.001, (i % 2) * 0.001) for i in range(200_000)], dxfattribs={"layer": "NOISE"}
-    )
+    line = add_long_polyline(doc.modelspace(), [(i * 0.001, (i % 2) * 0.001) for i in range(200_000)], layer="NOISE")
+    assert len(line) == 200_000
     refused(issuance, dxf_bytes(doc), "too_many_vertices", limit=LIMITS.vertices)
 
 
@@ -205,7 +204,7 @@ def test_vertices_exactly_at_the_limit_pass_and_one_more_fails(issuance):
     for extra, ok in ((1, False), (0, True)):
         doc = drawing_doc()
         n = LIMITS.vertices - vertices + extra
-        doc.modelspace().add_lwpolyline([(50 + i * 1e-4, 50.0) for i in range(n)], dxfattribs={"layer": "NOISE"})
+        add_long_polyline(doc.modelspace(), [(50 + i * 1e-4, 50.0) for i in range(n)], layer="NOISE")
         if ok:
             passes(issuance, dxf_bytes(doc))
         else:
