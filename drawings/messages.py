@@ -55,6 +55,10 @@ MESSAGES = {
     "not_building": _("Drawings are checked for building requests only."),
     "no_order": _("The map preparation order has not been issued (or was withdrawn); drawings follow the order."),
     "closed": _("The request is %(status)s; no drawing is checked for it."),
+    "no_longer_open": _(
+        "The drawing was not checked: the request moved on, or the sender's authorisation ended, while it "
+        "waited to be checked. Nothing was stored."
+    ),
     "not_at_issuance": _("Drawings are sent once the file is at the permit-issuance stage or returned from it."),
 }
 

@@ -1,7 +1,10 @@
 """Drawing checks of building requests (stage 8): the engineer's DXF as read, placed and checked, the
-shapes placed on the parcel, and the permit officer's overrides. A refused drawing leaves no row."""
+shapes placed on the parcel, the uploads waiting for (or checked by) the checking job, and the permit
+officer's overrides. A refused drawing leaves no DrawingCheck: only its upload's refusal record."""
 
 from __future__ import annotations
+
+import uuid
 
 from django.conf import settings
 from django.contrib.gis.db import models
@@ -93,3 +96,59 @@ class DrawingOverride(models.Model):
 
     class Meta:
         ordering = ("-at", "-id")
+
+
+class UploadStatus(models.TextChoices):
+    QUEUED = "queued", _("waiting to be checked")
+    READING = "reading", _("being read and checked")
+    DONE = "done", _("checked")
+    REFUSED = "refused", _("refused")
+
+
+def drawing_upload_file_to(instance: DrawingUpload, filename: str) -> str:
+    # our own name, never the uploader's (kept as text in original_name)
+    return f"drawing-uploads/{uuid.uuid4().hex}.dxf"
+
+
+class DrawingUpload(models.Model):
+    """A drawing as received, waiting for (or checked by) the checking job (drawings.tasks.check_upload).
+
+    The checks that need no parsing are made before it is written; reading, placing and checking run
+    in the job. A refusal keeps its code and parameters (the message is translated when shown) and
+    nothing else: the stored file is deleted and no DrawingCheck is made. When the check is made, it
+    keeps the file and this row's copy is deleted (the surveys' SurveyUpload, followed exactly).
+    """
+
+    request = models.ForeignKey(PermitRequest, on_delete=models.CASCADE, related_name="drawing_uploads")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=16, choices=UploadStatus.choices, default=UploadStatus.QUEUED)
+    stored_file = models.FileField(_("stored file"), upload_to=drawing_upload_file_to, max_length=255, blank=True)
+    original_name = models.CharField(_("uploaded file name"), max_length=255)
+    size_bytes = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("checksum (SHA-256)"), max_length=64)
+    refusal_code = models.CharField(_("refusal"), max_length=40, blank=True)
+    refusal_params = models.JSONField(_("refusal details"), default=dict)
+    drawing_check = models.OneToOneField(
+        DrawingCheck, on_delete=models.PROTECT, null=True, blank=True, related_name="upload"
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    started_at = models.DateTimeField(_("checking started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("drawing upload")
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=("request", "-created_at"), name="drawings_upload_request_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=UploadStatus.values), name="drawings_upload_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="refused") | ~models.Q(refusal_code=""),
+                name="drawings_upload_refused_has_code",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="done") | models.Q(drawing_check__isnull=False),
+                name="drawings_upload_done_has_check",
+            ),
+        ]

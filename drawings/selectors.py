@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from accounts.roles import Role
 from accounts.selectors import is_authorised
-from drawings.models import DrawingCheck, DrawingOverride
+from drawings.models import DrawingCheck, DrawingOverride, DrawingUpload, UploadStatus
 from drawings.records import Drawing, Measures, OrderTerms
 from permits import selectors as permit_selectors
 from permits.models import MapPreparationOrder, PermitRequest
@@ -103,6 +103,19 @@ def needs_drawing_check(request: PermitRequest) -> bool:
 
 def latest_drawing_check(*, request: PermitRequest) -> DrawingCheck | None:
     return request.drawing_checks.order_by("-uploaded_at", "-id").first()
+
+
+def latest_drawing_upload(*, request: PermitRequest) -> DrawingUpload | None:
+    """The request's last received drawing while it waits or is checked, or when it was refused after
+    the last stored check (a checked upload shows as its check)."""
+    upload = request.drawing_uploads.select_related("uploaded_by").first()
+    if upload is None or upload.status == UploadStatus.DONE:
+        return None
+    return upload
+
+
+def drawing_upload_of(*, request: PermitRequest, pk: int) -> DrawingUpload | None:
+    return request.drawing_uploads.filter(pk=pk).first()
 
 
 def drawing_checks_of(*, request: PermitRequest) -> QuerySet[DrawingCheck]:

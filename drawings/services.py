@@ -1,5 +1,6 @@
 """Writes of drawing checks: a drawing read, placed, checked and stored; the permit officer's override.
 
+drawing_submit is the checking job's work (drawings.intake; the web request only receives the file).
 Nothing is stored for a refused drawing: the bytes are read in the locked-down child, sorted by the
 convention, placed on the parcel and measured before the one transaction that stores the file, the
 check, its shapes and the audit event.
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import Role
 from drawings import selectors
 from drawings.checks import drawing_checks
-from drawings.models import DrawingCheck, DrawingOverride, DrawingShape, ShapeKind
+from drawings.models import DrawingCheck, DrawingOverride, DrawingShape, DrawingUpload, ShapeKind
 from drawings.parse import drawing_parse
 from drawings.placement import drawing_place, placement_find
 from drawings.records import Drawing, DrawingRefused, DrawingReport, Placement
@@ -121,8 +122,17 @@ def _shapes(drawing: Drawing):
         yield ShapeKind.REALIGNMENT, None, drawing.realignment
 
 
-def drawing_submit(*, request_id: int, actor, data: bytes, name: str, limits: DrawingLimits = LIMITS) -> DrawingCheck:
-    """The engineer (or the applicant) sends a drawing: checked, then stored with its results."""
+def drawing_submit(
+    *,
+    request_id: int,
+    actor,
+    data: bytes,
+    name: str,
+    limits: DrawingLimits = LIMITS,
+    upload: DrawingUpload | None = None,
+) -> DrawingCheck:
+    """A drawing sent by the engineer (or the applicant) read, placed, checked, then stored with its
+    results (the checking job's work, drawings.intake; `upload` is the received file it came in)."""
     req = PermitRequest.objects.select_related("map_order").get(pk=request_id)
     if not selectors.may_upload_drawing(user=actor, request=req):
         raise TransitionNotAllowed(_("Only the applicant or an engineer they authorised sends the drawings."))
@@ -157,6 +167,8 @@ def drawing_submit(*, request_id: int, actor, data: bytes, name: str, limits: Dr
         )
         row.file.save(f"{digest[:16]}.dxf", ContentFile(data), save=False)
         row.save()
+        if upload is not None:  # the job marks it done once its copy of the file is gone (drawings.intake)
+            DrawingUpload.objects.filter(pk=upload.pk).update(drawing_check=row)
         DrawingShape.objects.bulk_create(
             DrawingShape(drawing=row, kind=kind, floor=floor, geom=_geos(geom)) for kind, floor, geom in _shapes(placed)
         )

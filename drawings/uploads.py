@@ -2,9 +2,10 @@
 
 drawing_read is the only way a drawing is opened: the uploaded bytes (never a path) are checked to be
 an ASCII DXF (a binary DXF or a DWG renamed .dxf is refused, saying which), then handed to
-`python -m drawings.reader` under memory, CPU, wall-clock and file-write limits (the same child set-up
-as survey files: surveys.uploads). Every refusal is a DrawingRefused with a translated message;
-nothing is stored before the drawing has been read, placed and checked.
+the drawings.reader child under memory, CPU, wall-clock and file-write limits (the same child set-up as
+survey files, forked by the warm reader: surveys.uploads.reader_child_run). Every refusal is a
+DrawingRefused with a translated message; the upload keeps the file only until the checking job has
+read it (drawings.intake).
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ _GROUP_10 = re.compile(rb"\n[ \t]*10\r?\n")
 
 MESSAGES = {
     "empty": _("The file is empty."),
+    "storage_full": _(
+        "The server has no room to store the file at the moment. Nothing was saved; please try again later."
+    ),
     "too_large": _("The drawing is larger than %(limit)s MB."),
     "not_dxf_name": _("Send the drawing as a DXF file (a name ending in .dxf)."),
     "binary_dxf": _(

@@ -12,6 +12,7 @@ page_patterns: list = [
     path("template.dxf", views.template_download, name="template"),
     path("<str:tracking>/", views.drawing_page, name="check"),
     path("<str:tracking>/upload/", views.drawing_upload, name="upload"),
+    path("<str:tracking>/uploads/<int:pk>/status", views.drawing_upload_status, name="upload_status"),
     path("<str:tracking>/override/", views.drawing_override, name="override"),
     path("<str:tracking>/file/<int:pk>/", views.drawing_file, name="file"),
 ]

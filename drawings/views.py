@@ -6,17 +6,19 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import STAFF_ROLES, Role
-from drawings import selectors, services
+from drawings import intake, selectors, services
 from drawings.convention import CONVENTION, PLAN_INFO_KEYS, template_dxf
 from drawings.forms import DrawingOverrideForm, DrawingUploadForm
-from drawings.models import DrawingCheck
+from drawings.messages import refusal_message
+from drawings.models import DrawingCheck, UploadStatus
 from drawings.records import DrawingRefused
 from drawings.uploads import LIMITS
 from gis_app.errors import DomainError, NotAllowed
@@ -109,6 +111,7 @@ def _page(
 ):
     roles = request.user.roles()
     check = selectors.latest_drawing_check(request=req)
+    upload = selectors.latest_drawing_upload(request=req)
     order = getattr(req, "map_order", None)
     terms = selectors.order_terms(order) if order else None
     lang = "fa" if (request.LANGUAGE_CODE or "fa").startswith("fa") else "en"
@@ -136,6 +139,12 @@ def _page(
         "override_form": override_form or DrawingOverrideForm(),
         "return_form": ActionForm(initial={"action": "return", "version": req.version}),
         "limit_mb": LIMITS.file_bytes // (1024 * 1024),
+        "upload": upload,
+        "waiting": upload is not None and upload.status in (UploadStatus.QUEUED, UploadStatus.READING),
+        "refusal": refusal_message(upload.refusal_code, upload.refusal_params)
+        if upload and upload.refusal_code
+        else "",
+        "steps": [(s, s.label) for s in (UploadStatus.QUEUED, UploadStatus.READING, UploadStatus.DONE)],
     }
     if check is not None:
         context["results"] = [
@@ -169,7 +178,9 @@ def drawing_page(request: HttpRequest, tracking: str) -> HttpResponse:
 @login_required
 @require_POST
 def drawing_upload(request: HttpRequest, tracking: str) -> HttpResponse:
-    """The engineer (or the applicant) sends a drawing; refused drawings leave nothing stored."""
+    """The engineer (or the applicant) sends a drawing: the checks that need no parsing here, then the
+    file is kept and a job reads, places and checks it; the answer is the check page at once, which
+    shows the drawing being checked until the job has ended. Refused drawings leave nothing stored."""
     req = _request(request, tracking)
     form = DrawingUploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -178,13 +189,33 @@ def drawing_upload(request: HttpRequest, tracking: str) -> HttpResponse:
     try:
         if upload.size > LIMITS.file_bytes:
             raise DrawingRefused("too_large", limit=LIMITS.file_bytes // (1024 * 1024))
-        services.drawing_submit(request_id=req.pk, actor=request.user, data=upload.read(), name=upload.name or "")
+        intake.drawing_upload_queue(request_id=req.pk, actor=request.user, data=upload.read(), name=upload.name or "")
     except DrawingRefused as refusal:
         return _page(request, req, status=400, error=refusal.message)
     except DomainError as exc:
         return _page(request, req, status=403 if isinstance(exc, NotAllowed) else 400, error=exc.message)
-    messages.success(request, _("The drawing was read, placed on the parcel and checked."))
+    messages.success(request, _("The drawing was received; it is being read, placed on the parcel and checked."))
     return redirect("drawings:check", tracking=req.tracking_code)
+
+
+@login_required
+@require_GET
+def drawing_upload_status(request: HttpRequest, tracking: str, pk: int) -> JsonResponse:
+    """Who may see the request's drawings: a received drawing's state, for the check page's script."""
+    req = _request(request, tracking)
+    upload = selectors.drawing_upload_of(request=req, pk=pk)
+    if upload is None:
+        raise Http404
+    return JsonResponse(
+        {
+            "status": upload.status,
+            "label": str(upload.get_status_display()),
+            "next_url": reverse("drawings:check", args=[req.tracking_code])
+            if upload.status == UploadStatus.DONE
+            else "",
+        },
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @login_required

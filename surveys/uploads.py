@@ -2,18 +2,27 @@
 
 upload_read is the only way a survey file is opened: the uploaded bytes (never a path or URL from the
 request) are matched against the format their name claims, zip archives are checked from their
-directory before anything is extracted, and the bytes go to `python -m surveys.reader` with memory,
-CPU, wall-clock and file-write limits. Every refusal is an UploadRefused with a translated message;
-nothing is written anywhere before the caller has a fully read and checked survey.
+directory before anything is extracted, and the bytes go to the surveys.reader child with memory,
+CPU, wall-clock and file-write limits (forked by this process's warm reader, surveys.reader_server,
+or a fresh `python -m surveys.reader` when the warm reader cannot run). Every refusal is an
+UploadRefused with a translated message; nothing is written anywhere before the caller has a fully
+read and checked survey.
 """
 
 from __future__ import annotations
 
+import array
+import contextlib
 import json
 import os
+import select
+import selectors
+import socket
 import stat
 import subprocess
 import sys
+import threading
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -272,14 +281,42 @@ def upload_precheck(*, data: bytes, name: str, encoding: str | None = None, limi
 
 
 def reader_child_run(*, module: str, header: dict, data: bytes, wall_seconds: float) -> dict | None:
-    """Run a locked-down reader child (`python -m MODULE`: surveys.reader, drawings.reader) on untrusted
-    bytes: the JSON header and the bytes on stdin, its JSON answer on stdout. None when it crashed, was
-    killed by its limits, overran the wall clock or answered something that is not a JSON object."""
+    """Run a locked-down reader child (`MODULE.main()`: surveys.reader, drawings.reader) on untrusted
+    bytes: the JSON header and the bytes on its stdin, its JSON answer on its stdout. None when it
+    crashed, was killed by its limits, overran the wall clock or answered something that is not a JSON
+    object.
+
+    The child is forked by this process's warm reader (surveys.reader_server: started once, with the
+    parsers imported; restarted when it has died) and locks itself down exactly as a fresh
+    `python -m MODULE` does; if the warm reader cannot be started, a fresh process is used."""
+    started = time.monotonic()
+    payload = json.dumps(header).encode() + b"\n" + data
+    for _attempt in range(2):
+        server = _warm_server()
+        if server is None:
+            break
+        try:
+            return server.run(module=module, payload=payload, deadline=started + wall_seconds)
+        except _ServerGone:
+            _warm_server_drop(server)  # started again on the next attempt
+    return _cold_run(module=module, payload=payload, wall_seconds=max(0.0, wall_seconds - (time.monotonic() - started)))
+
+
+def _answer(returncode: int, out: bytes) -> dict | None:
+    try:
+        answer = json.loads(out) if returncode == 0 else None
+    except ValueError:
+        return None
+    return answer if isinstance(answer, dict) else None
+
+
+def _cold_run(*, module: str, payload: bytes, wall_seconds: float) -> dict | None:
+    """A fresh `python -m MODULE` with the clean environment and cwd / (the warm reader's fallback)."""
     try:
         # A fixed argv (our interpreter, our module), no shell; the untrusted bytes go to stdin.
         done = subprocess.run(  # noqa: S603
             [os.path.abspath(sys.executable), "-B", "-m", module],
-            input=json.dumps(header).encode() + b"\n" + data,
+            input=payload,
             capture_output=True,
             timeout=wall_seconds,
             env=_child_env(),
@@ -288,11 +325,173 @@ def reader_child_run(*, module: str, header: dict, data: bytes, wall_seconds: fl
         )
     except subprocess.TimeoutExpired:
         return None
-    try:
-        answer = json.loads(done.stdout) if done.returncode == 0 else None
-    except ValueError:
-        return None
-    return answer if isinstance(answer, dict) else None
+    return _answer(done.returncode, done.stdout)
+
+
+class _ServerGone(Exception):
+    """The warm reader died or would not take the file (it is started again)."""
+
+
+class _WarmServer:
+    """This process's fork server (surveys.reader_server) and its control channel."""
+
+    START_SECONDS = 60.0
+    STATUS_GRACE = 5.0  # after the child closed its answer, its exit code follows at once
+
+    def __init__(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            # A fixed argv (our interpreter, our module, the channel's number), no shell.
+            self.process = subprocess.Popen(  # noqa: S603
+                [os.path.abspath(sys.executable), "-B", "-m", "surveys.reader_server", str(theirs.fileno())],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=_child_env(),
+                cwd="/",
+                pass_fds=(theirs.fileno(),),
+            )
+        finally:
+            theirs.close()
+        self.owner = os.getpid()
+        self.channel = ours
+        self.lock = threading.Lock()
+        ours.settimeout(self.START_SECONDS)
+        try:
+            ready = ours.recv(16)
+        except OSError:
+            ready = b""
+        if ready != b"ready":
+            self.close()
+            raise _ServerGone
+        ours.settimeout(10.0)
+
+    def alive(self) -> bool:
+        return self.owner == os.getpid() and self.process.poll() is None
+
+    def close(self) -> None:
+        self.channel.close()
+        if self.owner == os.getpid():
+            with contextlib.suppress(OSError):
+                self.process.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=5)
+
+    def run(self, *, module: str, payload: bytes, deadline: float) -> dict | None:
+        ours, childs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        status_r, status_w = os.pipe()
+        try:
+            message = json.dumps({"module": module, "wall": max(0.0, deadline - time.monotonic())}).encode()
+            fds = array.array("i", [childs.fileno(), status_w])
+            try:
+                with self.lock:
+                    self.channel.sendmsg([message], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
+            except OSError as error:
+                raise _ServerGone from error
+            finally:
+                childs.close()
+                os.close(status_w)
+            out = _exchange(ours, payload, deadline)
+            if out is None:
+                return None  # past its time: the warm reader kills the child at the same deadline
+            status = _read_status(status_r, time.monotonic() + self.STATUS_GRACE)
+        finally:
+            ours.close()
+            os.close(status_r)
+        if status == "refused" or (status is None and not self.alive()):
+            raise _ServerGone
+        if status is None:
+            return None
+        return _answer(int(status), out)
+
+
+def _exchange(sock: socket.socket, payload: bytes, deadline: float) -> bytes | None:
+    """Write the payload to the child and read its answer to the end; None past the deadline."""
+    sock.setblocking(False)
+    view, sent, chunks = memoryview(payload), 0, []
+    with selectors.DefaultSelector() as watch:
+        watch.register(sock, selectors.EVENT_READ | selectors.EVENT_WRITE)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            for _key, events in watch.select(left):
+                if events & selectors.EVENT_WRITE:
+                    try:
+                        sent += sock.send(view[sent : sent + 262144])
+                    except (BrokenPipeError, ConnectionResetError):
+                        sent = len(view)  # the child stopped reading (it ended); read what it said
+                    except BlockingIOError:
+                        pass
+                    if sent >= len(view):
+                        with contextlib.suppress(OSError):
+                            sock.shutdown(socket.SHUT_WR)
+                        watch.modify(sock, selectors.EVENT_READ)
+                if events & selectors.EVENT_READ:
+                    try:
+                        chunk = sock.recv(262144)
+                    except BlockingIOError:
+                        continue
+                    except ConnectionResetError:
+                        chunk = b""
+                    if not chunk:
+                        return b"".join(chunks)
+                    chunks.append(chunk)
+
+
+def _read_status(fd: int, deadline: float) -> str | None:
+    """The child's exit code as the warm reader wrote it; None if it did not come in time."""
+    text = b""
+    while not text.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            return None
+        chunk = os.read(fd, 64)
+        if not chunk:
+            return None
+        text += chunk
+    return text.decode().strip()
+
+
+_WARM: _WarmServer | None = None
+_WARM_LOCK = threading.Lock()
+
+
+def _warm_server() -> _WarmServer | None:
+    """This process's warm reader, started on first use and again when it has died; None when it
+    cannot be started (then each file gets a fresh reader process)."""
+    global _WARM
+    with _WARM_LOCK:
+        if _WARM is not None and not _WARM.alive():
+            _WARM.close()  # dead, or inherited from the process this one was forked from
+            _WARM = None
+        if _WARM is None:
+            try:
+                _WARM = _WarmServer()
+            except (_ServerGone, OSError):
+                return None
+        return _WARM
+
+
+def _warm_server_drop(server: _WarmServer) -> None:
+    global _WARM
+    with _WARM_LOCK:
+        server.close()
+        if _WARM is server:
+            _WARM = None
+
+
+def reader_warm_start() -> bool:
+    """Start this process's warm reader now (a web or worker process may call it at start-up, so
+    that the first file does not wait for it); whether it runs."""
+    return _warm_server() is not None
+
+
+def reader_warm_stop() -> None:
+    """Stop this process's warm reader (the next file starts it again)."""
+    server = _WARM
+    if server is not None:
+        _warm_server_drop(server)
 
 
 def upload_read(*, data: bytes, name: str, encoding: str | None = None, limits: UploadLimits = LIMITS) -> RawFile:

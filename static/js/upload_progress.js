@@ -1,5 +1,6 @@
-// The survey upload's progress page: ask the server for the upload's state every second and move on
-// (to the reconciliation, or to the refusal) when the reading job has ended. No library needed.
+// An upload's progress (a survey file's page, a drawing's check page): ask the server for the upload's
+// state every second and move on (to the reconciliation or the check, or to the refusal) when the job
+// has ended. No library needed.
 (function () {
   "use strict";
   var box = document.querySelector("[data-testid=upload-progress]");
@@ -23,8 +24,9 @@
         return answer.json();
       })
       .then(function (state) {
-        if (state.status === "done" && state.survey_url) {
-          window.location.assign(state.survey_url);
+        var next = state.next_url || state.survey_url;
+        if (state.status === "done" && next) {
+          window.location.assign(next);
         } else if (state.status === "refused") {
           window.location.reload();
         } else {

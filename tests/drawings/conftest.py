@@ -94,6 +94,14 @@ def drawing_doc(spec: Spec | None = None):
     return doc
 
 
+def add_long_polyline(msp, points, *, layer: str):
+    """A polyline of many vertices: ezdxf's add_lwpolyline appends point by point to a numpy array
+    (quadratic: minutes for 100,000 vertices on a busy machine); here the points are set in one step."""
+    line = msp.add_lwpolyline([], dxfattribs={"layer": layer})
+    line.lwpoints.extend([(x, y, 0.0, 0.0, 0.0) for x, y in points])
+    return line
+
+
 def dxf_bytes(doc) -> bytes:
     out = io.StringIO()
     doc.write(out)
@@ -101,7 +109,17 @@ def dxf_bytes(doc) -> bytes:
 
 
 def drawing(spec: Spec | None = None, **kw) -> bytes:
-    return dxf_bytes(drawing_doc(spec or Spec(**kw)))
+    """The drawing's DXF bytes; made once per spec for the whole session (the tests share them)."""
+    return _drawing_made(repr(spec or Spec(**kw)), spec or Spec(**kw))
+
+
+_MADE: dict[str, bytes] = {}
+
+
+def _drawing_made(key: str, spec: Spec) -> bytes:
+    if key not in _MADE:
+        _MADE[key] = dxf_bytes(drawing_doc(spec))
+    return _MADE[key]
 
 
 def at_issuance(plot, citizen, staff) -> PermitRequest:  # noqa: F811 - fixtures

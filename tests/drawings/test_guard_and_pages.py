@@ -12,12 +12,13 @@ from django.utils import timezone, translation
 
 from accounts.roles import Role
 from accounts.services import authorisation_grant
-from drawings.models import DrawingCheck, DrawingOverride
+from drawings.models import DrawingCheck, DrawingOverride, DrawingUpload
 from drawings.services import drawing_check_passing, drawing_override, drawing_submit
 from gis_app.audit import audit_trail
 from permits import transitions
 from permits.errors import GuardsFailed, TransitionNotAllowed, WorkflowError
 from permits.models import PermitRequest
+from tests.conftest import run_jobs_here
 from tests.drawings.conftest import Spec, drawing, slot
 from tests.permits.conftest import tick_all
 from tests.surveys.conftest import user_with
@@ -123,10 +124,17 @@ def test_who_may_see_and_send(client, issuance, staff, citizen):
     client.force_login(staff[Role.PERMIT_OFFICER])
     upload = reverse("drawings:upload", args=[issuance.tracking_code])
     response = client.post(upload, {"drawing": SimpleUploadedFile("d.dxf", drawing())})
-    assert response.status_code == 403 and not DrawingCheck.objects.exists()
+    assert response.status_code == 403 and not DrawingCheck.objects.exists() and not DrawingUpload.objects.exists()
     client.force_login(engineer)
     response = client.post(upload, {"drawing": SimpleUploadedFile("d.dxf", drawing())})
     assert response.status_code == 302
+    received = DrawingUpload.objects.get()
+    status = reverse("drawings:upload_status", args=[issuance.tracking_code, received.pk])
+    assert client.get(status).json()["status"] == "queued"
+    client.force_login(other)
+    assert client.get(status).status_code == 404  # another citizen may not follow it
+    client.force_login(engineer)
+    assert "drawings.check_upload" in run_jobs_here()  # (with the notifications the walk deferred)
     check = DrawingCheck.objects.get()
     assert check.uploaded_by == engineer and check.passed
     page = client.get(url)
@@ -151,7 +159,7 @@ def test_a_refused_upload_shows_its_reason_and_stores_nothing(client, issuance, 
     response = client.post(upload, {"drawing": SimpleUploadedFile(name, data)}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert b'data-testid="refusal-message"' in response.content or b"submitted file is empty" in response.content
-    assert not DrawingCheck.objects.exists()
+    assert not DrawingCheck.objects.exists() and not DrawingUpload.objects.exists()
 
 
 def test_the_convention_page_and_template_in_both_languages(client):
