@@ -162,15 +162,22 @@ def map_drawing(pmap: ParcelMap, *, width_mm: float, height_mm: float, labels: M
 SHADES = 5  # classes c0 (lightest) … c4 (darkest); "nodata" for a district without the figure
 
 
-def shade_classes(values: list[float | None], classes: int = SHADES) -> list[tuple[float, float]]:
-    """Equal-interval class bounds [(low, high), …] over the values present (one class when they are all
-    equal; none when there is no value)."""
+def shade_classes(
+    values: list[float | None], classes: int = SHADES, *, whole: bool = False
+) -> list[tuple[float, float]]:
+    """Class bounds [(low, high), …] over the values present, in equal steps: one class when they are all
+    equal, none when there is no value. `whole`: the figures are counts, so each class is a range of whole
+    numbers (one class per number when there are at most `classes` of them) and no two legends read alike."""
     present = [float(v) for v in values if v is not None]
     if not present:
         return []
     low, high = min(present), max(present)
     if high == low:
         return [(low, high)]
+    if whole:
+        low_i, high_i = math.floor(low), math.ceil(high)
+        step = math.ceil((high_i - low_i + 1) / classes)
+        return [(float(a), float(min(a + step - 1, high_i))) for a in range(low_i, high_i + 1, step)]
     step = (high - low) / classes
     return [(low + i * step, high if i == classes - 1 else low + (i + 1) * step) for i in range(classes)]
 
@@ -185,7 +192,9 @@ def shade_of(value: float | None, bounds: list[tuple[float, float]]) -> str:
     return f"c{len(bounds) - 1}"
 
 
-def choropleth_drawing(districts, *, width_mm: float, height_mm: float, north: str, scale_unit: str, number) -> dict:
+def choropleth_drawing(
+    districts, *, width_mm: float, height_mm: float, north: str, scale_unit: str, number, whole: bool = False
+) -> dict:
     """Drawing instructions for the city by district: each district filled by its figure's class, labelled
     with its label text; a north arrow and a scale bar. `districts` are (geometry in metres, value, label)
     triples; the same instruction format as map_drawing (documents/typst/map.typ draws both)."""
@@ -195,7 +204,7 @@ def choropleth_drawing(districts, *, width_mm: float, height_mm: float, north: s
     minx, miny, maxx, maxy = shapely.union_all(geoms).bounds
     margin = 0.04 * max(maxx - minx, maxy - miny, 1.0)
     frame = _Frame((minx - margin, miny - margin, maxx + margin, maxy + margin), width_mm, height_mm)
-    bounds = shade_classes([v for _, v, _ in districts])
+    bounds = shade_classes([v for _, v, _ in districts], whole=whole)
     shapes: list[dict] = []
     texts: list[dict] = []
     for geom, value, label in districts:

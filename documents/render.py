@@ -480,6 +480,7 @@ def _choropleth(c: MonthlySummaryContent) -> tuple[dict | None, list]:
         north=_("N"),
         scale_unit=_("%(n)s m"),
         number=count_text,
+        whole=c.map_form == "count",
     )
     if not drawing:
         return None, []
