@@ -182,14 +182,22 @@ def shade_classes(
     return [(low + i * step, high if i == classes - 1 else low + (i + 1) * step) for i in range(classes)]
 
 
+def shade_role(index: int, classes: int) -> str:
+    """The colour of class `index` of `classes`: spread over the five shades (two classes are the lightest
+    and the darkest, not two light ones)."""
+    if classes <= 1:
+        return f"c{SHADES // 2}"  # one class (every district alike): the middle shade
+    return f"c{round(index * (SHADES - 1) / (classes - 1))}"
+
+
 def shade_of(value: float | None, bounds: list[tuple[float, float]]) -> str:
     """The class role of a value ("nodata" for None)."""
     if value is None or not bounds:
         return "nodata"
     for i, (_, high) in enumerate(bounds):
         if float(value) <= high:
-            return f"c{i}"
-    return f"c{len(bounds) - 1}"
+            return shade_role(i, len(bounds))
+    return shade_role(len(bounds) - 1, len(bounds))
 
 
 def choropleth_drawing(

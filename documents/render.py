@@ -35,7 +35,7 @@ from documents.content import (
     SummaryCell,
     VerdictContent,
 )
-from documents.mapdraw import MapLabels, choropleth_drawing, map_drawing
+from documents.mapdraw import MapLabels, choropleth_drawing, map_drawing, shade_role
 from gis_app import jalali
 from gis_app.templatetags.persian import count_text, money_text, number_text
 from gis_app.text import digits_to_persian
@@ -487,7 +487,7 @@ def _choropleth(c: MonthlySummaryContent) -> tuple[dict | None, list]:
     classes = drawing.pop("classes")
     legend = [
         {
-            "role": f"c{i}",
+            "role": shade_role(i, len(classes)),
             "label": _figure_text(low, c.map_form)
             if low == high
             else _("%(low)s to %(high)s")

@@ -221,7 +221,7 @@ BAD_MONTHS = [
 ]
 
 
-@pytest.mark.hostile("input")
+@pytest.mark.hostile("bad_input")
 @pytest.mark.parametrize(("raw", "message"), BAD_MONTHS)
 def test_a_month_that_names_no_ended_month_is_refused_with_a_message(raw, message):
     with translation.override("en"), pytest.raises(PeriodError) as caught:
@@ -237,7 +237,7 @@ def test_a_month_in_persian_digits_or_with_a_dash_is_read():
     assert monthly.month_just_ended(dt.date(2026, 3, 25)) == (1404, 12)  # 1405/01/05
 
 
-@pytest.mark.hostile("input")
+@pytest.mark.hostile("bad_input")
 def test_bad_months_and_districts_on_the_page_answer_400_and_nothing_is_asked(people, districts, document_keys):  # noqa: F811
     client = _signed_in(people[Role.MANAGER])
     url = reverse("dashboard:monthly")

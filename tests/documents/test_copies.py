@@ -113,7 +113,7 @@ def test_exactly_who_may_download_the_original_may_get_the_copy(issued, plot, st
     assert response.status_code == 409 and DocumentCopy.objects.count() == 0
 
 
-@pytest.mark.hostile("forgery")
+@pytest.mark.hostile("forged_qr")
 def test_mixed_up_or_forged_copy_payloads_are_not_issued_by_us(issued, citizen):  # noqa: F811
     _, permit = issued
     services.document_copy_request(document_id=permit.pk, lang="en", actor=citizen)
@@ -170,3 +170,6 @@ def test_choropleth_classes_for_counts_and_for_days():
     assert len(days) == 5 and days[0] == (1.0, 2.0) and days[-1][1] == 6.0
     assert shade_of(None, days) == "nodata" and shade_of(1.0, days) == "c0" and shade_of(6.0, days) == "c4"
     assert shade_of(3.5, days) == "c2"
+    two = shade_classes([0, 1], whole=True)  # two classes: the lightest and the darkest shade
+    assert (shade_of(0, two), shade_of(1, two)) == ("c0", "c4")
+    assert shade_of(5, [(5.0, 5.0)]) == "c2"
