@@ -413,6 +413,20 @@ def may_read(user, summary: MonthlySummary) -> bool:
     return head is not None and summary.district == head.district and summary.unit == head.unit
 
 
+def summaries_readable(user):
+    """The monthly summaries this person may read (newest first): a manager's all, a unit head's those of
+    his unit in his district, nobody else's any."""
+    rows = MonthlySummary.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return rows.none()
+    if Role.MANAGER in user.roles():
+        return rows
+    head = UnitHead.objects.filter(user=user, user__is_staff=True).first()
+    if head is None:
+        return rows.none()
+    return rows.filter(district=head.district, unit=head.unit)
+
+
 def hidden_from(user) -> bool:
     """Whether a summary's existence is hidden from this person (404 rather than 403): a citizen, who has
     no staff role, is told nothing of the municipality's internal papers."""

@@ -355,7 +355,7 @@ def _summary_reader(request: HttpRequest) -> None:
 
 def _summary(request: HttpRequest, pk: int) -> MonthlySummary:
     _summary_reader(request)
-    summary = MonthlySummary.objects.select_related("document").filter(pk=pk).first()
+    summary = MonthlySummary.objects.select_related("document").defer("figures", "document__pdf").filter(pk=pk).first()
     if summary is None:
         raise Http404
     if not monthly.may_read(request.user, summary):
@@ -364,8 +364,7 @@ def _summary(request: HttpRequest, pk: int) -> MonthlySummary:
 
 
 def _summaries_of(user) -> list[MonthlySummary]:
-    rows = MonthlySummary.objects.select_related("document").prefetch_related("document__copies")
-    return [s for s in rows[:200] if monthly.may_read(user, s)][:60]
+    return list(monthly.summaries_readable(user).select_related("document").prefetch_related("document__copies")[:60])
 
 
 @login_required

@@ -465,13 +465,19 @@ def _figure_text(value, form: str) -> str:
     return _summary_cell(SummaryCell(value, form))
 
 
+def _district_label(d) -> str:
+    """A district's name in the page's language ("District 3" where the layer has no English name)."""
+    name = d.name if _fa() else d.name_en
+    return name or _("District %(district)s") % {"district": count_text(d.number)}
+
+
 def _choropleth(c: MonthlySummaryContent) -> tuple[dict | None, list]:
     drawing = choropleth_drawing(
         [
             (
                 d.geom,
                 d.value,
-                f"{d.name if _fa() else d.name_en or d.name}\n{_figure_text(d.value, c.map_form)}",
+                f"{_district_label(d)}\n{_figure_text(d.value, c.map_form)}",
             )
             for d in c.districts
         ],
