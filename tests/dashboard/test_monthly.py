@@ -19,7 +19,7 @@ from dashboard.periods import PeriodError, jalali_month
 from dashboard.services import monthly_summaries_due, monthly_summary_request
 from documents.models import DocumentCopy, DocumentStatus, IssuedDocument, RenderState
 from documents.pades import validate_pdf
-from tests.conftest import Client, run_jobs_here
+from tests.conftest import Client, run_jobs_here, wait_for
 from tests.dashboard.conftest import V, at, history, unit_head
 from tests.documents.conftest import pdf_png, pdf_text, qr_payloads, screenshots_dir
 from tests.documents.issuing import document_keys  # noqa: F401 - the fixture
@@ -279,3 +279,34 @@ def test_the_periodic_job_makes_the_month_just_ended_once(aban, document_keys): 
     city = MonthlySummary.objects.filter(district=None).order_by("pk").first()
     city.document.refresh_from_db()
     assert city.document.status == DocumentStatus.SUPERSEDED and again.document.supersedes_id == city.document_id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_makes_the_summary_and_its_pdf(job_worker, plot, people, districts):
+    """The request only records and enqueues; the worker reads the figures, issues the document and its
+    signing job makes the PDF (the worker signs with its own demo key and certificate)."""
+    history(
+        plot,
+        people[Role.CITIZEN],
+        [
+            V("secretariat", at(2026, 11, 2), at(2026, 11, 3), "advance"),
+            V("issuance", at(2026, 11, 3), at(2026, 11, 5), "approve"),
+        ],
+        status="issued",
+        closed_at=at(2026, 11, 5),
+    )
+    client = _signed_in(people[Role.MANAGER])
+    assert client.post(reverse("dashboard:monthly"), {"month": "1405/08", "district": "1"}).status_code == 302
+    summary = MonthlySummary.objects.get()
+
+    def made():
+        summary.refresh_from_db()
+        return (
+            summary.document_id
+            and IssuedDocument.objects.filter(pk=summary.document_id, render_state=RenderState.READY).exists()
+        )
+
+    wait_for(made, timeout=90, what="the summary and its PDF")
+    assert summary.document.key_fields["issued"] == 1 and summary.document.key_fields["district"] == 1
+    response = client.get(reverse("dashboard:monthly_pdf", args=[summary.pk]))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
