@@ -15,5 +15,9 @@ page_patterns: list = [
     path("files/", views.files_page, name="files"),
     path("reports/", views.reports_page, name="reports"),
     path("public/", views.public_page, name="public"),
+    path("monthly/", views.monthly_page, name="monthly"),
+    path("monthly/<int:pk>/pdf", views.monthly_pdf, name="monthly_pdf"),
+    path("monthly/<int:pk>/en", views.monthly_copy, name="monthly_copy"),
+    path("monthly/<int:pk>/en/pdf", views.monthly_copy_pdf, name="monthly_copy_pdf"),
 ]
 root_patterns: list = []

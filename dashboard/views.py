@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import json
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dashboard import exports, presenting, selectors
-from dashboard.models import UNIT_ROLES
-from dashboard.periods import PeriodError, PeriodKind, period_from_params
+from dashboard import exports, monthly, presenting, selectors, services
+from dashboard.models import UNIT_ROLES, MonthlySummary
+from dashboard.periods import PeriodError, PeriodKind, current, period_from_params
 from dashboard.selectors import FileList, FilterError, ReportList
+from gis_app.errors import DomainError
 from gis_app.jalali import format_date
 from gis_app.templatetags.persian import count_text
 from gis_app.text import InputKind, normalise_input
@@ -337,3 +340,132 @@ def public_page(request: HttpRequest) -> HttpResponse:
             "map_labels": {"issued": _("Permits issued this year")},
         },
     )
+
+
+# --- monthly summaries (signed PDFs through the documents engine) -------------------------------------------
+
+
+def _summary_reader(request: HttpRequest) -> None:
+    """A citizen is told nothing (404); any other person who may not read the dashboard gets 403."""
+    if monthly.hidden_from(request.user):
+        raise Http404
+    if not selectors.is_dashboard_reader(request.user):
+        raise PermissionDenied(_("Your role may not do this."))
+
+
+def _summary(request: HttpRequest, pk: int) -> MonthlySummary:
+    _summary_reader(request)
+    summary = MonthlySummary.objects.select_related("document").defer("figures", "document__pdf").filter(pk=pk).first()
+    if summary is None:
+        raise Http404
+    if not monthly.may_read(request.user, summary):
+        raise PermissionDenied(_("You may see the figures of your own unit and district only."))
+    return summary
+
+
+def _summaries_of(user) -> list[MonthlySummary]:
+    return list(monthly.summaries_readable(user).select_related("document").prefetch_related("document__copies")[:60])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def monthly_page(request: HttpRequest) -> HttpResponse:
+    """The monthly summaries this person may read, and the form that asks for one (of a month that has
+    ended; a unit head's always of his unit and district). The summary is made by a job."""
+    _summary_reader(request)
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            scope = selectors.scope_for(user=request.user, params=request.POST)
+            year, month = monthly.month_parse(request.POST.get("month", ""), today=timezone.localdate())
+        except (FilterError, PeriodError) as exc:
+            error, status = str(exc), 400
+        else:
+            services.monthly_summary_request(
+                actor=request.user, year=year, month=month, district=scope.district, unit=scope.unit
+            )
+            messages.success(request, _("The summary is being prepared; it appears below when it is ready."))
+            return redirect("dashboard:monthly")
+    last_year, last_month = monthly.month_just_ended(timezone.localdate())
+    scope = selectors.scope_for(user=request.user, params={})
+    return render(
+        request,
+        "dashboard/monthly.html",
+        {
+            **_filters_context(request, scope, current(PeriodKind.MONTH, timezone.localdate())),
+            "summaries": [
+                {"summary": s, "month_name": monthly.MONTH_NAMES[s.month - 1], "scope": _summary_scope_text(s)}
+                for s in _summaries_of(request.user)
+            ],
+            "error": error,
+            "month_value": request.POST.get("month", "") if error else f"{last_year}/{last_month:02d}",
+        },
+        status=status,
+    )
+
+
+def _summary_scope_text(summary: MonthlySummary) -> str:
+    from parcels.selectors import live_districts
+
+    name = ""
+    if summary.district:
+        d = live_districts().filter(number=summary.district).only("name", "name_en").first()
+        name = _district_name(d) if d else ""
+    return str(monthly.scope_text(district=summary.district, district_name=name, unit=summary.unit))
+
+
+def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _preparing(request: HttpRequest, document, copy=None) -> HttpResponse:
+    response = render(request, "documents/preparing.html", {"document": document, "copy": copy}, status=409)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def monthly_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """A monthly summary's signed PDF (Persian), for who may read its scope."""
+    from documents.selectors import document_pdf
+
+    summary = _summary(request, pk)
+    if summary.document is None:
+        return render(request, "dashboard/summary_pending.html", {"summary": summary}, status=409)
+    pdf = document_pdf(document=summary.document)
+    return _pdf_response(pdf, summary.document.serial) if pdf else _preparing(request, summary.document)
+
+
+@login_required
+@require_POST
+def monthly_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask for the summary's English copy (made by a job)."""
+    from documents.services import document_copy_request
+
+    summary = _summary(request, pk)
+    if summary.document is None:
+        return render(request, "dashboard/summary_pending.html", {"summary": summary}, status=409)
+    try:
+        document_copy_request(document_id=summary.document_id, lang="en", actor=request.user)
+    except DomainError as exc:
+        return render(request, "refused.html", {"message": str(exc)}, status=409)
+    return redirect("dashboard:monthly_copy_pdf", pk=summary.pk)
+
+
+@login_required
+@require_GET
+def monthly_copy_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The summary's English copy, for exactly who may download the Persian one."""
+    from documents.selectors import copy_of, copy_pdf
+
+    summary = _summary(request, pk)
+    copy = copy_of(document=summary.document, lang="en") if summary.document else None
+    if copy is None:
+        raise Http404
+    pdf = copy_pdf(copy=copy)
+    return _pdf_response(pdf, copy.serial) if pdf else _preparing(request, summary.document, copy)

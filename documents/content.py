@@ -29,7 +29,15 @@ from zoning.compliance.output import geojson_wgs84_many
 from zoning.compliance.runner import base_area_m2
 from zoning.selectors import parcel_facts
 
-KINDS = ("building_permit", "fencing_permit", "map_order", "payment_slip", "verdict_notice", "inquiry_answer")
+KINDS = (
+    "building_permit",
+    "fencing_permit",
+    "map_order",
+    "payment_slip",
+    "verdict_notice",
+    "inquiry_answer",
+    "monthly_summary",
+)
 BUILDING_REQUESTS = ("building_new", "building_extension")
 
 
@@ -336,26 +344,89 @@ class InquiryAnswerContent(DocumentContent):
         )
 
 
+@dataclass(frozen=True)
+class SummaryCell:
+    """One cell of a summary's table: a typed value the page formats by `form` in its language: text (a
+    lazy translation or a name), count, days, share (0..1), money (IRR); None prints as a dash."""
+
+    value: object
+    form: str = "count"
+
+
+@dataclass(frozen=True)
+class SummaryTable:
+    """A table of a summary: its title and column headers (lazy translations) and rows of cells."""
+
+    title: object
+    headers: tuple[object, ...]
+    rows: tuple[tuple[SummaryCell, ...], ...]
+
+
+@dataclass(frozen=True)
+class DistrictShade:
+    """A district on the summary's choropleth: its outline (storage CRS, metres) and the shaded figure."""
+
+    number: int
+    name: str
+    name_en: str
+    geom: BaseGeometry = field(repr=False, compare=False)
+    value: float | None = None
+
+
+@dataclass(frozen=True)
+class MonthlySummaryContent(DocumentContent):
+    """The dashboard's figures for a Jalali month (a city-wide, district or unit scope), each beside the
+    month before, and the city by district as a choropleth. Built by the dashboard from the figures it
+    stored when the summary was made (so every rendering and copy says the same); `signed` are the
+    headline figures the QR signs."""
+
+    year: int = 0
+    month: int = 0
+    month_name: object = ""
+    scope_text: object = ""  # e.g. "District 2, inspectors" (lazy or a name)
+    made_at: dt.datetime | None = None
+    tables: tuple[SummaryTable, ...] = ()
+    map_title: object = ""
+    map_form: str = "count"
+    districts: tuple[DistrictShade, ...] = field(default=(), repr=False, compare=False)
+    signed: tuple[tuple[str, str | int], ...] = ()
+
+    def key_fields(self) -> dict[str, str | int]:
+        return {"kind": self.kind, "period": f"{self.year}-{self.month:02d}"} | dict(self.signed)
+
+
 # --- builders that upper apps register (documents never imports them) ----------------------------------
 
 SubjectBuilder = Callable[[str], DocumentContent]
 FiguresOf = Callable[[dict], list[tuple[object, object]]]
+VisibleTo = Callable[[object, str], bool]
 _SUBJECT_BUILDERS: dict[str, SubjectBuilder] = {}
 _SUBJECT_FIGURES: dict[str, FiguresOf] = {}
+_SUBJECT_VISIBLE: dict[str, VisibleTo] = {}
 
 
-def content_builder_register(kind: str, builder: SubjectBuilder, figures: FiguresOf | None = None) -> None:
+def content_builder_register(
+    kind: str, builder: SubjectBuilder, figures: FiguresOf | None = None, visible: VisibleTo | None = None
+) -> None:
     """An upper app's builder of a kind's record from its subject reference (called in its AppConfig.ready):
     `builder(subject_ref)` returns the content or raises DocumentNotReady; `figures(key_fields)` the
-    (label, display) pairs the verification page shows for the signed fields, in words, never codes."""
+    (label, display) pairs the verification page shows for the signed fields, in words, never codes;
+    `visible(user, subject_ref)` who may download it (and its copies) here, when not every staff member."""
     _SUBJECT_BUILDERS[kind] = builder
     if figures is not None:
         _SUBJECT_FIGURES[kind] = figures
+    if visible is not None:
+        _SUBJECT_VISIBLE[kind] = visible
 
 
 def subject_figures(kind: str) -> FiguresOf | None:
     """The registered display of a subject kind's signed fields, if any."""
     return _SUBJECT_FIGURES.get(kind)
+
+
+def subject_visible(kind: str) -> VisibleTo | None:
+    """The registered readers of a subject kind's documents, if the kind restricts them."""
+    return _SUBJECT_VISIBLE.get(kind)
 
 
 def subject_kinds() -> frozenset[str]:

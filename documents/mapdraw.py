@@ -16,7 +16,7 @@ from shapely.geometry.base import BaseGeometry
 
 from documents.content import ParcelMap
 
-NICE_LENGTHS_M = (1, 2, 5, 10, 20, 25, 50, 100, 200, 500)
+NICE_LENGTHS_M = (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 
 
 @dataclass(frozen=True)
@@ -154,4 +154,81 @@ def map_drawing(pmap: ParcelMap, *, width_mm: float, height_mm: float, labels: M
         "texts": texts,
         "north": labels.north,
         "scale": {"mm": length_mm, "zero": number(0), "label": labels.scale_unit % {"n": number(length_m)}},
+    }
+
+
+# --- the city by district (a monthly summary's choropleth) ----------------------------------------------
+
+SHADES = 5  # classes c0 (lightest) … c4 (darkest); "nodata" for a district without the figure
+
+
+def shade_classes(
+    values: list[float | None], classes: int = SHADES, *, whole: bool = False
+) -> list[tuple[float, float]]:
+    """Class bounds [(low, high), …] over the values present, in equal steps: one class when they are all
+    equal, none when there is no value. `whole`: the figures are counts, so each class is a range of whole
+    numbers (one class per number when there are at most `classes` of them) and no two legends read alike."""
+    present = [float(v) for v in values if v is not None]
+    if not present:
+        return []
+    low, high = min(present), max(present)
+    if high == low:
+        return [(low, high)]
+    if whole:
+        low_i, high_i = math.floor(low), math.ceil(high)
+        step = math.ceil((high_i - low_i + 1) / classes)
+        return [(float(a), float(min(a + step - 1, high_i))) for a in range(low_i, high_i + 1, step)]
+    step = (high - low) / classes
+    return [(low + i * step, high if i == classes - 1 else low + (i + 1) * step) for i in range(classes)]
+
+
+def shade_role(index: int, classes: int) -> str:
+    """The colour of class `index` of `classes`: spread over the five shades (two classes are the lightest
+    and the darkest, not two light ones)."""
+    if classes <= 1:
+        return f"c{SHADES // 2}"  # one class (every district alike): the middle shade
+    return f"c{round(index * (SHADES - 1) / (classes - 1))}"
+
+
+def shade_of(value: float | None, bounds: list[tuple[float, float]]) -> str:
+    """The class role of a value ("nodata" for None)."""
+    if value is None or not bounds:
+        return "nodata"
+    for i, (_, high) in enumerate(bounds):
+        if float(value) <= high:
+            return shade_role(i, len(bounds))
+    return shade_role(len(bounds) - 1, len(bounds))
+
+
+def choropleth_drawing(
+    districts, *, width_mm: float, height_mm: float, north: str, scale_unit: str, number, whole: bool = False
+) -> dict:
+    """Drawing instructions for the city by district: each district filled by its figure's class, labelled
+    with its label text; a north arrow and a scale bar. `districts` are (geometry in metres, value, label)
+    triples; the same instruction format as map_drawing (documents/typst/map.typ draws both)."""
+    geoms = [g for g, _, _ in districts if g is not None and not g.is_empty]
+    if not geoms:
+        return {}
+    minx, miny, maxx, maxy = shapely.union_all(geoms).bounds
+    margin = 0.04 * max(maxx - minx, maxy - miny, 1.0)
+    frame = _Frame((minx - margin, miny - margin, maxx + margin, maxy + margin), width_mm, height_mm)
+    bounds = shade_classes([v for _, v, _ in districts], whole=whole)
+    shapes: list[dict] = []
+    texts: list[dict] = []
+    for geom, value, label in districts:
+        if geom is None or geom.is_empty:
+            continue
+        shapes += _shape(frame, shade_of(value, bounds), geom)
+        at = geom.representative_point()
+        texts.append({"role": "district", "at": frame.point(at.x, at.y), "angle": 0, "text": label})
+    length_m, length_mm = _scale_bar(frame.scale, width_mm)
+    return {
+        "w": width_mm,
+        "h": height_mm,
+        "shapes": shapes,
+        "lines": [],
+        "texts": texts,
+        "north": north,
+        "scale": {"mm": length_mm, "zero": number(0), "label": scale_unit % {"n": number(length_m)}},
+        "classes": bounds,
     }

@@ -22,6 +22,7 @@ class DocumentKind(models.TextChoices):
     PAYMENT_SLIP = "payment_slip", _("Payment slip")
     VERDICT_NOTICE = "verdict_notice", _("Article 100 verdict notice")
     INQUIRY_ANSWER = "inquiry_answer", _("Answer to an agency's inquiry")
+    MONTHLY_SUMMARY = "monthly_summary", _("Monthly summary")
 
 
 # the serial's prefix per kind: BP-1405-000017 (letters readable aloud; never reused across kinds)
@@ -32,6 +33,7 @@ SERIAL_PREFIX = {
     DocumentKind.PAYMENT_SLIP: "PS",
     DocumentKind.VERDICT_NOTICE: "VN",
     DocumentKind.INQUIRY_ANSWER: "IA",
+    DocumentKind.MONTHLY_SUMMARY: "MS",
 }
 
 
@@ -145,6 +147,57 @@ class IssuedDocument(models.Model):
 
     def __str__(self) -> str:
         return self.serial
+
+
+class CopyLanguage(models.TextChoices):
+    """The languages a copy of a document is made in on request (the original is Persian)."""
+
+    EN = "en", _("English")
+
+
+class DocumentCopy(models.Model):
+    """A copy of an issued document in another language, made on request: the same content record with
+    the language's labels and digits, the same serial with the language's marker, its own Ed25519
+    signature (over the document's signed fields and the marker) and QR to the same verification page,
+    and its own signed PDF. Its status is the document's: a revoked document's copies are revoked too."""
+
+    document = models.ForeignKey(IssuedDocument, on_delete=models.PROTECT, related_name="copies")
+    lang = models.CharField(_("language"), max_length=5, choices=CopyLanguage.choices)
+    requested_at = models.DateTimeField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_on = models.DateField()  # the local day the copy was signed (its key must cover it)
+    key_fields = models.JSONField()  # the document's signed fields with "copy": lang
+    key_id = models.CharField(max_length=32, db_collation="C")
+    signature = models.CharField(max_length=100, db_collation="C")
+    qr_payload = models.CharField(max_length=400)
+    render_state = models.CharField(max_length=10, choices=RenderState.choices, default=RenderState.PENDING)
+    render_error = models.TextField(blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    pdf = models.BinaryField(null=True, blank=True, editable=False)
+    pdf_sha256 = models.CharField(max_length=64, blank=True, db_collation="C")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["document", "lang"], name="document_copy_unique"),
+            models.CheckConstraint(condition=Q(lang__in=CopyLanguage.values), name="document_copy_lang_valid"),
+            models.CheckConstraint(
+                condition=Q(render_state__in=RenderState.values), name="document_copy_render_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(render_state=RenderState.READY) | (Q(pdf__isnull=False) & ~Q(pdf_sha256="")),
+                name="document_copy_ready_has_pdf",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document.serial} ({self.lang})"
+
+    @property
+    def serial(self) -> str:
+        """The document's serial with the copy's marker: BP-1405-000017-EN."""
+        return f"{self.document.serial}-{self.lang.upper()}"
 
 
 class ScanOutcome(models.TextChoices):

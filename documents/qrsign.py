@@ -68,6 +68,7 @@ class QrPayload:
     serial: str
     key_id: str
     signature: bytes
+    copy: str = ""  # the language of a copy made on request ("" for the original)
 
 
 def b64url(data: bytes) -> str:
@@ -231,18 +232,22 @@ def _signature_valid(public_key: bytes, signature: bytes, message: bytes) -> boo
     return True
 
 
-def verification_path(serial: str) -> str:
+def verification_path(serial: str, *, lang: str | None = None) -> str:
+    """The verification page of a serial: in Persian for the original; a copy's QR opens the same page
+    in the copy's language."""
     from django.urls import reverse
     from django.utils.translation import override
 
-    with override(settings.LANGUAGE_CODE):  # the printed QR opens the Persian page
+    with override(lang or settings.LANGUAGE_CODE):
         return reverse("documents:verify", args=[serial])
 
 
-def qr_url(*, serial: str, key_id: str, signature: str) -> str:
-    """The absolute URL the QR holds (DOCUMENTS_PUBLIC_BASE_URL + the verification page)."""
+def qr_url(*, serial: str, key_id: str, signature: str, copy: str = "") -> str:
+    """The absolute URL the QR holds (DOCUMENTS_PUBLIC_BASE_URL + the verification page); a copy's adds
+    its language (c=en), which its signature covers."""
     base = settings.DOCUMENTS_PUBLIC_BASE_URL.rstrip("/")
-    return f"{base}{quote(verification_path(serial))}?{urlencode({'k': key_id, 's': signature})}"
+    query = {"k": key_id, "s": signature} | ({"c": copy} if copy else {})
+    return f"{base}{quote(verification_path(serial, lang=copy or None))}?{urlencode(query)}"
 
 
 def payload_parse(text: str) -> QrPayload | None:
@@ -258,22 +263,30 @@ def payload_parse(text: str) -> QrPayload | None:
     if not segments:
         return None
     query = parse_qs(parts.query, keep_blank_values=True)
-    if set(query) != {"k", "s"} or any(len(v) != 1 for v in query.values()):
+    if set(query) not in ({"k", "s"}, {"k", "s", "c"}) or any(len(v) != 1 for v in query.values()):
         return None
     serial, key_id = segments[-1], query["k"][0]
     if serial_parse(serial) is None or not key_id or len(key_id) > 32:
         return None
-    return signature_payload(serial=serial, key_id=key_id, signature=query["s"][0])
+    return signature_payload(serial=serial, key_id=key_id, signature=query["s"][0], copy=query.get("c", [""])[0])
 
 
-def signature_payload(*, serial: str, key_id: str, signature: str) -> QrPayload | None:
+COPY_LANGUAGES = frozenset({"en"})
+
+
+def signature_payload(*, serial: str, key_id: str, signature: str, copy: str | None = "") -> QrPayload | None:
+    """The payload's parts checked in form; None for a signature that is not one, or a copy marker that
+    names no language a copy is made in."""
+    copy = copy or ""
+    if copy and copy not in COPY_LANGUAGES:
+        return None
     try:
         raw = b64url_decode(signature)
     except ValueError:
         return None
     if len(raw) != 64:  # an Ed25519 signature is 64 bytes
         return None
-    return QrPayload(serial=serial, key_id=key_id, signature=raw)
+    return QrPayload(serial=serial, key_id=key_id, signature=raw, copy=copy)
 
 
 def published_from_json(document: dict) -> list[PublishedKey]:

@@ -28,12 +28,14 @@ from documents.content import (
     FencingContent,
     InquiryAnswerContent,
     MapOrderContent,
+    MonthlySummaryContent,
     PermitContent,
     SlipContent,
     StreetLine,
+    SummaryCell,
     VerdictContent,
 )
-from documents.mapdraw import MapLabels, map_drawing
+from documents.mapdraw import MapLabels, choropleth_drawing, map_drawing, shade_role
 from gis_app import jalali
 from gis_app.templatetags.persian import count_text, money_text, number_text
 from gis_app.text import digits_to_persian
@@ -109,7 +111,15 @@ def _pct(value) -> str:
 
 
 def _date(value) -> str:
-    return "—" if value is None else jalali.format_date(value)
+    """Jalali with Persian digits on a Persian page; on another language's copy the Jalali date with Latin
+    digits and the Gregorian one beside it: 1405/09/09 (2026-11-30)."""
+    if value is None:
+        return "—"
+    if _fa():
+        return jalali.format_date(value)
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return f"{jalali.to_jalali(value).strftime('%Y/%m/%d')} ({value.isoformat()})"
 
 
 def _floors(n: int) -> str:
@@ -429,7 +439,106 @@ def _inquiry_answer_page(c: InquiryAnswerContent) -> dict:
     }
 
 
+SUMMARY_MAP_WIDTH_MM = 120.0
+SUMMARY_MAP_HEIGHT_MM = 100.0
+
+
+def _days(value) -> str:
+    return "—" if value is None else _("%(n)s days") % {"n": number_text(value, 1)}
+
+
+def _summary_cell(cell: SummaryCell) -> str:
+    if cell.value is None or cell.value == "":
+        return "—"
+    if cell.form == "count":
+        return count_text(cell.value)
+    if cell.form == "days":
+        return _days(cell.value)
+    if cell.form == "share":
+        return _pct(float(cell.value) * 100)
+    if cell.form == "money":
+        return money_text(int(cell.value))
+    return str(cell.value)
+
+
+def _figure_text(value, form: str) -> str:
+    return _summary_cell(SummaryCell(value, form))
+
+
+def _district_label(d) -> str:
+    """A district's name in the page's language ("District 3" where the layer has no English name)."""
+    name = d.name if _fa() else d.name_en
+    return name or _("District %(district)s") % {"district": count_text(d.number)}
+
+
+def _choropleth(c: MonthlySummaryContent) -> tuple[dict | None, list]:
+    drawing = choropleth_drawing(
+        [
+            (
+                d.geom,
+                d.value,
+                f"{_district_label(d)}\n{_figure_text(d.value, c.map_form)}",
+            )
+            for d in c.districts
+        ],
+        width_mm=SUMMARY_MAP_WIDTH_MM,
+        height_mm=SUMMARY_MAP_HEIGHT_MM,
+        north=_("N"),
+        scale_unit=_("%(n)s m"),
+        number=count_text,
+        whole=c.map_form == "count",
+    )
+    if not drawing:
+        return None, []
+    classes = drawing.pop("classes")
+    legend = [
+        {
+            "role": shade_role(i, len(classes)),
+            "label": _figure_text(low, c.map_form)
+            if low == high
+            else _("%(low)s to %(high)s")
+            % {"low": _figure_text(low, c.map_form), "high": _figure_text(high, c.map_form)},
+        }
+        for i, (low, high) in enumerate(classes)
+    ]
+    if any(s["role"] == "nodata" for s in drawing["shapes"]):
+        legend.append({"role": "nodata", "label": _("No figure")})
+    return drawing, legend
+
+
+def _summary_page(c: MonthlySummaryContent) -> dict:
+    drawing, legend = _choropleth(c)
+    return {
+        "title": _("Monthly summary of urban planning and building permits"),
+        "subtitle": _("%(month)s %(year)s") % {"month": str(c.month_name), "year": _digits(str(c.year))},
+        "head_rows": [
+            _row(_("Scope"), str(c.scope_text)),
+            _row(_("Figures as of"), _date(c.made_at)),
+        ],
+        "sections": [],
+        "tables": [
+            {
+                "title": str(t.title),
+                "headers": [str(h) for h in t.headers],
+                "rows": [[_summary_cell(cell) for cell in row] for row in t.rows],
+            }
+            for t in c.tables
+        ],
+        "map": drawing,
+        "map_title": str(c.map_title),
+        "legend": legend,
+        "notes": [
+            _(
+                "Days are calendar days; net days leave out the time a file waited on the applicant. Figures "
+                "about now (files at each stage, overdue, outstanding fees) are as of the date above; the "
+                "others are of the month, beside the month before."
+            )
+        ],
+    }
+
+
 _PAGES = {
+    "monthly_summary": _summary_page,
     "inquiry_answer": _inquiry_answer_page,
     "building_permit": _permit_page,
     "fencing_permit": _fencing_page,
@@ -455,18 +564,28 @@ def _printable(value):
     return value
 
 
-def document_data(content: DocumentContent, *, serial: str, issued_on: dt.date, qr_url: str, lang: str = "fa") -> dict:
-    """Every word and figure of the page, in `lang`, as the Typst template reads it."""
+def document_data(
+    content: DocumentContent, *, serial: str, issued_on: dt.date, qr_url: str, lang: str = "fa", copy: bool = False
+) -> dict:
+    """Every word and figure of the page, in `lang`, as the Typst template reads it. A copy made on request
+    prints the serial with the language's marker and says it is a copy of the Persian original."""
     with translation.override(lang):
         page = _printable(_PAGES[content.kind](content))
+        printed = f"{serial}-{lang.upper()}" if copy else serial
         return {
             "kind": content.kind,
             "lang": "fa" if _fa() else "en",
             "dir": "rtl" if _fa() else "ltr",
             "issuer": _("Bojnord Municipality"),
             "unit": _("Urban planning and building permits"),
-            "serial": _digits(serial),
-            "serial_ascii": serial,
+            "serial": _digits(printed),
+            "serial_ascii": printed,
+            "copy_note": _("Copy in English of the document issued in Persian under serial %(serial)s")
+            % {"serial": serial}
+            if copy
+            else "",
+            "tables": [],
+            "map_title": "",
             "issued_on": _date(issued_on),
             "qr": qr_svg(qr_url),
             "labels": {
@@ -495,10 +614,10 @@ def _timestamp(issued_on: dt.date) -> dt.datetime:
 
 
 def render_document(
-    content: DocumentContent, *, serial: str, issued_on: dt.date, qr_url: str, lang: str = "fa"
+    content: DocumentContent, *, serial: str, issued_on: dt.date, qr_url: str, lang: str = "fa", copy: bool = False
 ) -> bytes:
-    """An unsigned PDF/A-2b of the document in `lang` (fa or en)."""
-    data = document_data(content, serial=serial, issued_on=issued_on, qr_url=qr_url, lang=lang)
+    """An unsigned PDF/A-2b of the document in `lang` (fa or en); `copy`: a copy made on request."""
+    data = document_data(content, serial=serial, issued_on=issued_on, qr_url=qr_url, lang=lang, copy=copy)
     return compile_pdf(data, timestamp=_timestamp(issued_on))
 
 

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from accounts.roles import Role
 from documents import qrsign
 from documents.models import (
+    CopyLanguage,
+    DocumentCopy,
     DocumentKind,
     DocumentStatus,
     IssuedDocument,
@@ -261,6 +263,109 @@ def document_render(*, document_id: int) -> str:
         _render_failed(document_id, RENDER_ERROR_INTERNAL, type(exc).__name__)
         raise
     IssuedDocument.objects.filter(pk=document_id, render_state=RenderState.PENDING).update(
+        render_state=RenderState.READY,
+        pdf=signed,
+        pdf_sha256=hashlib.sha256(signed).hexdigest(),
+        rendered_at=timezone.now(),
+        render_error="",
+    )
+    return "ready"
+
+
+def copy_fields(document: IssuedDocument, lang: str) -> dict:
+    """What a copy's QR signs: the document's signed fields with the copy's language."""
+    return {**document.key_fields, "copy": lang}
+
+
+def document_copy_request(*, document_id: int, lang: str, actor) -> DocumentCopy:
+    """A copy of a valid document in another language, on request of someone who may download the
+    original (the caller checks that): signed now with the key in force today (over the document's signed
+    fields and the language), its QR to the same verification page, and rendered by a job after commit.
+    Asking again returns the copy already made (or, after a failure, prepares it again)."""
+    from documents.tasks import document_copy_render_job
+
+    lang = CopyLanguage(lang).value
+    with transaction.atomic():
+        document = IssuedDocument.objects.select_for_update().get(pk=document_id)
+        existing = DocumentCopy.objects.defer("pdf").filter(document=document, lang=lang).first()
+        if existing is not None:
+            if existing.render_state == RenderState.FAILED:
+                existing.render_state, existing.render_error = RenderState.PENDING, ""
+                existing.save(update_fields=["render_state", "render_error"])
+                audit_record(actor=actor, action="document.copy_retried", obj=existing, lang=lang)
+                document_copy_render_job.defer(copy_id=existing.pk)
+            return existing
+        if document.status != DocumentStatus.VALID:
+            raise DomainError(_("A copy is made of a valid document only; this one is revoked or superseded."))
+        now = timezone.now()
+        day = timezone.localdate(now)
+        key_id, private = qrsign.signing_key(day=day)
+        fields = copy_fields(document, lang)
+        signature = qrsign.b64url(private.sign(qrsign.canonical_json(fields)))
+        copy = DocumentCopy.objects.create(
+            document=document,
+            lang=lang,
+            requested_at=now,
+            requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+            signed_on=day,
+            key_fields=fields,
+            key_id=key_id,
+            signature=signature,
+            qr_payload=qrsign.qr_url(serial=document.serial, key_id=key_id, signature=signature, copy=lang),
+        )
+        audit_record(actor=actor, action="document.copy_requested", obj=document, serial=document.serial, lang=lang)
+        document_copy_render_job.defer(copy_id=copy.pk)
+    return copy
+
+
+def _copy_failed(copy_id: int, code: str, detail: str) -> None:
+    DocumentCopy.objects.filter(pk=copy_id, render_state=RenderState.PENDING).update(
+        render_state=RenderState.FAILED, render_error=f"{code}: {detail}"[:2000]
+    )
+
+
+def document_copy_render(*, copy_id: int) -> str:
+    """The copy job's body: the document's content record again (it must still say what the original
+    signed), rendered in the copy's language with the serial's marker, signed (PAdES) and stored."""
+    from documents.content import DocumentNotReady, content_for
+    from documents.pades import SigningUnavailable, sign_pdf
+    from documents.render import render_document
+
+    copy = (
+        DocumentCopy.objects.defer("pdf")
+        .select_related("document", "document__request", "document__bill", "document__violation")
+        .filter(pk=copy_id)
+        .first()
+    )
+    if copy is None or copy.render_state != RenderState.PENDING:
+        return "nothing to do"
+    document = copy.document
+    obj = document.subject_ref or document.bill or document.violation or document.request
+    try:
+        content = content_for(document.kind, obj)
+    except DocumentNotReady as exc:
+        _copy_failed(copy_id, RENDER_ERROR_NOT_READY, str(exc.message))
+        return RENDER_ERROR_NOT_READY
+    if signed_fields(content, serial=document.serial, issued_on=document.issued_on) != document.key_fields:
+        _copy_failed(copy_id, RENDER_ERROR_CHANGED, "the key fields differ from the signed ones")
+        return RENDER_ERROR_CHANGED
+    try:
+        pdf = render_document(
+            content,
+            serial=document.serial,
+            issued_on=document.issued_on,
+            qr_url=copy.qr_payload,
+            lang=copy.lang,
+            copy=True,
+        )
+        signed = sign_pdf(pdf)
+    except SigningUnavailable as exc:
+        _copy_failed(copy_id, RENDER_ERROR_SIGNING, str(exc))
+        return RENDER_ERROR_SIGNING
+    except Exception as exc:
+        _copy_failed(copy_id, RENDER_ERROR_INTERNAL, type(exc).__name__)
+        raise
+    DocumentCopy.objects.filter(pk=copy_id, render_state=RenderState.PENDING).update(
         render_state=RenderState.READY,
         pdf=signed,
         pdf_sha256=hashlib.sha256(signed).hexdigest(),

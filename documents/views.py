@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from documents import selectors, services
 from documents.content import DocumentNotReady
 from documents.forms import RevokeForm
-from documents.models import ScanOutcome
+from documents.models import CopyLanguage, ScanOutcome
 from documents.qrsign import SigningKeyMissing
 from fees.selectors import bills_visible
 from gis_app.errors import DomainError
@@ -45,6 +45,7 @@ def _record_parts(result: selectors.Verification, serial: str) -> dict[str, Safe
     key = (
         document.pk,
         document.signature,
+        result.copy.pk if result.copy is not None else None,
         result.outcome,
         result.superseded_by,
         document.revoked_at,
@@ -71,7 +72,9 @@ def verify(request: HttpRequest, serial: str) -> HttpResponse:
     (its signature checked once per process), one statement that counts and logs the scan, and the
     record's part of the page as rendered for the first scan of the document in its state."""
     origin = services.coarse_origin(request.META.get("REMOTE_ADDR", ""))
-    result = selectors.payload_verify(serial=serial, key_id=request.GET.get("k"), signature=request.GET.get("s"))
+    result = selectors.payload_verify(
+        serial=serial, key_id=request.GET.get("k"), signature=request.GET.get("s"), copy=request.GET.get("c")
+    )
     # the scan logged and counted in one statement; past the origin's limit it is logged as refused
     if services.scan_record(origin=origin, outcome=result.outcome, document=result.document) == ScanOutcome.REFUSED:
         response = render(
@@ -118,6 +121,48 @@ def download(request: HttpRequest, serial: str) -> HttpResponse:
         return response
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{document.serial}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _copy_lang(lang: str) -> str:
+    if lang not in CopyLanguage.values:
+        raise Http404
+    return lang
+
+
+@login_required
+@require_POST
+def copy_request(request: HttpRequest, serial: str, lang: str) -> HttpResponse:
+    """Ask for a copy of a document in another language: whoever may download the original (a job makes
+    it; the download says so meanwhile)."""
+    lang = _copy_lang(lang)
+    document = _visible(request, serial)
+    try:
+        services.document_copy_request(document_id=document.pk, lang=lang, actor=request.user)
+    except DomainError as exc:
+        return render(request, "refused.html", {"message": str(exc)}, status=409)
+    return redirect("documents:copy_download", serial=document.serial, lang=lang)
+
+
+@login_required
+@require_GET
+def copy_download(request: HttpRequest, serial: str, lang: str) -> HttpResponse:
+    """A copy's signed PDF, for exactly who may download the original; while its job makes it, a page
+    that says so."""
+    lang = _copy_lang(lang)
+    document = _visible(request, serial)
+    copy = selectors.copy_of(document=document, lang=lang)
+    if copy is None:
+        raise Http404
+    pdf = selectors.copy_pdf(copy=copy)
+    if pdf is None:
+        response = render(request, "documents/preparing.html", {"document": document, "copy": copy}, status=409)
+        response["Cache-Control"] = "private, no-store"
+        return response
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{copy.serial}.pdf"'
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

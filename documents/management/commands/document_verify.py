@@ -34,7 +34,11 @@ class Command(BaseCommand):
             self.stdout.write(_("Not issued by this municipality: the payload is not a document QR code."))
             raise SystemExit(EXIT_NOT_ISSUED)
         result = payload_verify(
-            serial=parsed.serial, key_id=parsed.key_id, signature=b64url(parsed.signature), keys=published
+            serial=parsed.serial,
+            key_id=parsed.key_id,
+            signature=b64url(parsed.signature),
+            copy=parsed.copy,
+            keys=published,
         )
         if result.document is None:
             self.stdout.write(_("Not issued by this municipality: %(serial)s") % {"serial": parsed.serial})
