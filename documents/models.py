@@ -22,6 +22,8 @@ class DocumentKind(models.TextChoices):
     PAYMENT_SLIP = "payment_slip", _("Payment slip")
     VERDICT_NOTICE = "verdict_notice", _("Article 100 verdict notice")
     INQUIRY_ANSWER = "inquiry_answer", _("Answer to an agency's inquiry")
+    COMPLETION_CERTIFICATE = "completion_certificate", _("Completion certificate")
+    NO_VIOLATION_CERTIFICATE = "no_violation_certificate", _("No-violation certificate")
 
 
 # the serial's prefix per kind: BP-1405-000017 (letters readable aloud; never reused across kinds)
@@ -32,6 +34,8 @@ SERIAL_PREFIX = {
     DocumentKind.PAYMENT_SLIP: "PS",
     DocumentKind.VERDICT_NOTICE: "VN",
     DocumentKind.INQUIRY_ANSWER: "IA",
+    DocumentKind.COMPLETION_CERTIFICATE: "CC",
+    DocumentKind.NO_VIOLATION_CERTIFICATE: "NV",
 }
 
 
