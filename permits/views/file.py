@@ -30,6 +30,7 @@ from permits.forms import (
     VerdictForm,
     ViolationForm,
 )
+from permits.guards import GUARDS
 from permits.models import PermitRequest, RequestStatus
 from permits.workflow import (
     CERTIFICATE_KINDS,
@@ -231,10 +232,12 @@ def _file_page(request: HttpRequest, req: PermitRequest, *, status: int = 200, e
         "certificate": certificate,
         "comparison": comparison,
         "differences": _differences(comparison),
+        # compared once per accepted survey (a new survey is compared again)
         "can_compare": certificate
         and Role.VIOLATIONS_OFFICER in roles
         and req.stage == "asbuilt_comparison"
-        and req.status == RequestStatus.IN_REVIEW,
+        and req.status == RequestStatus.IN_REVIEW
+        and GUARDS["asbuilt_compared"](req) is not None,
         "guard_failures": _guard_preview(req) if current and current.role in roles else [],
     }
     return render(request, "permits/file.html", context, status=status)
