@@ -35,7 +35,7 @@ def test_one_extra_floor_opens_one_case_and_blocks_the_certificate(plot, staff, 
     assert Violation.objects.filter(file=req.file).count() == 1
     req = PermitRequest.objects.get(pk=req.pk)
     assert GUARDS["asbuilt_compared"](req) is None
-    assert "Floors beyond the permit" in GUARDS["asbuilt_no_open_difference"](req)
+    assert "طبقات مازاد بر پروانه" in GUARDS["asbuilt_no_open_difference"](req)
 
 
 def test_a_building_as_permitted_has_no_difference(plot, staff, citizen):  # noqa: F811
@@ -86,5 +86,5 @@ def test_only_the_violations_officer_at_the_comparison_stage_compares(plot, staf
     # the file cannot leave the comparison stage uncompared
     with pytest.raises(GuardsFailed) as failed:
         advance(req, staff[Role.VIOLATIONS_OFFICER])
-    assert any("compared with the issued permit" in f for f in failed.value.failures)
+    assert any("هنوز با پروانهٔ صادرشده مقایسه نشده" in f for f in failed.value.failures)
     assert PermitRequest.objects.get(pk=req.pk).status == RequestStatus.IN_REVIEW
