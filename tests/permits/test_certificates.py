@@ -19,6 +19,8 @@ from documents.content import no_violation_valid_until
 from documents.models import IssuedDocument, RenderState
 from documents.selectors import document_pdf
 from fees.models import Bill
+from gis_app import jalali
+from gis_app.text import digits_to_ascii
 from inquiries.selectors import certificates_in_force
 from permits.certificates import asbuilt_compare
 from permits.errors import GuardsFailed
@@ -109,7 +111,7 @@ def test_the_completion_certificate_waits_for_the_difference_and_its_fine(plot, 
     assert completion
 
 
-def test_a_no_violation_certificate_of_a_building_in_progress(plot, staff, citizen):  # noqa: F811
+def test_a_no_violation_certificate_of_a_building_in_progress(plot, staff, citizen, tmp_path):  # noqa: F811
     req = at_comparison(plot, staff, citizen, "no_violation", floors=2)
     req, comparison = _to_certificate_stage(req, staff)
     assert comparison.record.differences == () and req.stage == "no_violation_issuance"
@@ -121,6 +123,13 @@ def test_a_no_violation_certificate_of_a_building_in_progress(plot, staff, citiz
     assert 178 <= (until - cert.issued_on).days <= 187  # six Jalali months
     assert certificates_in_force(file=req.file, today=timezone.localdate()) == (False, until)
     assert certificates_in_force(file=req.file, today=until + dt.timedelta(days=1)) == (False, None)
+    # the printed certificate says what it is and until when (Jalali, Persian digits)
+    run_jobs_here()
+    cert.refresh_from_db()
+    assert cert.render_state == RenderState.READY, cert.render_error
+    text = pdf_text(document_pdf(document=cert), tmp_path)
+    assert "گواهی عدم" in text and cert.serial in text  # pdftotext splits the lam-alef of «خلاف»
+    assert digits_to_ascii(jalali.format_date(until)) in text
 
 
 def test_six_jalali_months_end_on_the_same_day_or_the_months_last():
