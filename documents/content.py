@@ -15,13 +15,18 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import jdatetime
 import shapely
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from shapely.geometry.base import BaseGeometry
 
 from fees.models import Bill
+from permits.asbuilt_selectors import latest_comparison
 from permits.models import MapPreparationOrder, PermitRequest, RequestStatus
-from permits.selectors import latest_check
+from permits.selectors import accepted_survey, latest_check
+from surveys.models import SurveyBuilding
 from violations.article100 import NOTES
 from violations.models import Violation
 from zoning.compliance.envelope import buildable_envelope
@@ -37,7 +42,10 @@ KINDS = (
     "verdict_notice",
     "inquiry_answer",
     "monthly_summary",
+    "completion_certificate",
+    "no_violation_certificate",
 )
+CERTIFICATE_OF_REQUEST = {"completion": "completion_certificate", "no_violation": "no_violation_certificate"}
 BUILDING_REQUESTS = ("building_new", "building_extension")
 
 
@@ -307,6 +315,61 @@ class VerdictContent(DocumentContent):
             "area_m2": _m2(self.area_m2),
             "fine_irr": int(self.fine_irr or 0),
         }
+
+
+@dataclass(frozen=True)
+class CertifiedDifference:
+    """A difference from the permit the commission decided and that was carried out (its fine paid or the
+    part removed), stated on the certificate."""
+
+    kind: str  # permits.asbuilt.KINDS
+    note: int
+    excess_area_m2: float
+    outcome: str  # the case's status: closed (fine paid or part removed), fined
+
+
+@dataclass(frozen=True)
+class CertificateContent(DocumentContent):
+    """A completion (پایان کار) or no-violation (عدم خلاف) certificate: the building as built, compared with
+    its issued permit on the as-built survey, with no difference left open; a no-violation certificate
+    is valid until a date."""
+
+    tracking_code: str = ""
+    permit_tracking_code: str = ""
+    renovation_code: str = ""
+    registry_plate: str = ""
+    use: str = ""
+    permitted_floors: int = 0
+    permitted_floor_area_m2: float = 0.0
+    floors: int = 0  # as built (so far)
+    floor_area_m2: float = 0.0
+    footprint_m2: float = 0.0
+    height_m: float | None = None
+    surveyed_on: dt.date | None = None
+    in_progress: bool = False
+    differences: tuple[CertifiedDifference, ...] = ()
+    valid_until: dt.date | None = None
+
+    def key_fields(self) -> dict[str, str | int]:
+        return super().key_fields() | {
+            "tracking_code": self.tracking_code,
+            "permit": self.permit_tracking_code,
+            "floors": self.floors,
+            "floor_area_m2": _m2(self.floor_area_m2),
+            "footprint_m2": _m2(self.footprint_m2),
+            "valid_until": self.valid_until.isoformat() if self.valid_until else "",
+        }
+
+
+def no_violation_valid_until(issued_on: dt.date, *, months: int | None = None) -> dt.date:
+    """The last day a no-violation certificate issued on `issued_on` is valid: the same day of the Jalali
+    month `months` later (the month's last day when it is shorter); settings by default."""
+    months = settings.NO_VIOLATION_CERTIFICATE_VALID_MONTHS if months is None else months
+    j = jdatetime.date.fromgregorian(date=issued_on)
+    index = j.month - 1 + months
+    year, month = j.year + index // 12, index % 12 + 1
+    last = 31 if month <= 6 else 30 if month <= 11 else (30 if jdatetime.date(year, 1, 1).isleap() else 29)
+    return jdatetime.date(year, month, min(j.day, last)).togregorian()
 
 
 @dataclass(frozen=True)
@@ -683,6 +746,51 @@ def _verdict(violation: Violation) -> VerdictContent:
     )
 
 
+def _certificate(req: PermitRequest, kind: str) -> CertificateContent:
+    if CERTIFICATE_OF_REQUEST.get(req.kind) != kind:
+        raise DocumentNotReady(_("This certificate is issued on its own kind of request only."))
+    comparison = latest_comparison(request=req)
+    survey = accepted_survey(request=req)
+    if comparison is None or survey is None or comparison.survey_id != survey.pk:
+        raise DocumentNotReady(_("The building has not been compared with its permit on the accepted as-built survey."))
+    record = comparison.record
+    cases = Violation.objects.in_bulk([d.violation_id for d in record.differences if d.violation_id])
+    settled = []
+    for d in record.differences:
+        case = cases.get(d.violation_id)
+        if case is None or case.status not in ("closed", "fined"):
+            raise DocumentNotReady(_("A difference from the permit is still open; the certificate cannot be issued."))
+        settled.append(CertifiedDifference(d.kind, d.note, d.excess_area_m2, case.status))
+    building = shapely.union_all([_shapely(b.footprint) for b in SurveyBuilding.objects.filter(survey_id=survey.pk)])
+    parcel = req.parcel
+    pmap = parcel_map_read(
+        parcel_id=parcel.pk, parcel_version_id=parcel.version_id, footprint=building, floors=record.built.floors
+    )
+    issued_on = timezone.localdate()
+    return CertificateContent(
+        kind=kind,
+        file_code=req.file.code,
+        holder_name=_holder(req),
+        parcel_map=pmap,
+        footprint_geojson=_footprint_geojson(pmap),
+        tracking_code=req.tracking_code,
+        permit_tracking_code=record.permitted.tracking_code,
+        renovation_code=parcel.renovation_code or "",
+        registry_plate=parcel.registry_plate or "",
+        use=record.permitted.use,
+        permitted_floors=record.permitted.floors,
+        permitted_floor_area_m2=record.permitted.floor_area_m2,
+        floors=record.built.floors,
+        floor_area_m2=record.built.floor_area_m2,
+        footprint_m2=record.built.footprint_m2,
+        height_m=record.built.height_m,
+        surveyed_on=survey.measured_on,
+        in_progress=record.in_progress,
+        differences=tuple(settled),
+        valid_until=no_violation_valid_until(issued_on) if kind == "no_violation_certificate" else None,
+    )
+
+
 def content_for(kind: str, obj) -> DocumentContent:
     """The record of a document of `kind` for `obj`: a PermitRequest (building_permit, fencing_permit,
     map_order), a fees Bill (payment_slip), a Violation (verdict_notice) or, for a kind an upper app
@@ -698,6 +806,12 @@ def content_for(kind: str, obj) -> DocumentContent:
         if kind == "fencing_permit":
             return _fencing(obj)
         return _permit(obj)
+    if kind in ("completion_certificate", "no_violation_certificate"):
+        if not isinstance(obj, PermitRequest):
+            raise DocumentNotReady(_("A certificate is drawn from its request."))
+        if obj.status != RequestStatus.ISSUED and obj.stage not in ("completion_issuance", "no_violation_issuance"):
+            raise DocumentNotReady(_("A certificate is issued only at its issuing stage or after it."))
+        return _certificate(obj, kind)
     if kind == "payment_slip":
         if not isinstance(obj, Bill):
             raise DocumentNotReady(_("A payment slip is drawn from a bill."))

@@ -2,6 +2,8 @@
 what causes it, so a document exists exactly when its cause committed:
 - the building or fencing permit when the permit officer approves at the issuance stage (the stage's
   guards have passed: checks current and passing, bills paid, no open violation);
+- the completion or no-violation certificate when the permit officer approves at its issuing stage (the
+  building compared with its permit, no difference open, renovation dues current, every bill paid);
 - the map preparation order when the planner records it (again: the new one supersedes the old);
 - the Article 100 verdict notice when the commission's verdict is recorded (not for an appeal)."""
 
@@ -19,6 +21,9 @@ PERMIT_OF_REQUEST = {
     "building_new": DocumentKind.BUILDING_PERMIT,
     "building_extension": DocumentKind.BUILDING_PERMIT,
     "fencing": DocumentKind.FENCING_PERMIT,
+    # stage 9: the certificates, issued by the permit officer's approval once their guards passed
+    "completion": DocumentKind.COMPLETION_CERTIFICATE,
+    "no_violation": DocumentKind.NO_VIOLATION_CERTIFICATE,
 }
 NOTICE_VERDICTS = frozenset({"fine", "demolition"})  # a closed case (no violation) gets no notice
 

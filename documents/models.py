@@ -23,6 +23,8 @@ class DocumentKind(models.TextChoices):
     VERDICT_NOTICE = "verdict_notice", _("Article 100 verdict notice")
     INQUIRY_ANSWER = "inquiry_answer", _("Answer to an agency's inquiry")
     MONTHLY_SUMMARY = "monthly_summary", _("Monthly summary")
+    COMPLETION_CERTIFICATE = "completion_certificate", _("Completion certificate")
+    NO_VIOLATION_CERTIFICATE = "no_violation_certificate", _("No-violation certificate")
 
 
 # the serial's prefix per kind: BP-1405-000017 (letters readable aloud; never reused across kinds)
@@ -34,6 +36,8 @@ SERIAL_PREFIX = {
     DocumentKind.VERDICT_NOTICE: "VN",
     DocumentKind.INQUIRY_ANSWER: "IA",
     DocumentKind.MONTHLY_SUMMARY: "MS",
+    DocumentKind.COMPLETION_CERTIFICATE: "CC",
+    DocumentKind.NO_VIOLATION_CERTIFICATE: "NV",
 }
 
 

@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 
 from documents.content import (
     AnswerFact,
+    CertificateContent,
     DocumentContent,
     FencingContent,
     InquiryAnswerContent,
@@ -39,6 +40,7 @@ from documents.mapdraw import MapLabels, choropleth_drawing, map_drawing, shade_
 from gis_app import jalali
 from gis_app.templatetags.persian import count_text, money_text, number_text
 from gis_app.text import digits_to_persian
+from permits.certificates import DIFFERENCE_LABELS
 
 TYPST_DIR = Path(__file__).resolve().parent / "typst"
 MAP_WIDTH_MM = 95.0
@@ -387,6 +389,81 @@ def _verdict_page(c: VerdictContent) -> dict:
     }
 
 
+def _certificate_page(c: CertificateContent) -> dict:
+    completion = c.kind == "completion_certificate"
+    drawing, legend = _map(c, footprint_label=_floors(c.floors) + "\n" + _area(c.footprint_m2, 0))
+    legend = [
+        {"role": item["role"], "label": _("Building as built") if item["role"] == "footprint" else item["label"]}
+        for item in legend
+    ]
+    built = [
+        _row(_("Use"), _land_use(c.use)),
+        _row(_("Floors built") if completion else _("Floors built so far"), _floors(c.floors)),
+        _row(_("Floor area built"), _area(c.floor_area_m2, 1)),
+        _row(_("Footprint built"), _area(c.footprint_m2, 1)),
+        _row(_("Height"), _length(c.height_m, 1)),
+        _row(_("Permitted"), f"{_floors(c.permitted_floors)} / {_area(c.permitted_floor_area_m2, 1)}"),
+        _row(_("As-built survey of"), _date(c.surveyed_on)),
+    ]
+    decided = [
+        _row(
+            str(DIFFERENCE_LABELS.get(d.kind, "")),
+            _("Article 100 note %(note)s, %(area)s: decided and carried out")
+            % {"note": count_text(d.note), "area": _area(d.excess_area_m2, 1)},
+        )
+        for d in c.differences
+    ]
+    head = [
+        _code_row(_("Tracking code"), c.tracking_code),
+        _row(_("Holder"), c.holder_name),
+        _code_row(_("Building permit"), c.permit_tracking_code),
+    ]
+    if not completion:
+        head.append(_row(_("Valid until"), _date(c.valid_until)))
+    sections = [
+        {"title": _("Property"), "rows": [*_parcel_rows_short(c)]},
+        {"title": _("The building as built"), "rows": built},
+    ]
+    if decided:
+        sections.append(
+            {"title": _("Differences from the permit, decided by the Article 100 commission"), "rows": decided}
+        )
+    if completion:
+        notes = [
+            _(
+                "The building was built as its permit states: the as-built survey was compared with the issued "
+                "permit, and nothing built beyond it is left open. This certificate is what the deed, the utility "
+                "connections and a notarised sale ask for (Article 100 of the Municipalities Law, note 8)."
+            )
+        ]
+    else:
+        notes = [
+            _(
+                "Up to the stage of construction the as-built survey found, nothing was built beyond the permit "
+                "(floors not yet built are no violation). This certificate is valid until %(date)s; anything built "
+                "after the survey is not covered by it."
+            )
+            % {"date": _date(c.valid_until)}
+        ]
+    return {
+        "title": _("Completion certificate") if completion else _("No-violation certificate"),
+        "subtitle": _("The building as built, compared with its permit"),
+        "head_rows": head,
+        "sections": sections,
+        "map": drawing,
+        "legend": legend,
+        "notes": notes,
+    }
+
+
+def _parcel_rows_short(c) -> list[dict]:
+    return [
+        _code_row(_("File code"), c.file_code),
+        _code_row(_("Renovation code"), c.renovation_code),
+        _code_row(_("Registry plate"), c.registry_plate),
+    ]
+
+
 def _fact_value(f: AnswerFact) -> dict | str:
     if f.value is None or f.value == "":
         return "—"
@@ -545,6 +622,8 @@ _PAGES = {
     "map_order": _map_order_page,
     "payment_slip": _slip_page,
     "verdict_notice": _verdict_page,
+    "completion_certificate": _certificate_page,
+    "no_violation_certificate": _certificate_page,
 }
 
 

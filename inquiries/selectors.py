@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.roles import Role
+from documents.models import DocumentKind, DocumentStatus, IssuedDocument
 from fees.models import Bill, BillStatus
 from fees.selectors import fines_unpaid
 from gis_app.models import DatasetKind, DatasetVersion
@@ -105,6 +106,23 @@ class FileFacts:
 BUILDING_PERMITS = (RequestKind.BUILDING_NEW, RequestKind.BUILDING_EXTENSION)
 
 
+def certificates_in_force(*, file: PropertyFile, today: dt.date) -> tuple[bool, dt.date | None]:
+    """The file's certificates as the municipality issued them (documents: signed, with serials): whether a
+    valid completion certificate is on file, and the date a valid no-violation certificate runs to (the
+    latest, if it has not run out)."""
+    valid = IssuedDocument.objects.filter(file=file, status=DocumentStatus.VALID)
+    completion = valid.filter(kind=DocumentKind.COMPLETION_CERTIFICATE).exists()
+    until = max(
+        (
+            dt.date.fromisoformat(fields["valid_until"])
+            for fields in valid.filter(kind=DocumentKind.NO_VIOLATION_CERTIFICATE).values_list("key_fields", flat=True)
+            if fields.get("valid_until")
+        ),
+        default=None,
+    )
+    return completion, until if until is not None and until >= today else None
+
+
 def file_facts(*, file: PropertyFile | None, today: dt.date | None = None) -> FileFacts:
     """The permits and certificates issued on the file, its unpaid bills and fines, its open cases."""
     if file is None:
@@ -119,18 +137,13 @@ def file_facts(*, file: PropertyFile | None, today: dt.date | None = None) -> Fi
     valid_days = settings.INQUIRY_PERMIT_VALID_DAYS
     permit_date = timezone.localtime(permit_on).date() if permit_on else None
     valid_permit = permit_date is not None and permit_date + dt.timedelta(days=valid_days) >= today
-    no_violation_at = next((at for kind, at in issued if kind == RequestKind.NO_VIOLATION and at), None)
-    nv_until = (
-        timezone.localtime(no_violation_at).date() + dt.timedelta(days=settings.INQUIRY_NO_VIOLATION_VALID_DAYS)
-        if no_violation_at
-        else None
-    )
+    completion, nv_until = certificates_in_force(file=file, today=today)
     unpaid = Bill.objects.filter(file=file, status=BillStatus.UNPAID).exists() or fines_unpaid(file=file).exists()
     return FileFacts(
         valid_permit=valid_permit,
         permit_issued_on=permit_date,
-        completion=any(kind == RequestKind.COMPLETION for kind, _at in issued),
-        no_violation_until=nv_until if nv_until and nv_until >= today else None,
+        completion=completion,
+        no_violation_until=nv_until,
         dues_paid=not unpaid,
         open_violation=open_violations(file=file).exists(),
     )

@@ -15,7 +15,10 @@ from django.utils.translation import gettext as _
 from gis_app.templatetags.persian import separator_text
 from maps.panel import RULE_LABELS
 from permits import selectors
+from permits.asbuilt_selectors import latest_comparison
+from permits.certificates import DIFFERENCE_LABELS
 from permits.models import PermitRequest
+from violations.models import VIOLATION_BLOCKING, Violation
 from violations.selectors import open_violations
 
 Guard = Callable[[PermitRequest], str | None]
@@ -93,6 +96,34 @@ def no_open_violation(req: PermitRequest) -> str | None:
     return None
 
 
+def asbuilt_compared(req: PermitRequest) -> str | None:
+    """Stage 9: the building was compared with the issued permit on the request's accepted survey."""
+    comparison = latest_comparison(request=req)
+    if comparison is None:
+        return _("The building as built has not been compared with the issued permit.")
+    survey = selectors.accepted_survey(request=req)
+    if survey is None or survey.pk != comparison.survey_id:
+        return _("The as-built survey changed after the comparison; compare the building with the permit again.")
+    return None
+
+
+def asbuilt_no_open_difference(req: PermitRequest) -> str | None:
+    """Stage 9: every difference from the permit is decided and carried out (a fined one's fine is a bill:
+    bills_settled refuses it unpaid)."""
+    comparison = latest_comparison(request=req)
+    if comparison is None:
+        return None  # asbuilt_compared says so
+    cases = {d.violation_id: d for d in comparison.record.differences}
+    blocking = Violation.objects.filter(pk__in=list(cases), status__in=VIOLATION_BLOCKING).values_list("pk", flat=True)
+    if not blocking:
+        return None
+    labels = [str(DIFFERENCE_LABELS[cases[pk].kind]) for pk in sorted(blocking)]
+    return _(
+        "The building differs from its permit and the case is still open before the Article 100 commission or "
+        "its execution: %(list)s."
+    ) % {"list": separator_text().join(labels)}
+
+
 def _hook(name: str) -> Guard:
     def guard(req: PermitRequest) -> str | None:
         for check in HOOKS[name]:
@@ -113,6 +144,8 @@ GUARDS: dict[str, Guard] = {
     "compliance_passing": compliance_passing,
     "map_order_issued": map_order_issued,
     "no_open_violation": no_open_violation,
+    "asbuilt_compared": asbuilt_compared,
+    "asbuilt_no_open_difference": asbuilt_no_open_difference,
     **{name: _hook(name) for name in HOOKS},
 }
 

@@ -313,3 +313,35 @@ class Holiday(models.Model):
         verbose_name = _("holiday")
         verbose_name_plural = _("holidays")
         ordering = ["date"]
+
+
+class AsBuiltComparison(models.Model):
+    """The building as built (the accepted as-built survey made for a certificate request) compared with
+    the issued building permit of the file (permits.asbuilt); each difference opened a violation case.
+    Stored with the survey and the permit it used: a newer survey needs a new comparison."""
+
+    request = models.ForeignKey(PermitRequest, on_delete=models.CASCADE, related_name="asbuilt_comparisons")
+    permit = models.ForeignKey(
+        PermitRequest, on_delete=models.PROTECT, related_name="+", verbose_name=_("issued permit compared with")
+    )
+    survey_id = models.PositiveBigIntegerField(_("as-built survey used"))
+    report = models.JSONField(_("report"))
+    differences = models.PositiveSmallIntegerField(_("differences found"))
+    compared_at = models.DateTimeField(_("compared"), auto_now_add=True)
+    compared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("as-built comparison")
+        verbose_name_plural = _("as-built comparisons")
+        ordering = ["-compared_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "survey_id"], name="asbuilt_one_per_survey"),
+            models.CheckConstraint(condition=~Q(permit=models.F("request")), name="asbuilt_permit_not_itself"),
+        ]
+
+    @property
+    def record(self):
+        """The stored report as its typed record (permits.asbuilt.Comparison)."""
+        from permits.asbuilt import comparison_load
+
+        return comparison_load(self.report)

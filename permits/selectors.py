@@ -22,7 +22,7 @@ from parcels.selectors import live_parcels
 from permits.calendar import add_working_days
 from permits.calendar import working_days_between as _working_days_between
 from permits.models import OPEN_STATUSES, ComplianceCheck, Holiday, OwnershipOverride, PermitRequest, RequestStatus
-from permits.workflow import OWNERSHIP_DOCUMENTS, STAGES, DocumentKind, documents_required
+from permits.workflow import OWNERSHIP_DOCUMENTS, STAGES, SURVEYED_STAGES, DocumentKind, documents_required
 from surveys.models import Inspection, Survey, SurveyStatus
 from surveys.selectors import accepted_survey_for, inspections_for
 
@@ -89,9 +89,6 @@ def inbox(*, user) -> QuerySet[PermitRequest]:
     return qs.order_by("stage_due_on", "submitted_at")
 
 
-SURVEY_STAGE = "inspection"  # stage 2, inspection and survey: the surveyor measures the parcel for it
-
-
 def _in_district(qs: QuerySet[PermitRequest], user) -> QuerySet[PermitRequest]:
     return qs.filter(file__district=user.district) if getattr(user, "district", None) else qs
 
@@ -101,7 +98,7 @@ def inspection_desk_files(user) -> QuerySet:
     (his district's, when he has one): their surveys are his to read."""
     if Role.INSPECTOR not in _roles(user):
         return PermitRequest.objects.none().values("file_id")
-    waiting = PermitRequest.objects.filter(status=RequestStatus.IN_REVIEW, stage=SURVEY_STAGE)
+    waiting = PermitRequest.objects.filter(status=RequestStatus.IN_REVIEW, stage__in=SURVEYED_STAGES)
     return _in_district(waiting, user).values("file_id")
 
 
@@ -115,7 +112,9 @@ def survey_queue(*, user) -> QuerySet[PermitRequest]:
         origin_id=OuterRef("pk"),
         status__in=(SurveyStatus.SUBMITTED, SurveyStatus.ACCEPTED),
     )
-    waiting = PermitRequest.objects.filter(status=RequestStatus.IN_REVIEW, stage=SURVEY_STAGE).exclude(Exists(made))
+    waiting = PermitRequest.objects.filter(status=RequestStatus.IN_REVIEW, stage__in=SURVEYED_STAGES).exclude(
+        Exists(made)
+    )
     return _in_district(waiting, user).select_related("file").order_by("-stage_entered_at", "-id")
 
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("<str:tracking>/documents/<int:pk>/", file.document_file, name="document"),
     path("<str:tracking>/tasks/", file.task_tick, name="task"),
     path("<str:tracking>/check/", review.check_run, name="check"),
+    path("<str:tracking>/asbuilt/", review.asbuilt_compare, name="asbuilt_compare"),
     path("<str:tracking>/override/", review.check_override, name="override"),
     path("<str:tracking>/order/", review.map_order, name="order"),
     path("<str:tracking>/ownership/", review.ownership_override, name="ownership_override"),

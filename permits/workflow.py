@@ -62,6 +62,7 @@ class Stage:
     guards: tuple[str, ...]  # names in permits.guards.GUARDS, checked before the file leaves the stage
     working_days: int
     in_person: bool = False  # does the applicant have to come in? (never, after activation)
+    surveyed: bool = False  # the surveyor measures the parcel (or the building as built) for this stage
 
 
 @dataclass(frozen=True)
@@ -75,9 +76,23 @@ class RequestType:
     # the earliest stage whose work depends on the proposal, the request's accepted survey and the
     # ownership documents: a resubmission that changes one of them sends the file back there
     depends_on: dict[str, str] = field(default_factory=dict)
+    # the last stage's approve button says what is issued (a permit, or which certificate)
+    approve_label: str = _("Approve and issue")
 
 
 T = Task
+# a certificate is issued on the accepted as-built survey, compared with the permit, with no difference
+# left open (a fined one's fine is a bill: bills_settled), the renovation dues current, every bill paid
+_CERTIFICATE_GUARDS = (
+    "documents_present",
+    "applicant_entitled",
+    "survey_accepted",
+    "asbuilt_compared",
+    "asbuilt_no_open_difference",
+    "no_open_violation",
+    "renovation_dues_settled",
+    "bills_settled",
+)
 STAGES: dict[str, Stage] = {
     s.code: s
     for s in (
@@ -105,6 +120,7 @@ STAGES: dict[str, Stage] = {
             ),
             ("inspection_reported", "survey_accepted"),
             5,
+            surveyed=True,
         ),
         Stage(
             "detailed_plan",
@@ -185,6 +201,58 @@ STAGES: dict[str, Stage] = {
             ),
             5,
         ),
+        # stage 9: the certificates. The building as built is inspected and surveyed, compared with the
+        # issued permit (permits.asbuilt), and the certificate issued only when nothing built beyond the
+        # permit is left open, the renovation dues are current and every bill is paid.
+        Stage(
+            "asbuilt_survey",
+            9,
+            _("Inspection and as-built survey"),
+            Role.INSPECTOR,
+            (
+                T("building_inspected", _("Building inspected on site against the issued permit")),
+                T("asbuilt_surveyed", _("As-built survey of the building measured by the surveyor")),
+            ),
+            ("inspection_reported", "survey_accepted"),
+            5,
+            surveyed=True,
+        ),
+        Stage(
+            "asbuilt_comparison",
+            9,
+            _("As-built comparison with the permit"),
+            Role.VIOLATIONS_OFFICER,
+            (
+                T("comparison_run", _("Building as built compared with the issued permit")),
+                T("differences_recorded", _("Every difference recorded as a violation case")),
+            ),
+            ("asbuilt_compared",),
+            5,
+        ),
+        Stage(
+            "completion_issuance",
+            9,
+            _("Issuing the completion certificate"),
+            Role.PERMIT_OFFICER,
+            (
+                T("final_report_checked", _("Supervising engineer's final report checked")),
+                T("completion_prepared", _("Completion certificate prepared")),
+            ),
+            _CERTIFICATE_GUARDS,
+            5,
+        ),
+        Stage(
+            "no_violation_issuance",
+            9,
+            _("Issuing the no-violation certificate"),
+            Role.PERMIT_OFFICER,
+            (
+                T("progress_checked", _("Stage of construction checked against the permit")),
+                T("no_violation_prepared", _("No-violation certificate prepared")),
+            ),
+            _CERTIFICATE_GUARDS,
+            5,
+        ),
     )
 }
 del T
@@ -203,7 +271,7 @@ _OWNER_DOCS = (DocumentKind.DEED, DocumentKind.NATIONAL_CARD)
 # ownership documents: a replaced one (not asked for) is checked again at the secretariat
 OWNERSHIP_DOCUMENTS = (DocumentKind.DEED, DocumentKind.NATIONAL_CARD, DocumentKind.POWER_OF_ATTORNEY)
 _PLAN_DEPENDS = {"documents": "secretariat", "survey": "inspection", "proposal": "detailed_plan"}
-_CERTIFICATE_DEPENDS = {"documents": "secretariat", "survey": "inspection"}
+_CERTIFICATE_DEPENDS = {"documents": "secretariat", "survey": "asbuilt_survey"}
 
 REQUEST_TYPES: dict[str, RequestType] = {
     t.kind.value: t
@@ -229,21 +297,23 @@ REQUEST_TYPES: dict[str, RequestType] = {
             needs_proposal=False,
             depends_on=_PLAN_DEPENDS,
         ),
+        # the supervising engineer's final report comes with the request: the engineer files it for the
+        # owner as an authorised agent (accounts.Authorisation), or the owner uploads it
         RequestType(
             RequestKind.COMPLETION,
-            ("secretariat", "inspection", "violations", "renovation", "revenue", "issuance"),
-            _OWNER_DOCS,
-            {"issuance": (DocumentKind.SUPERVISOR_REPORT, DocumentKind.RENOVATION_RECEIPT)},
+            ("secretariat", "asbuilt_survey", "asbuilt_comparison", "renovation", "completion_issuance"),
+            (*_OWNER_DOCS, DocumentKind.SUPERVISOR_REPORT),
             needs_proposal=False,
             depends_on=_CERTIFICATE_DEPENDS,
+            approve_label=_("Issue the completion certificate"),
         ),
         RequestType(
             RequestKind.NO_VIOLATION,
-            ("secretariat", "inspection", "violations", "renovation", "issuance"),
+            ("secretariat", "asbuilt_survey", "asbuilt_comparison", "renovation", "no_violation_issuance"),
             _OWNER_DOCS,
-            {"issuance": (DocumentKind.RENOVATION_RECEIPT,)},
             needs_proposal=False,
             depends_on=_CERTIFICATE_DEPENDS,
+            approve_label=_("Issue the no-violation certificate"),
         ),
     )
 }
@@ -259,6 +329,11 @@ OVERRIDE_ROLES = frozenset({Role.PLANNER, Role.MANAGER})
 
 def request_type(kind: str) -> RequestType:
     return REQUEST_TYPES[kind]
+
+
+# the stages where the surveyor measures for the request (the surveyors' queue, the inspectors' desk)
+SURVEYED_STAGES = tuple(code for code, s in STAGES.items() if s.surveyed)
+CERTIFICATE_KINDS = (RequestKind.COMPLETION.value, RequestKind.NO_VIOLATION.value)
 
 
 def stage(code: str) -> Stage:

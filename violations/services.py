@@ -55,9 +55,12 @@ def violation_record(
     parking_spaces: int = 0,
     description: str = "",
     source: str = "",
+    area_m2: float | None = None,
 ) -> Violation:
     """Record a violation on a property's file with its geometry (drawn, or taken from a survey);
-    `source` says where it was found (e.g. the request under review)."""
+    `source` says where it was found (e.g. the request under review). `area_m2` is the violation's area
+    when it is more than its shape's (an extra floor over a footprint counts the footprint once per
+    floor); by default the shape's area."""
     _violation_officer(actor)
     file = PropertyFile.objects.select_for_update().get(pk=file.pk)
     if file.status != FileStatus.OPEN:
@@ -65,11 +68,13 @@ def violation_record(
     if kind not in ViolationKind.values:
         raise ViolationError(_("Unknown violation type."))
     geom = _as_multipolygon(geom)
+    if area_m2 is not None and not (area_m2 >= geom.area - 0.01 and area_m2 < 1e7):
+        raise ViolationError(_("The violation's area cannot be less than its shape's."))
     v = Violation.objects.create(
         file=file,
         kind=kind,
         geom=geom,
-        area_m2=round(geom.area, 2),
+        area_m2=round(geom.area if area_m2 is None else area_m2, 2),
         parking_spaces=parking_spaces,
         description=description,
         recorded_by=actor,
@@ -79,6 +84,32 @@ def violation_record(
     )
     recorded_hooks_run(RecordedEvent(violation=v, source=source, actor=actor))
     return v
+
+
+def violation_from_difference(
+    *,
+    actor,
+    file: PropertyFile,
+    kind: str,
+    geom: GEOSGeometry,
+    area_m2: float,
+    parking_spaces: int = 0,
+    description: str,
+    source: str,
+) -> Violation:
+    """Open a case for a difference between a building as built and its permit (the as-built comparison
+    of a certificate request): recorded like any violation, with the difference's area and the part of
+    the building it concerns; the commission decides it under its Article 100 note."""
+    return violation_record(
+        actor=actor,
+        file=file,
+        kind=kind,
+        geom=geom,
+        area_m2=area_m2,
+        parking_spaces=parking_spaces,
+        description=description,
+        source=source,
+    )
 
 
 def transaction_value(*, district: int | None, use_class: str, year: int) -> TransactionValue | None:

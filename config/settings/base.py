@@ -494,7 +494,9 @@ INQUIRY_RECENT_PAVING_FEE_MULTIPLIER = float(os.environ.get("INQUIRY_RECENT_PAVI
 INQUIRY_EXCAVATION_WORKS_DAYS = int(os.environ.get("INQUIRY_EXCAVATION_WORKS_DAYS", "30"))
 INQUIRY_UNIT_WORKING_DAYS = int(os.environ.get("INQUIRY_UNIT_WORKING_DAYS", "5"))
 INQUIRY_PERMIT_VALID_DAYS = int(os.environ.get("INQUIRY_PERMIT_VALID_DAYS", str(3 * 365)))
-INQUIRY_NO_VIOLATION_VALID_DAYS = int(os.environ.get("INQUIRY_NO_VIOLATION_VALID_DAYS", "365"))
+# a no-violation certificate (عدم خلاف) certifies the building up to its date of issue and is valid this many
+# (Jalali) months; the date is printed on it and signed in its QR
+NO_VIOLATION_CERTIFICATE_VALID_MONTHS = int(os.environ.get("NO_VIOLATION_CERTIFICATE_VALID_MONTHS", "6"))
 INQUIRY_TOKEN_DAYS = int(os.environ.get("INQUIRY_TOKEN_DAYS", "365"))
 INQUIRY_TOKEN_ROTATE_GRACE_H = int(os.environ.get("INQUIRY_TOKEN_ROTATE_GRACE_H", "24"))
 # webhooks: https only (plain http in development and tests), retried with back-off

@@ -20,6 +20,7 @@ def _date(value):
 # codes) are shown elsewhere or not at all
 FIGURES = (
     ("tracking_code", _("Tracking code"), ltr_code),
+    ("permit", _("Building permit"), ltr_code),
     ("use", _("Use"), land_use_label),
     ("floors", _("Floors above ground"), fa_digits),
     ("floor_area_m2", _("Total floor area"), lambda v: fa_area(v, 0)),

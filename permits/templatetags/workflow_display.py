@@ -42,3 +42,18 @@ def land_use_label(code):
     from zoning.models import LandUse
 
     return str(dict(LandUse.choices).get(str(code), code)) if code else "—"
+
+
+@register.filter
+def difference_figure(value, kind):
+    """A permitted or built figure of an as-built difference in its unit: floors and parking spaces as
+    counts, height in metres, the rest in m²."""
+    from gis_app.templatetags.persian import fa_area, fa_count, fa_length
+
+    if value is None:
+        return "—"
+    if kind in ("floors", "parking"):
+        return fa_count(int(value))
+    if kind == "height":
+        return fa_length(value, 1)
+    return fa_area(value, 1)

@@ -17,6 +17,8 @@ from gis_app.references import reference_sign
 from maps.selectors import map_page_config
 from notifications.selectors import notifications_about
 from permits import selectors, services, transitions
+from permits.asbuilt_selectors import latest_comparison, permitted_footprint
+from permits.certificates import DIFFERENCE_LABELS
 from permits.errors import GuardsFailed, StaleForm, TransitionNotAllowed, WorkflowError
 from permits.forms import (
     ActionForm,
@@ -28,8 +30,20 @@ from permits.forms import (
     VerdictForm,
     ViolationForm,
 )
+from permits.guards import GUARDS
 from permits.models import PermitRequest, RequestStatus
-from permits.workflow import OVERRIDE_ROLES, Action, actions_for, earlier_stages, request_type, stage, stages_of
+from permits.workflow import (
+    CERTIFICATE_KINDS,
+    OVERRIDE_ROLES,
+    Action,
+    actions_for,
+    earlier_stages,
+    request_type,
+    stage,
+    stages_of,
+)
+from surveys.models import SurveyBuilding
+from violations.models import Violation
 from violations.selectors import violations_of
 from zoning.compliance.output import feature_collection
 
@@ -68,8 +82,11 @@ def _shape(geom):
     return None if geom is None else shapely.from_wkb(bytes(geom.wkb))
 
 
-def _map_config(*, parcel=None, report=None, req: PermitRequest | None = None, check=None, violations=None) -> dict:
-    """The file's map: parcel, envelope and setback from the plan check, the footprint, violations."""
+def _map_config(
+    *, parcel=None, report=None, req: PermitRequest | None = None, check=None, violations=None, comparison=None
+) -> dict:
+    """The file's map: parcel, envelope and setback from the plan check, the footprint, violations; on a
+    certificate request the building as built, the permitted footprint and each difference from it."""
     features = []
     if report is not None:
         from zoning.compliance.output import report_data
@@ -80,11 +97,20 @@ def _map_config(*, parcel=None, report=None, req: PermitRequest | None = None, c
     elif parcel is not None:
         features = feature_collection([("cadastral", _shape(parcel.geom), {})])["features"]
     extra = []
+    differences = {}
+    if comparison is not None:
+        differences = {d.violation_id: d for d in comparison.record.differences}
+        extra += _asbuilt_features(comparison)
     if req is not None:
         if req.footprint is not None:
             extra.append(("footprint", _shape(req.footprint), {"area_m2": req.footprint_m2}))
         cases = violations_of(file=req.file) if violations is None else violations
-        extra += [("violation", _shape(v.geom), {"area_m2": v.area_m2}) for v in cases]
+        for v in cases:
+            d = differences.get(v.pk)
+            if d is None:
+                extra.append(("violation", _shape(v.geom), {"area_m2": v.area_m2}))
+            else:
+                extra.append(("difference", _shape(v.geom), {"area_m2": d.excess_area_m2, "difference": d.kind}))
     features = [
         {
             **f,
@@ -106,10 +132,33 @@ def _map_config(*, parcel=None, report=None, req: PermitRequest | None = None, c
             "setback_strip": _("Setback strip"),
             "chamfer": _("Corner chamfer"),
             "realigned_line": _("Realigned frontage line"),
-            "footprint": _("Proposed footprint"),
+            "footprint": _("Permitted footprint") if comparison is not None else _("Proposed footprint"),
             "violation": _("Violation"),
+            "built": _("Building as built"),
+            "difference": _("Built beyond the permit"),
         },
     }
+
+
+def _asbuilt_features(comparison) -> list:
+    """The building as built (its accepted as-built survey) and the permit's footprint, for the map."""
+    features = [
+        ("built", _shape(b.footprint), {"area_m2": b.area_m2})
+        for b in SurveyBuilding.objects.filter(survey_id=comparison.survey_id)
+    ]
+    footprint = permitted_footprint(comparison.permit)
+    if footprint is not None:
+        features.append(("footprint", _shape(footprint), {"area_m2": comparison.permit.footprint_m2}))
+    return features
+
+
+def _differences(comparison) -> list:
+    """(difference, its label, its violation case) of a comparison, for the page."""
+    if comparison is None:
+        return []
+    ds = comparison.record.differences
+    cases = Violation.objects.in_bulk([d.violation_id for d in ds if d.violation_id])
+    return [(d, DIFFERENCE_LABELS[d.kind], cases.get(d.violation_id)) for d in ds]
 
 
 def _file_page(request: HttpRequest, req: PermitRequest, *, status: int = 200, error: str | None = None, **forms):
@@ -122,6 +171,8 @@ def _file_page(request: HttpRequest, req: PermitRequest, *, status: int = 200, e
     check = selectors.latest_check(request=req)
     survey = selectors.accepted_survey(request=req) if staff or check is not None else None
     violations = list(violations_of(file=req.file))
+    certificate = req.kind in CERTIFICATE_KINDS
+    comparison = latest_comparison(request=req) if certificate else None
     timeline = []
     passed = True
     for st in stages_of(req.kind):
@@ -185,7 +236,19 @@ def _file_page(request: HttpRequest, req: PermitRequest, *, status: int = 200, e
             for e in selectors.request_audit(request=req)
         ],
         "notifications": notifications_about(obj=req, recipient=request.user)[:20],
-        "map_config": _map_config(parcel=req.parcel, req=req, check=check, violations=violations),
+        "map_config": _map_config(
+            parcel=req.parcel, req=req, check=check, violations=violations, comparison=comparison
+        ),
+        "approve_label": request_type(req.kind).approve_label,
+        "certificate": certificate,
+        "comparison": comparison,
+        "differences": _differences(comparison),
+        # compared once per accepted survey (a new survey is compared again)
+        "can_compare": certificate
+        and Role.VIOLATIONS_OFFICER in roles
+        and req.stage == "asbuilt_comparison"
+        and req.status == RequestStatus.IN_REVIEW
+        and GUARDS["asbuilt_compared"](req) is not None,
         # what still stops the stage's own officer, shown above the actions (none when they cannot act)
         "guard_failures": _guard_preview(req)
         if allowed and current and current.role in roles and req.status == RequestStatus.IN_REVIEW
@@ -238,6 +301,7 @@ AUDIT_LABELS = {
     "violation.demolition": gettext_lazy("commission verdict: demolition"),
     "violation.appeal": gettext_lazy("verdict appealed"),
     "violation.closed": gettext_lazy("violation case closed"),
+    "asbuilt.compared": gettext_lazy("building as built compared with the permit"),
 }
 
 

@@ -13,7 +13,7 @@ from accounts.roles import STAFF_ROLES, Role, require_role
 from gis_app.forms import query_value
 from gis_app.references import reference_sign
 from gis_app.text import InputKind
-from permits import review, selectors
+from permits import certificates, review, selectors
 from permits.forms import (
     OverrideForm,
     OwnershipOverrideForm,
@@ -36,6 +36,20 @@ def check_run(request: HttpRequest, tracking: str) -> HttpResponse:
         req,
         lambda: review.compliance_check_run(request_id=req.pk, actor=request.user),
         _("The plan rules were checked."),
+    )
+
+
+@login_required
+@require_POST
+def asbuilt_compare(request: HttpRequest, tracking: str) -> HttpResponse:
+    """The violations officer compares the building as built with the issued permit (stage 9)."""
+    req = _file(request, tracking)
+    require_role(request.user, Role.VIOLATIONS_OFFICER)
+    return _after(
+        request,
+        req,
+        lambda: certificates.asbuilt_compare(request_id=req.pk, actor=request.user),
+        _("The building as built was compared with the permit."),
     )
 
 

@@ -18,6 +18,8 @@
     realigned_line: {color: "#c0392b", weight: 2, dashArray: "5 3"},
     footprint: {color: "#1565c0", weight: 2, fillColor: "#1e88e5", fillOpacity: 0.35},
     violation: {color: "#7b0000", weight: 2, fillColor: "#b3261e", fillOpacity: 0.6},
+    built: {color: "#5d4e40", weight: 2, fillColor: "#8c7b6b", fillOpacity: 0.35},
+    difference: {color: "#7b0000", weight: 3, fillColor: "#d81b60", fillOpacity: 0.65},
   };
   const labels = config.labels || {};
   const map = L.map("survey-map", {zoomSnap: 0.25});

@@ -95,7 +95,8 @@ def test_a_request_not_ready_for_its_documents_is_refused_with_a_reason(plot, st
     assert "bill" in _not_ready("payment_slip", early)
     assert "violation" in _not_ready("verdict_notice", early)
     assert "permit request" in _not_ready("building_permit", object())
-    assert "Unknown" in _not_ready("completion_certificate", early)
+    assert "issuing stage" in _not_ready("completion_certificate", early)
+    assert "its request" in _not_ready("no_violation_certificate", object())
     assert "Unknown" in _not_ready("", early)
 
 

@@ -175,25 +175,26 @@ def test_the_issue_18_file_can_no_longer_reach_issuance(plot, staff, citizen):  
 
 
 def test_a_completion_certificate_is_not_issued_with_the_fine_unpaid(plot, staff, citizen):  # noqa: F811
-    req = with_documents(
-        services.request_create(applicant=citizen, filed_by=citizen, parcel=plot, kind="completion"),
-        citizen,
-        kinds=("deed", "national_card", "supervisor_report", "renovation_receipt"),
+    from permits.certificates import asbuilt_compare
+    from tests.permits.asbuilt_case import at_comparison, schedules_loaded
+    from violations import services as violation_services
+
+    req = at_comparison(plot, staff, citizen, floors=4)  # one floor beyond the permit
+    officer = staff[Role.VIOLATIONS_OFFICER]
+    (difference,) = asbuilt_compare(request_id=req.pk, actor=officer).record.differences
+    schedules_loaded(req)
+    v = violation_services.violation_refer(actor=officer, violation_id=difference.violation_id)
+    violation_services.violation_verdict(
+        actor=officer, violation_id=v.pk, verdict="fine", fine_irr=v.fine_min_irr, text="Fine for the fourth floor"
     )
-    transitions.request_transition(request_id=req.pk, actor=citizen, action="submit", version=req.version)
-    req = advance(req, staff[Role.CLERK])
-    inspect_and_survey(plot, staff, req)
-    req = advance(req, staff[Role.INSPECTOR])
-    v = fined(req, staff)
-    # a fined case no longer blocks the violations stage; the fine's bill waits for issuance
-    req = advance(req, staff[Role.VIOLATIONS_OFFICER])
-    for role, code in ((Role.RENOVATION_OFFICER, "renovation"), (Role.REVENUE_OFFICER, "revenue")):
-        assessment_row(req, code, 0)
-        req = advance(req, staff[role], pay_fees=False)
-    assert req.stage == "issuance"
+    # a fined case no longer blocks the comparison; the fine's bill waits for the certificate's issuance
+    req = advance(req, officer)
+    assessment_row(req, "renovation", 0)
+    req = advance(req, staff[Role.RENOVATION_OFFICER], pay_fees=False)
+    assert req.stage == "completion_issuance"
     with pytest.raises(GuardsFailed) as failed:
         advance(req, staff[Role.PERMIT_OFFICER], "approve")
-    assert any("Article 100 fine of 200,000,000 IRR" in f for f in failed.value.failures)
+    assert any("Article 100 fine" in f for f in failed.value.failures)
     pay(Bill.objects.get(violation=v))
     assert bills_settled(PermitRequest.objects.get(pk=req.pk)) is None
 

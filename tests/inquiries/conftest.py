@@ -74,8 +74,39 @@ def paved(days_ago: int, *, name: str = "خیابان آزمون") -> PavingReco
 
 
 def issued(parcel, kind: str, applicant) -> PermitRequest:
-    """A request of the kind issued on the parcel's file (the certificates' own workflow is stage 9's)."""
+    """A request of the kind issued on the parcel's file; a certificate request with its signed document
+    (the certificates' own workflow is stage 9's: tests/permits/test_certificates.py)."""
     file = property_file_open(parcel=parcel)
+    req = _issued_request(parcel, kind, applicant, file)
+    if kind in ("completion", "no_violation"):
+        certificate_document(req)
+    return req
+
+
+def certificate_document(req: PermitRequest, *, valid_until: dt.date | None = None):
+    """The certificate document of an issued certificate request, recorded as the issuance hook records it."""
+    from django.db import transaction
+
+    from documents.content import CERTIFICATE_OF_REQUEST, CertificateContent, no_violation_valid_until
+    from documents.services import document_record
+
+    kind = CERTIFICATE_OF_REQUEST[req.kind]
+    if kind == "no_violation_certificate" and valid_until is None:
+        valid_until = no_violation_valid_until(timezone.localdate())
+    content = CertificateContent(
+        kind=kind,
+        file_code=req.file.code,
+        holder_name="مالک آزمون",
+        parcel_map=None,
+        footprint_geojson=None,
+        tracking_code=req.tracking_code,
+        valid_until=valid_until,
+    )
+    with transaction.atomic():
+        return document_record(kind=kind, content=content, subject={"file_id": req.file_id, "request": req}, actor=None)
+
+
+def _issued_request(parcel, kind: str, applicant, file) -> PermitRequest:
     return PermitRequest.objects.create(
         tracking_code=tracking_code_new(),
         kind=kind,
