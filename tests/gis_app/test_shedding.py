@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -217,6 +218,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _run(coroutine):
+    """asyncio.run in a thread of its own: after the browser tests, Playwright's loop is already running
+    in the test's thread, where asyncio.run refuses to start another."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 async def _get(port: int, path: str) -> tuple[int, float, bytes]:
     """One GET on its own connection: status, milliseconds, the raw answer."""
     started = time.perf_counter()
@@ -276,7 +284,7 @@ def gunicorn(transactional_db, settings, tmp_path):
                 assert process.poll() is None and time.monotonic() < deadline, (tmp_path / "gunicorn.log").read_text()
                 time.sleep(0.2)
         for path in ("/healthz", "/map/", "/en/map/", "/ogc/collections"):  # up, connected, templates compiled
-            asyncio.run(_get(port, path))
+            _run(_get(port, path))
         yield port
     finally:
         process.terminate()
@@ -287,7 +295,7 @@ def gunicorn(transactional_db, settings, tmp_path):
 def test_a_flooded_server_refuses_the_excess_fast_with_retry_after_and_keeps_healthz(gunicorn):
     # Variants: Persian and English pages, JSON of the OGC API; 90 requests at once on one slot.
     paths = ["/map/", "/en/map/", "/ogc/collections"] * 30
-    answers, health = asyncio.run(_flood(gunicorn, paths))
+    answers, health = _run(_flood(gunicorn, paths))
     refused = [(ms, raw) for status, ms, raw in answers if status == 503]
     served = [ms for status, ms, _raw in answers if status == 200]
     assert len(refused) + len(served) == len(paths)  # nothing else: no 500, no timeout
