@@ -14,7 +14,7 @@ from documents.models import IssuedDocument
 from gis_app.text import digits_to_ascii
 from inquiries.models import Inquiry
 from tests.conftest import Client
-from tests.documents.conftest import pdf_png, pdf_text, qr_payloads
+from tests.documents.conftest import pdf_png, pdf_text, qr_payloads, screenshots_dir
 from tests.documents.issuing import document_keys  # noqa: F401 - the fixture
 from tests.inquiries.conftest import ACROSS_STREET, api_get, api_post, issued, line_geojson
 from tests.surveys.conftest import SRID, user_with
@@ -38,12 +38,15 @@ def rendered(public_id: str) -> IssuedDocument:
 
 
 def check_pdf_and_qr(document, outcome_words, tmp_path, client):
+    """The signed PDF holds the serial and the outcome; its QR (read from the page's PNG, kept under
+    .local/screenshots/ per inquiry kind for a person to look at) opens the verification page: valid."""
     pdf = bytes(document.pdf)
     assert pdf.startswith(b"%PDF") and b"/ByteRange" in pdf  # PAdES-signed
     text = digits_to_ascii(pdf_text(pdf, tmp_path))
     assert document.serial in text
     assert outcome_words in text, text
-    payloads = qr_payloads(pdf_png(pdf, tmp_path / "page.png"))
+    shot = screenshots_dir() / f"doc-inquiry_answer-{document.key_fields.get('inquiry_kind', 'answer')}-fa.png"
+    payloads = qr_payloads(pdf_png(pdf, shot))
     assert payloads == [document.qr_payload]
     url = urlsplit(payloads[0])
     page = client.get(url.path, dict(p.split("=", 1) for p in url.query.split("&")))

@@ -26,7 +26,7 @@ from permits.certificates import asbuilt_compare
 from permits.errors import GuardsFailed
 from permits.models import PermitRequest, RequestStatus
 from tests.conftest import run_jobs_here
-from tests.documents.conftest import pdf_png, pdf_text, qr_payloads
+from tests.documents.conftest import pdf_png, pdf_text, qr_payloads, screenshots_dir
 from tests.documents.issuing import document_keys, signed_in  # noqa: F401 - the fixture
 from tests.fees.test_billing import assessment_row, pay
 from tests.permits.asbuilt_case import (
@@ -100,7 +100,7 @@ def test_the_completion_certificate_waits_for_the_difference_and_its_fine(plot, 
     assert cert.render_state == RenderState.READY, cert.render_error
     pdf = document_pdf(document=cert)
     assert "گواهی پایان کار" in pdf_text(pdf, tmp_path)
-    (payload,) = qr_payloads(pdf_png(pdf, tmp_path / "cc", dpi=200))
+    (payload,) = qr_payloads(pdf_png(pdf, screenshots_dir() / "doc-completion_certificate-fa.png", dpi=200))
     assert payload == cert.qr_payload
     url = urlsplit(payload)
     page = signed_in(user_with("citizen", "passer-by")).get(f"{url.path}?{url.query}")
@@ -127,7 +127,11 @@ def test_a_no_violation_certificate_of_a_building_in_progress(plot, staff, citiz
     run_jobs_here()
     cert.refresh_from_db()
     assert cert.render_state == RenderState.READY, cert.render_error
-    text = pdf_text(document_pdf(document=cert), tmp_path)
+    pdf = document_pdf(document=cert)
+    text = pdf_text(pdf, tmp_path)
+    assert qr_payloads(pdf_png(pdf, screenshots_dir() / "doc-no_violation_certificate-fa.png", dpi=200)) == [
+        cert.qr_payload
+    ]
     assert "گواهی عدم" in text and cert.serial in text  # pdftotext splits the lam-alef of «خلاف»
     assert digits_to_ascii(jalali.format_date(until)) in text
 
