@@ -98,13 +98,27 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy_s() -> float:
+    """CPU seconds the whole machine has been busy (every core, every process; Linux /proc/stat)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
 
 
 def _run_chunk(chunk: list[dict[str, str]], threads: int) -> tuple[list[float], list[str]]:
     """In a forked process: hand its share of the callbacks to the service on its own threads."""
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
     from fees.payments import payment_callback
+
+    # The parent's connection pool came through the fork with its sockets, which the parent (its audit
+    # sealer) goes on using: this process opens a pool of its own, as each gunicorn worker does (no
+    # preload), and leaves the inherited one untouched (closing it would end the parent's sessions).
+    DatabaseWrapper._connection_pools.clear()
 
     latencies: list[float] = []
     errors: list[str] = []
@@ -214,6 +228,9 @@ def main() -> None:
         sealer_thread.start()
         started = time.perf_counter()
         cpu_here, cpu_psp = time.process_time(), cpu_s(sandbox.pid)
+        import resource
+
+        cpu_kids, busy = resource.getrusage(resource.RUSAGE_CHILDREN), machine_busy_s()
         if profiler is not None:  # cProfile sees its own thread only
             for fields in deliveries:
                 handle(fields)
@@ -233,6 +250,9 @@ def main() -> None:
                 list(pool.map(handle, deliveries))
         elapsed = time.perf_counter() - started
         cpu_here, cpu_psp = time.process_time() - cpu_here, cpu_s(sandbox.pid) - cpu_psp
+        kids_now = resource.getrusage(resource.RUSAGE_CHILDREN)  # the forked processes, reaped by now
+        cpu_here += (kids_now.ru_utime + kids_now.ru_stime) - (cpu_kids.ru_utime + cpu_kids.ru_stime)
+        busy = machine_busy_s() - busy
         sealing.set()
         sealer_thread.join()
         if profiler is not None:
@@ -269,11 +289,12 @@ def main() -> None:
             f"paid {paid} of {len(bills)}; bills unpaid {unpaid}; settled at the PSP {settled}; "
             f"double effects {doubles}; errors {len(errors)}"
         )
-        if args.processes == 1:
-            print(
-                f"CPU per callback: this process {cpu_here / len(deliveries) * 1000:.1f} ms, "
-                f"the sandbox PSP {cpu_psp / len(deliveries) * 1000:.1f} ms; load average {os.getloadavg()[0]:.1f}"
-            )
+        per = 1000 / len(deliveries)
+        print(
+            f"CPU per callback: the callback processes {cpu_here * per:.2f} ms, the sandbox PSP {cpu_psp * per:.2f} ms, "
+            f"the rest of the machine (PostgreSQL, the sealer, anything else) {(busy - cpu_here - cpu_psp) * per:.2f} ms; "
+            f"the machine busy {busy / elapsed:.2f} of {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}"
+        )
         from gis_app import audit
 
         if hasattr(audit, "audit_seal"):

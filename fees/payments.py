@@ -41,7 +41,7 @@ from fees import gateway
 from fees.billing import bill_settle
 from fees.checkdigits import BillIdError, bill_ids_parse
 from fees.models import Bill, BillStatus, Payment, PaymentChannel, PaymentStatus, Refund
-from gis_app.audit import audit_record
+from gis_app.audit import audit_record, audit_record_change
 from gis_app.errors import DomainError
 from gis_app.templatetags.persian import fa_digits, money_text
 from notifications.services import notify
@@ -372,9 +372,17 @@ MUTABLE = (
 _SAVE_SQL = f"UPDATE fees_payment SET {', '.join(f'{name} = %({name})s' for name in MUTABLE)} WHERE id = %(id)s"  # noqa: S608
 
 
-def _save(payment: Payment) -> None:
-    values = {name: getattr(payment, name) for name in MUTABLE}
-    _prepared(_SAVE_SQL, values | {"id": payment.pk, "result": Jsonb(payment.result)})
+def _save(payment: Payment, *, audit: str | None = None, **data) -> None:
+    """Write the payment's changing fields; with `audit`, its audit event (with what the callback said,
+    held by payment_callback) in the same statement. Written after any call to the PSP: an audit row
+    takes the chain's lock until commit (gis_app.audit), which must not be held across a call."""
+    values = {name: getattr(payment, name) for name in MUTABLE} | {"id": payment.pk, "result": Jsonb(payment.result)}
+    if audit is None:
+        _prepared(_SAVE_SQL, values)
+        return
+    held = getattr(payment, "held_audit", None) or {}
+    payment.held_audit = {}
+    audit_record_change(change_sql=_SAVE_SQL, params=values, actor=None, action=audit, obj=payment, **held, **data)
 
 
 def _verify_and_apply(payment: Payment, *, reference: str, from_callback: bool, claimed: str = "OK") -> Payment:
@@ -438,8 +446,7 @@ def _finish(
     payment.result = {**payment.result, "outcome": outcome, **({"code": code} if code is not None else {})}
     if status == PaymentStatus.REVERSED:
         payment.reversed_at = timezone.now()
-    _save(payment)
-    _audit(payment, f"payment.{status}", outcome=outcome, code=code, **extra)
+    _save(payment, audit=f"payment.{status}", outcome=outcome, code=code, **extra)
     if tell:
         _tell_payer(payment, outcome)
     return payment
@@ -458,8 +465,7 @@ def _unconfirmed(payment: Payment, *, detail: str) -> Payment:
     first = payment.status != PaymentStatus.VERIFYING
     payment.status = PaymentStatus.VERIFYING
     payment.result = {**payment.result, "outcome": "verifying"}
-    _save(payment)
-    _audit(payment, "payment.verifying", attempt=attempt, detail=detail[:300])
+    _save(payment, audit="payment.verifying", attempt=attempt, detail=detail[:300])
     try:
         with transaction.atomic():  # a savepoint: a refused defer must not spoil the transaction
             tasks.payment_verify.configure(

@@ -62,6 +62,36 @@ def audit_record(*, actor, action: str, obj: models.Model, **data) -> AuditEvent
     return event
 
 
+def audit_record_change(*, change_sql: str, params: dict, actor, action: str, obj: models.Model, **data) -> bool:
+    """Make a change and record it in one statement (one round trip, prepared once per connection): the
+    row written by `change_sql` (an UPDATE, INSERT or DELETE without RETURNING, its parameters named in
+    `params`) and its audit event commit or fail together, as with audit_record after the change. The
+    event is recorded only when the change touched a row; returns whether it did."""
+    sql = _CHANGE_SQL.format(change=change_sql)
+    values = {
+        **params,
+        "audit_at": timezone.now(),
+        "audit_actor_id": actor.pk if actor is not None and actor.is_authenticated else None,
+        "audit_action": action,
+        "audit_object_type": obj._meta.label_lower,
+        "audit_object_id": str(obj.pk),
+        "audit_data": Jsonb(data),
+    }
+    connection.ensure_connection()
+    with connection.wrap_database_errors, Cursor(connection.connection) as cur:
+        cur.execute(sql, values, prepare=True)
+        return cur.fetchone() is not None
+
+
+_CHANGE_SQL = """
+WITH changed AS ({change} RETURNING 1)
+INSERT INTO gis_app_auditevent (at, actor_id, action, object_type, object_id, data)
+SELECT %(audit_at)s, %(audit_actor_id)s, %(audit_action)s, %(audit_object_type)s, %(audit_object_id)s, %(audit_data)s
+FROM changed LIMIT 1
+RETURNING id
+"""
+
+
 def audit_seal(*, batch: int = 5000) -> int:
     """Chain the committed unsealed audit rows (in batches of `batch`, each its own transaction); how many
     were sealed. Waits for a moment with no auditing transaction in flight (about half a second, without

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import DataError, IntegrityError, connection, connections, transaction
 from django.utils import translation
 
 from gis_app.audit import GENESIS_HASH, ChainBreak, audit_chain_verify, audit_record, audit_seal
@@ -374,3 +374,43 @@ def test_the_periodic_job_seals_what_was_committed(job_worker, subject):
     wait_for(lambda: AuditEvent.objects.get(pk=event.pk).row_hash != "", timeout=40, what="the audit_seal job to run")
     report = audit_chain_verify()
     assert report.ok and report.unsealed == 0
+
+
+def test_a_change_and_its_event_in_one_statement(subject):
+    """audit_record_change: the row changed and its event written together; a change that touches no row
+    records nothing; a change that fails leaves neither; the events chain like any other."""
+    from gis_app.audit import audit_record_change
+
+    sql = "UPDATE accounts_user SET first_name = %(name)s WHERE id = %(id)s"
+    with transaction.atomic():
+        assert audit_record_change(
+            change_sql=sql,
+            params={"name": "Maryam", "id": subject.pk},
+            actor=None,
+            action="user.renamed",
+            obj=subject,
+            name="Maryam",
+        )
+    subject.refresh_from_db()
+    event = AuditEvent.objects.get(action="user.renamed")
+    assert subject.first_name == "Maryam"
+    assert (event.object_type, event.object_id, event.data) == ("accounts.user", str(subject.pk), {"name": "Maryam"})
+    # no row matched: no change, no event
+    with transaction.atomic():
+        assert not audit_record_change(
+            change_sql=sql, params={"name": "X", "id": 0}, actor=None, action="user.renamed", obj=subject
+        )
+    assert AuditEvent.objects.filter(action="user.renamed").count() == 1
+    # a change the database refuses (too long for the column): neither the change nor the event
+    with pytest.raises(DataError), transaction.atomic():
+        audit_record_change(
+            change_sql=sql,
+            params={"name": "x" * 500, "id": subject.pk},
+            actor=None,
+            action="user.renamed",
+            obj=subject,
+        )
+    subject.refresh_from_db()
+    assert subject.first_name == "Maryam" and AuditEvent.objects.filter(action="user.renamed").count() == 1
+    (sealed,) = _sealed([event])
+    assert sealed.row_hash and audit_chain_verify().ok
