@@ -1,6 +1,6 @@
 """Benchmark: verified payments per second through the callback handling, against the sandbox PSP.
 
-    scripts/bench.sh fees_payments [--payments 2000] [--threads 8] [--duplicates 1]
+    scripts/bench.sh fees_payments [--payments 2000] [--threads 8] [--processes CORES] [--duplicates 0]
 
 In a fresh bench database (migrated), with the sandbox PSP (fees/psp_sandbox.py) started here as its
 own process on a free loopback port:
@@ -143,8 +143,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--payments", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=8, help="callbacks handled at once (per process)")
-    parser.add_argument("--processes", type=int, default=1, help="processes handling callbacks (forked)")
-    parser.add_argument("--duplicates", type=int, default=1, help="replays of every callback, in a row")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes handling callbacks (forked, like gunicorn's workers; default one per core)",
+    )
+    parser.add_argument("--duplicates", type=int, default=0, help="replays of every callback, in a row")
     parser.add_argument("--profile", action="store_true", help="cProfile the timed part, in one thread")
     parser.add_argument("--seal-every-s", type=float, default=1.0, help="the audit sealer's period while timed")
     args = parser.parse_args()
@@ -290,9 +295,11 @@ def main() -> None:
             f"double effects {doubles}; errors {len(errors)}"
         )
         per = 1000 / len(deliveries)
+        rest = busy - cpu_here - cpu_psp
         print(
-            f"CPU per callback: the callback processes {cpu_here * per:.2f} ms, the sandbox PSP {cpu_psp * per:.2f} ms, "
-            f"the rest of the machine (PostgreSQL, the sealer, anything else) {(busy - cpu_here - cpu_psp) * per:.2f} ms; "
+            f"CPU per callback: the callback processes {cpu_here * per:.2f} ms, "
+            f"the sandbox PSP {cpu_psp * per:.2f} ms, "
+            f"the rest of the machine (PostgreSQL, the sealer, anything else) {rest * per:.2f} ms; "
             f"the machine busy {busy / elapsed:.2f} of {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}"
         )
         from gis_app import audit
