@@ -25,4 +25,12 @@ DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=gis.example.org python manage.py check --dep
 say "pytest"
 python manage.py collectstatic --no-input -v 0
 # The test client and the live server speak plain HTTP; the deploy check above covers HTTPS settings.
-DJANGO_HTTPS=0 pytest "$@"
+# Two test processes (pytest-xdist), each with its own test database (test_<name>_gw0, _gw1) and its own
+# browser: the suite waits on workers, servers and browsers more than it computes, so two halve it on
+# two cores. Tests are handed out in pytest-django's order (those in a transaction first, then those that
+# commit and flush), so each process reads its sample city before any of its tests flushes it.
+# PYTEST_WORKERS=0 runs everything in this one process (e.g. with --pdb).
+workers="${PYTEST_WORKERS:-2}"
+xdist=()
+[[ "$workers" != 0 ]] && xdist=(-n "$workers" --dist load)
+DJANGO_HTTPS=0 pytest "${xdist[@]}" "$@"
