@@ -224,45 +224,43 @@ def document_render_retry(*, document_id: int, actor) -> IssuedDocument:
     return document
 
 
-def _render_failed(document_id: int, code: str, detail: str) -> None:
-    IssuedDocument.objects.filter(pk=document_id, render_state=RenderState.PENDING).update(
+def _render_failed(model, pk: int, code: str, detail: str) -> None:
+    model.objects.filter(pk=pk, render_state=RenderState.PENDING).update(
         render_state=RenderState.FAILED, render_error=f"{code}: {detail}"[:2000]
     )
 
 
-def document_render(*, document_id: int) -> str:
-    """The job's body: build the content again, check it still says what was signed, render the PDF,
-    sign it (PAdES) and store it. A failure leaves the document "could not be prepared" with the reason;
-    no half-made PDF is ever served."""
+def _render_signed_and_store(model, pk: int, document: IssuedDocument, *, qr_url: str, lang: str, copy: bool) -> str:
+    """For a document or one of its copies (`model`, row `pk`, still PENDING): build the document's
+    content again, check it still says what was signed, render it in `lang`, sign it (PAdES) and store
+    it on the row. A failure leaves the row "could not be prepared" with the reason; no half-made PDF is
+    ever served."""
     from documents.content import DocumentNotReady, content_for
     from documents.pades import SigningUnavailable, sign_pdf
     from documents.render import render_document
 
-    document = IssuedDocument.objects.select_related("request", "bill", "violation").filter(pk=document_id).first()
-    if document is None or document.render_state != RenderState.PENDING:
-        return "nothing to do"
     obj = document.subject_ref or document.bill or document.violation or document.request
     try:
         content = content_for(document.kind, obj)
     except DocumentNotReady as exc:
-        _render_failed(document_id, RENDER_ERROR_NOT_READY, str(exc.message))
+        _render_failed(model, pk, RENDER_ERROR_NOT_READY, str(exc.message))
         return RENDER_ERROR_NOT_READY
     if signed_fields(content, serial=document.serial, issued_on=document.issued_on) != document.key_fields:
-        _render_failed(document_id, RENDER_ERROR_CHANGED, "the key fields differ from the signed ones")
+        _render_failed(model, pk, RENDER_ERROR_CHANGED, "the key fields differ from the signed ones")
         return RENDER_ERROR_CHANGED
     try:
         pdf = render_document(
-            content, serial=document.serial, issued_on=document.issued_on, qr_url=document.qr_payload, lang="fa"
+            content, serial=document.serial, issued_on=document.issued_on, qr_url=qr_url, lang=lang, copy=copy
         )
         signed = sign_pdf(pdf)
     except SigningUnavailable as exc:
-        _render_failed(document_id, RENDER_ERROR_SIGNING, str(exc))
+        _render_failed(model, pk, RENDER_ERROR_SIGNING, str(exc))
         return RENDER_ERROR_SIGNING
     except Exception as exc:
-        # an engine fault must not leave the document "being prepared" forever; the job still fails
-        _render_failed(document_id, RENDER_ERROR_INTERNAL, type(exc).__name__)
+        # an engine fault must not leave the row "being prepared" forever; the job still fails
+        _render_failed(model, pk, RENDER_ERROR_INTERNAL, type(exc).__name__)
         raise
-    IssuedDocument.objects.filter(pk=document_id, render_state=RenderState.PENDING).update(
+    model.objects.filter(pk=pk, render_state=RenderState.PENDING).update(
         render_state=RenderState.READY,
         pdf=signed,
         pdf_sha256=hashlib.sha256(signed).hexdigest(),
@@ -270,6 +268,16 @@ def document_render(*, document_id: int) -> str:
         render_error="",
     )
     return "ready"
+
+
+def document_render(*, document_id: int) -> str:
+    """The job's body: the document rendered in Persian, signed and stored (_render_signed_and_store)."""
+    document = IssuedDocument.objects.select_related("request", "bill", "violation").filter(pk=document_id).first()
+    if document is None or document.render_state != RenderState.PENDING:
+        return "nothing to do"
+    return _render_signed_and_store(
+        IssuedDocument, document_id, document, qr_url=document.qr_payload, lang="fa", copy=False
+    )
 
 
 def copy_fields(document: IssuedDocument, lang: str) -> dict:
@@ -318,19 +326,9 @@ def document_copy_request(*, document_id: int, lang: str, actor) -> DocumentCopy
     return copy
 
 
-def _copy_failed(copy_id: int, code: str, detail: str) -> None:
-    DocumentCopy.objects.filter(pk=copy_id, render_state=RenderState.PENDING).update(
-        render_state=RenderState.FAILED, render_error=f"{code}: {detail}"[:2000]
-    )
-
-
 def document_copy_render(*, copy_id: int) -> str:
     """The copy job's body: the document's content record again (it must still say what the original
     signed), rendered in the copy's language with the serial's marker, signed (PAdES) and stored."""
-    from documents.content import DocumentNotReady, content_for
-    from documents.pades import SigningUnavailable, sign_pdf
-    from documents.render import render_document
-
     copy = (
         DocumentCopy.objects.defer("pdf")
         .select_related("document", "document__request", "document__bill", "document__violation")
@@ -339,40 +337,9 @@ def document_copy_render(*, copy_id: int) -> str:
     )
     if copy is None or copy.render_state != RenderState.PENDING:
         return "nothing to do"
-    document = copy.document
-    obj = document.subject_ref or document.bill or document.violation or document.request
-    try:
-        content = content_for(document.kind, obj)
-    except DocumentNotReady as exc:
-        _copy_failed(copy_id, RENDER_ERROR_NOT_READY, str(exc.message))
-        return RENDER_ERROR_NOT_READY
-    if signed_fields(content, serial=document.serial, issued_on=document.issued_on) != document.key_fields:
-        _copy_failed(copy_id, RENDER_ERROR_CHANGED, "the key fields differ from the signed ones")
-        return RENDER_ERROR_CHANGED
-    try:
-        pdf = render_document(
-            content,
-            serial=document.serial,
-            issued_on=document.issued_on,
-            qr_url=copy.qr_payload,
-            lang=copy.lang,
-            copy=True,
-        )
-        signed = sign_pdf(pdf)
-    except SigningUnavailable as exc:
-        _copy_failed(copy_id, RENDER_ERROR_SIGNING, str(exc))
-        return RENDER_ERROR_SIGNING
-    except Exception as exc:
-        _copy_failed(copy_id, RENDER_ERROR_INTERNAL, type(exc).__name__)
-        raise
-    DocumentCopy.objects.filter(pk=copy_id, render_state=RenderState.PENDING).update(
-        render_state=RenderState.READY,
-        pdf=signed,
-        pdf_sha256=hashlib.sha256(signed).hexdigest(),
-        rendered_at=timezone.now(),
-        render_error="",
+    return _render_signed_and_store(
+        DocumentCopy, copy_id, copy.document, qr_url=copy.qr_payload, lang=copy.lang, copy=True
     )
-    return "ready"
 
 
 def coarse_origin(address: str) -> str:
