@@ -114,15 +114,20 @@ def download(request: HttpRequest, serial: str) -> HttpResponse:
     """The signed PDF (the applicant's side: the valid one of their file; staff: every version); while the
     job is making it, a page that says so."""
     document = _visible(request, serial)
-    pdf = selectors.document_pdf(document=document)
+    return _pdf_or_preparing(
+        request, selectors.document_pdf(document=document), document.serial, {"document": document}
+    )
+
+
+def _pdf_or_preparing(request: HttpRequest, pdf: bytes | None, serial: str, context: dict) -> HttpResponse:
+    """The signed PDF as a private download, or, while its job is making it, the page that says so (409)."""
     if pdf is None:
-        response = render(request, "documents/preparing.html", {"document": document}, status=409)
-        response["Cache-Control"] = "private, no-store"
-        return response
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{document.serial}.pdf"'
+        response = render(request, "documents/preparing.html", context, status=409)
+    else:
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{serial}.pdf"'
+        response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
@@ -156,16 +161,7 @@ def copy_download(request: HttpRequest, serial: str, lang: str) -> HttpResponse:
     copy = selectors.copy_of(document=document, lang=lang)
     if copy is None:
         raise Http404
-    pdf = selectors.copy_pdf(copy=copy)
-    if pdf is None:
-        response = render(request, "documents/preparing.html", {"document": document, "copy": copy}, status=409)
-        response["Cache-Control"] = "private, no-store"
-        return response
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{copy.serial}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return _pdf_or_preparing(request, selectors.copy_pdf(copy=copy), copy.serial, {"document": document, "copy": copy})
 
 
 @login_required
